@@ -1,0 +1,1 @@
+"""Call continuity for Asterisk: the routing core and the composition root."""

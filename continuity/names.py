@@ -1,0 +1,39 @@
+"""Every name shared between Python and Asterisk, defined once.
+
+Dialplan templates receive these constants (see ``dialplan_templates``), the
+ARI app and the FastAGI route import them. Never spell one of these strings
+anywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: The Stasis application name the ARI app registers.
+ARI_APP: Final = "continuity"
+
+#: Context where the carrier's calls to tracking numbers arrive (generated).
+CTX_TRACKING: Final = "continuity-tracking"
+#: Context the generated dialplan falls back to when Stasis() fails (generated).
+CTX_FALLBACK: Final = "continuity-fallback"
+#: Context for numbers we do not terminate (generated).
+CTX_UNKNOWN: Final = "continuity-unknown"
+
+#: PJSIP endpoint names of the trunks the product dials out on.
+ENDPOINT_PRIMARY: Final = "continuity-primary"
+ENDPOINT_PSTN: Final = "continuity-pstn"
+#: PJSIP endpoint the carrier's inbound calls are matched to.
+ENDPOINT_INBOUND: Final = "continuity-inbound"
+
+#: Channel variables set on the caller's channel.
+VAR_TRACKING_NUMBER: Final = "CONTINUITY_TRACKING_NUMBER"
+VAR_ROUTE_KIND: Final = "CONTINUITY_ROUTE_KIND"
+VAR_DIAL_STRING: Final = "CONTINUITY_DIAL_STRING"
+VAR_FALLBACK_DIAL: Final = "CONTINUITY_FALLBACK_DIAL"
+VAR_MAILBOX: Final = "CONTINUITY_MAILBOX"
+
+#: Directory (relative to the Asterisk config dir) holding generated files.
+GENERATED_DIR: Final = "continuity"
+#: Generated file names, each ``#include``d from the admin's own file.
+GENERATED_EXTENSIONS: Final = "extensions_continuity.conf"
+GENERATED_PJSIP: Final = "pjsip_continuity.conf"
