@@ -1,0 +1,1 @@
+"""The panoramisk adapter: AMI (reloads, health) and the FastAGI route."""

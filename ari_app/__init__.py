@@ -1,0 +1,1 @@
+"""The ARI adapter: the only code that speaks the Asterisk REST Interface."""

@@ -1,0 +1,119 @@
+"""One call as a state machine.
+
+The caller's channel sits in Stasis while we dial the plan's destinations one
+after another. Each transition method returns the next state; the service
+applies it. All of one call's events arrive here in order (see ``stasis``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+from continuity.core.model import Destination
+from continuity.core.records import Attempt, CallRecord
+from continuity.core.routing import RoutePlan
+
+#: Separates the caller's channel id from a leg or bridge suffix in our ids.
+ID_SEP = "~"
+
+
+def call_key(resource_id: str) -> str:
+    """The call a channel or bridge id belongs to: the caller channel's id."""
+    return resource_id.split(ID_SEP, 1)[0]
+
+
+class CallState(enum.Enum):
+    ROUTING = "routing"
+    DIALING = "dialing"
+    BRIDGED = "bridged"
+    ANNOUNCING = "announcing"
+    ENDED = "ended"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(slots=True)
+class Leg:
+    """One outbound attempt."""
+
+    channel_id: str
+    destination: Destination
+    started_at: dt.datetime = field(default_factory=_now)
+    ringing: bool = False
+    answered: bool = False
+
+
+@dataclass(slots=True)
+class Call:
+    caller_id: str
+    dialed: str
+    caller_number: str
+    caller_name: str
+    plan: RoutePlan
+    state: CallState = CallState.ROUTING
+    started_at: dt.datetime = field(default_factory=_now)
+    answered_at: dt.datetime | None = None
+    step: int = -1
+    leg: Leg | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    outcome: str = ""
+
+    @property
+    def bridge_id(self) -> str:
+        return f"{self.caller_id}{ID_SEP}bridge"
+
+    def next_destination(self) -> Destination | None:
+        """Advance to the next step of the plan, if any."""
+        self.step += 1
+        if self.step < len(self.plan.steps):
+            return self.plan.steps[self.step]
+        return None
+
+    def new_leg(self, destination: Destination) -> Leg:
+        self.leg = Leg(f"{self.caller_id}{ID_SEP}{self.step}", destination)
+        return self.leg
+
+    def leg_failed(self, result: str, cause: int | None) -> None:
+        if self.leg is not None:
+            self.attempts.append(self._attempt(self.leg, result, cause))
+            self.leg = None
+
+    def leg_answered(self) -> None:
+        if self.leg is not None:
+            self.leg.answered = True
+            self.answered_at = _now()
+
+    def record(self) -> CallRecord:
+        attempts = list(self.attempts)
+        answered = self.leg if self.leg is not None and self.leg.answered else None
+        if self.leg is not None:
+            attempts.append(self._attempt(self.leg, "answered" if answered else "cancelled", None))
+        return CallRecord(
+            call_id=self.caller_id,
+            tracking_number=self.dialed,
+            caller_number=self.caller_number,
+            caller_name=self.caller_name,
+            reason=self.plan.reason.value,
+            outcome=self.outcome or ("answered" if answered else "failed"),
+            started_at=self.started_at,
+            ended_at=_now(),
+            answered_at=self.answered_at,
+            answered_kind=answered.destination.kind.value if answered else None,
+            answered_target=answered.destination.target if answered else None,
+            attempts=tuple(attempts),
+        )
+
+    @staticmethod
+    def _attempt(leg: Leg, result: str, cause: int | None) -> Attempt:
+        return Attempt(
+            kind=leg.destination.kind.value,
+            target=leg.destination.target,
+            result=result,
+            cause=cause,
+            started_at=leg.started_at.isoformat(),
+            ended_at=_now().isoformat(),
+        )

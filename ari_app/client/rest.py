@@ -1,0 +1,221 @@
+"""The ARI REST calls this app needs, over an injected ``httpx.AsyncClient``.
+
+Paths and parameters follow the Asterisk 22 ARI (``/ari/channels``,
+``/ari/bridges``, ``/ari/asterisk``). Query parameters carry plain values;
+channel variables go in the JSON body as ``{"variables": {...}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ari_app.client.config import AriConfig
+from ari_app.client.errors import AriConnectionError, AriProtocolError, http_error
+from ari_app.client.models import AsteriskInfo, Bridge, Channel, Playback, text
+
+logger = logging.getLogger(__name__)
+
+Params = Mapping[str, str | int | None]
+
+
+def _seg(value: str) -> str:
+    """Quote one path segment (ids are user-chosen strings)."""
+    if not value:
+        raise ValueError("ARI resource id must not be empty")
+    return quote(value, safe="")
+
+
+def _csv(values: str | Sequence[str]) -> str:
+    return values if isinstance(values, str) else ",".join(values)
+
+
+class AriRest:
+    """Typed async ARI REST client; it never owns the HTTP client."""
+
+    def __init__(self, config: AriConfig, http: httpx.AsyncClient) -> None:
+        self._config = config
+        self._http = http
+
+    def __repr__(self) -> str:
+        return f"AriRest(base_url={self._config.base_url!r}, app={self._config.app!r})"
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        params: Params | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        try:
+            response = await self._http.request(
+                method,
+                self._config.ari_root + path,
+                params=query,
+                json=body,
+                headers=self._config.auth_headers(),
+                timeout=self._config.http_timeout,
+            )
+        except httpx.TransportError as exc:
+            raise AriConnectionError(method, path, f"{type(exc).__name__}: {exc}") from exc
+        logger.debug("ARI %s %s -> %s", method, path, response.status_code)
+        if not response.is_success:
+            raise http_error(response.status_code, method, path, _error_message(response))
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise AriProtocolError(f"ARI {method} {path} returned invalid JSON: {exc}") from exc
+
+    async def _object(self, method: str, path: str, **kw: Any) -> Mapping[str, Any]:
+        data = await self._call(method, path, **kw)
+        if not isinstance(data, Mapping):
+            raise AriProtocolError(f"ARI {method} {path} returned {data!r}, expected an object")
+        return data
+
+    async def _list(self, path: str) -> list[Mapping[str, Any]]:
+        data = await self._call("GET", path)
+        if not isinstance(data, list) or not all(isinstance(d, Mapping) for d in data):
+            raise AriProtocolError(f"ARI GET {path} returned {data!r}, expected a list")
+        return data
+
+    # --- Asterisk -----------------------------------------------------------
+
+    async def asterisk_info(self) -> AsteriskInfo:
+        return AsteriskInfo.from_json(await self._object("GET", "/asterisk/info"))
+
+    # --- Channels -----------------------------------------------------------
+
+    async def list_channels(self) -> list[Channel]:
+        return [Channel.from_json(c) for c in await self._list("/channels")]
+
+    async def get_channel(self, channel_id: str) -> Channel:
+        return Channel.from_json(await self._object("GET", f"/channels/{_seg(channel_id)}"))
+
+    async def create_channel(
+        self,
+        endpoint: str,
+        app: str,
+        app_args: str | None = None,
+        channel_id: str | None = None,
+        originator: str | None = None,
+        variables: Mapping[str, str] | None = None,
+    ) -> Channel:
+        """``POST /channels/create``: a channel placed in ``app``, not yet dialed."""
+        params = {
+            "endpoint": endpoint,
+            "app": app,
+            "appArgs": app_args,
+            "channelId": channel_id,
+            "originator": originator,
+        }
+        body = {"variables": dict(variables)} if variables else None
+        data = await self._object("POST", "/channels/create", params=params, body=body)
+        return Channel.from_json(data)
+
+    async def dial(
+        self,
+        channel_id: str,
+        caller: str | None = None,
+        timeout: int | None = None,  # noqa: ASYNC109 - ARI's ring timeout in seconds
+    ) -> None:
+        """``POST /channels/{id}/dial``: dial a created channel, ringing ``timeout`` s."""
+        params = {"caller": caller, "timeout": timeout}
+        await self._call("POST", f"/channels/{_seg(channel_id)}/dial", params=params)
+
+    async def originate(
+        self,
+        endpoint: str,
+        *,
+        app: str,
+        app_args: str | None = None,
+        caller_id: str | None = None,
+        channel_id: str | None = None,
+        variables: Mapping[str, str] | None = None,
+        timeout: int | None = None,  # noqa: ASYNC109 - ARI's ring timeout in seconds
+        originator: str | None = None,
+    ) -> Channel:
+        """``POST /channels``: create and dial at once; answered calls enter ``app``."""
+        params = {
+            "endpoint": endpoint,
+            "app": app,
+            "appArgs": app_args,
+            "callerId": caller_id,
+            "channelId": channel_id,
+            "timeout": timeout,
+            "originator": originator,
+        }
+        body = {"variables": dict(variables)} if variables else None
+        return Channel.from_json(await self._object("POST", "/channels", params=params, body=body))
+
+    async def answer(self, channel_id: str) -> None:
+        await self._call("POST", f"/channels/{_seg(channel_id)}/answer")
+
+    async def ring(self, channel_id: str) -> None:
+        await self._call("POST", f"/channels/{_seg(channel_id)}/ring")
+
+    async def ring_stop(self, channel_id: str) -> None:
+        await self._call("DELETE", f"/channels/{_seg(channel_id)}/ring")
+
+    async def hangup(self, channel_id: str, reason: str | None = None) -> None:
+        """``DELETE /channels/{id}``; ``reason`` is e.g. normal, busy, congestion."""
+        await self._call("DELETE", f"/channels/{_seg(channel_id)}", params={"reason": reason})
+
+    async def set_variable(self, channel_id: str, name: str, value: str) -> None:
+        params = {"variable": name, "value": value}
+        await self._call("POST", f"/channels/{_seg(channel_id)}/variable", params=params)
+
+    async def get_variable(self, channel_id: str, name: str) -> str:
+        """The variable's value; ``AriNotFound`` if the channel or variable is missing."""
+        path = f"/channels/{_seg(channel_id)}/variable"
+        data = await self._object("GET", path, params={"variable": name})
+        return text(data, "value", f"GET {path}")
+
+    async def play(
+        self, channel_id: str, media: str | Sequence[str], playback_id: str | None = None
+    ) -> Playback:
+        """Play ``media`` URIs (``sound:...``) in order on the channel."""
+        params = {"media": _csv(media), "playbackId": playback_id}
+        path = f"/channels/{_seg(channel_id)}/play"
+        return Playback.from_json(await self._object("POST", path, params=params))
+
+    async def continue_in_dialplan(
+        self, channel_id: str, context: str, extension: str, priority: int
+    ) -> None:
+        params: Params = {"context": context, "extension": extension, "priority": priority}
+        await self._call("POST", f"/channels/{_seg(channel_id)}/continue", params=params)
+
+    # --- Bridges ------------------------------------------------------------
+
+    async def create_bridge(
+        self, bridge_type: str = "mixing", bridge_id: str | None = None
+    ) -> Bridge:
+        params = {"type": bridge_type, "bridgeId": bridge_id}
+        return Bridge.from_json(await self._object("POST", "/bridges", params=params))
+
+    async def add_to_bridge(self, bridge_id: str, channel_ids: str | Sequence[str]) -> None:
+        params = {"channel": _csv(channel_ids)}
+        await self._call("POST", f"/bridges/{_seg(bridge_id)}/addChannel", params=params)
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        await self._call("DELETE", f"/bridges/{_seg(bridge_id)}")
+
+    async def list_bridges(self) -> list[Bridge]:
+        return [Bridge.from_json(b) for b in await self._list("/bridges")]
+
+
+def _error_message(response: httpx.Response) -> str:
+    """ARI's ``{"message": ...}`` body, or the reason phrase."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, Mapping) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    return response.reason_phrase or "no error message"

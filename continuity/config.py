@@ -1,0 +1,153 @@
+"""Configuration: CLI flag, then environment, then file, then default.
+
+Every setting is declared once in ``SETTINGS`` with its environment variable,
+its type and its default. ``load_config`` validates all of them and reports
+every problem at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from continuity.errors import ConfigError
+
+#: Hangup reasons ARI accepts in ``DELETE /channels/{id}?reason=`` that make sense for
+#: a rejection, with the Q.850 cause the generated dialplan uses for the same reason.
+REJECT_REASONS: dict[str, int] = {
+    "unallocated": 1,
+    "normal": 16,
+    "busy": 17,
+    "no_answer": 19,
+    "rejected": 21,
+    "congestion": 34,
+    "timeout": 102,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownNumberPolicy:
+    """What a caller to a number we do not route gets: a rejection or an announcement."""
+
+    action: str  # "reject" or "announce"
+    value: str  # an ARI hangup reason, or a sound name
+
+    @classmethod
+    def parse(cls, text: str) -> UnknownNumberPolicy:
+        action, _, value = text.partition(":")
+        if action == "reject" and value in REJECT_REASONS:
+            return cls(action, value)
+        if action == "announce" and value and all(c.isalnum() or c in "-_/" for c in value):
+            return cls(action, value)
+        raise ValueError(
+            "expected reject:<reason> with reason one of "
+            f"{', '.join(sorted(REJECT_REASONS))}, or announce:<sound name>"
+        )
+
+    def __str__(self) -> str:
+        return f"{self.action}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/continuity"
+    ari_url: str = "http://127.0.0.1:8088"
+    ari_username: str = "continuity"
+    ari_password: str = field(default="", repr=False)
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "continuity"
+    ami_secret: str = field(default="", repr=False)
+    asterisk_config_dir: Path = Path("/etc/asterisk")
+    state_dir: Path = Path("/var/lib/continuity")
+    unknown_number: UnknownNumberPolicy = UnknownNumberPolicy("reject", "unallocated")
+    dial_timeout: int = 30
+    default_region: str = "US"
+    log_level: str = "INFO"
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be a whole number above 0")
+    return value
+
+
+def _log_level(text: str) -> str:
+    level = text.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if not text.startswith(schemes):
+            raise ValueError(f"must start with {' or '.join(schemes)}")
+        return text
+
+    return check
+
+
+#: name -> (environment variable, parser)
+SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "database_url": ("CONTINUITY_DATABASE_URL", _url(("postgresql://", "postgres://"))),
+    "ari_url": ("CONTINUITY_ARI_URL", _url(("http://", "https://"))),
+    "ari_username": ("CONTINUITY_ARI_USERNAME", str),
+    "ari_password": ("CONTINUITY_ARI_PASSWORD", str),
+    "ami_host": ("CONTINUITY_AMI_HOST", str),
+    "ami_port": ("CONTINUITY_AMI_PORT", _positive_int),
+    "ami_username": ("CONTINUITY_AMI_USERNAME", str),
+    "ami_secret": ("CONTINUITY_AMI_SECRET", str),
+    "asterisk_config_dir": ("CONTINUITY_ASTERISK_CONFIG_DIR", Path),
+    "state_dir": ("CONTINUITY_STATE_DIR", Path),
+    "unknown_number": ("CONTINUITY_UNKNOWN_NUMBER", UnknownNumberPolicy.parse),
+    "dial_timeout": ("CONTINUITY_DIAL_TIMEOUT", _positive_int),
+    "default_region": ("CONTINUITY_DEFAULT_REGION", str.upper),
+    "log_level": ("CONTINUITY_LOG_LEVEL", _log_level),
+}
+
+CONFIG_FILE_ENV = "CONTINUITY_CONFIG"
+
+
+def load_config(
+    flags: Mapping[str, str | None] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Config:
+    """Merge the layers and validate; raise :class:`ConfigError` listing every problem."""
+    flags = flags or {}
+    environ = os.environ if environ is None else environ
+    file_values: dict[str, Any] = {}
+    problems: list[str] = []
+    path = config_file or (Path(environ[CONFIG_FILE_ENV]) if CONFIG_FILE_ENV in environ else None)
+    if path is not None:
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            problems.append(f"config file {path}: {exc}")
+        for key in sorted(set(file_values) - set(SETTINGS)):
+            problems.append(f"config file {path}: unknown setting {key!r}")
+    values: dict[str, Any] = {}
+    for name, (env, parse) in SETTINGS.items():
+        raw: Any = None
+        source = ""
+        if flags.get(name) is not None:
+            raw, source = flags[name], f"--{name.replace('_', '-')}"
+        elif env in environ:
+            raw, source = environ[env], env
+        elif name in file_values:
+            raw, source = file_values[name], f"{path}: {name}"
+        if raw is None:
+            continue
+        try:
+            values[name] = parse(str(raw))
+        except ValueError as exc:
+            problems.append(f"{source}: {exc}")
+    if problems:
+        raise ConfigError(problems)
+    return Config(**values)

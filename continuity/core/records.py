@@ -1,0 +1,68 @@
+"""What happened to one call, as written to the call log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One destination tried for a call, and how it ended."""
+
+    kind: str
+    target: str
+    #: ``answered``, or the failure: ``busy``, ``congestion``, ``noanswer``, ``failed``…
+    result: str
+    cause: int | None = None
+    started_at: str = ""
+    ended_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    call_id: str
+    tracking_number: str
+    caller_number: str
+    caller_name: str
+    reason: str
+    outcome: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    answered_at: dt.datetime | None = None
+    answered_kind: str | None = None
+    answered_target: str | None = None
+    attempts: tuple[Attempt, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("started_at", "ended_at", "answered_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value is not None else None
+        data["attempts"] = [asdict(a) for a in self.attempts]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CallRecord:
+        def when(key: str) -> dt.datetime | None:
+            value = data.get(key)
+            return dt.datetime.fromisoformat(value) if value else None
+
+        started, ended = when("started_at"), when("ended_at")
+        if started is None or ended is None:
+            raise ValueError(f"call record {data.get('call_id')!r} lacks its start or end time")
+        return cls(
+            call_id=data["call_id"],
+            tracking_number=data["tracking_number"],
+            caller_number=data["caller_number"],
+            caller_name=data["caller_name"],
+            reason=data["reason"],
+            outcome=data["outcome"],
+            started_at=started,
+            ended_at=ended,
+            answered_at=when("answered_at"),
+            answered_kind=data.get("answered_kind"),
+            answered_target=data.get("answered_target"),
+            attempts=tuple(Attempt(**a) for a in data.get("attempts", [])),
+        )

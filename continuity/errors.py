@@ -1,0 +1,53 @@
+"""Domain errors: each says what the admin did wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class ContinuityError(Exception):
+    """Base of every error an admin may see. ``str()`` is the full message."""
+
+
+class InvalidNumber(ContinuityError):
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(
+            f"{text!r} is not a valid phone number: {reason}. "
+            "Give it in E.164 form, for example +15551230001."
+        )
+        self.text = text
+        self.reason = reason
+
+
+class UnknownTrackingNumber(ContinuityError):
+    def __init__(self, number: str, close: list[str]) -> None:
+        hint = f" Close matches: {', '.join(close)}." if close else ""
+        super().__init__(
+            f"No tracking number {number} is configured.{hint} "
+            "List them with `continuity number list`."
+        )
+        self.number = number
+        self.close = close
+
+
+class DuplicateTrackingNumber(ContinuityError):
+    def __init__(self, number: str) -> None:
+        super().__init__(
+            f"Tracking number {number} already exists. "
+            "Change it with `continuity number set` instead."
+        )
+        self.number = number
+
+
+class ConfigError(ContinuityError):
+    """One or more configuration problems, each on its own line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+        self.problems = problems
+
+
+class DatabaseUnavailable(ContinuityError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"PostgreSQL is not reachable ({detail}). Check CONTINUITY_DATABASE_URL "
+            "or --database-url, and that the server is running."
+        )

@@ -1,0 +1,1 @@
+"""PostgreSQL adapter: versioned migrations, the store and the change listener."""

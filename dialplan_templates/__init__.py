@@ -1,0 +1,1 @@
+"""Generated-dialplan adapter: Jinja templates and the code that renders and writes them."""
