@@ -36,9 +36,14 @@ class Ami:
     async def __aenter__(self) -> Ami:
         # panoramisk falls back to the deprecated get_event_loop() unless given the loop.
         manager = Manager(
-            host=self._creds.host, port=self._creds.port, username=self._creds.username,
-            secret=self._creds.secret, loop=asyncio.get_running_loop(), ping_delay=3600,
-            reconnect_timeout=3600, events="off",
+            host=self._creds.host,
+            port=self._creds.port,
+            username=self._creds.username,
+            secret=self._creds.secret,
+            loop=asyncio.get_running_loop(),
+            ping_delay=3600,
+            reconnect_timeout=3600,
+            events="off",
         )
         self._manager = manager
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -10,6 +11,7 @@ from ari_app.call import Call, CallState, call_key
 from ari_app.client.errors import AriNotFound
 from continuity import names
 from continuity.config import UnknownNumberPolicy
+from continuity.core.causes import cause_result
 from continuity.core.dialstrings import dial_string
 from continuity.core.model import Snapshot
 from continuity.core.records import CallRecord
@@ -17,31 +19,29 @@ from continuity.core.routing import plan_route
 
 log = logging.getLogger(__name__)
 
-#: Q.850 causes for the dial statuses we fail over on.
-DIALSTATUS_RESULT = {
-    "BUSY": "busy",
-    "CONGESTION": "congestion",
-    "CHANUNAVAIL": "unavailable",
-    "NOANSWER": "noanswer",
-    "CANCEL": "cancelled",
-}
-
 
 class AriRest(Protocol):
     """The REST calls the call service makes."""
 
     async def create_channel(
-        self, endpoint: str, app: str, app_args: str, channel_id: str,
-        originator: str | None = None, variables: dict[str, str] | None = None,
+        self,
+        endpoint: str,
+        app: str,
+        app_args: str,
+        channel_id: str,
+        originator: str | None = None,
+        variables: dict[str, str] | None = None,
     ) -> object: ...
-    async def dial(self, channel_id: str, caller: str | None = None,
-                   timeout: int | None = None) -> None: ...
+    async def dial(
+        self, channel_id: str, caller: str | None = None, timeout: int | None = None
+    ) -> None: ...
     async def answer(self, channel_id: str) -> None: ...
     async def ring(self, channel_id: str) -> None: ...
     async def hangup(self, channel_id: str, reason: str | None = None) -> None: ...
     async def play(self, channel_id: str, media: str, playback_id: str | None = None) -> object: ...
-    async def create_bridge(self, bridge_type: str = "mixing",
-                            bridge_id: str | None = None) -> object: ...
+    async def create_bridge(
+        self, bridge_type: str = "mixing", bridge_id: str | None = None
+    ) -> object: ...
     async def add_to_bridge(self, bridge_id: str, channel_ids: list[str]) -> None: ...
     async def destroy_bridge(self, bridge_id: str) -> None: ...
 
@@ -69,18 +69,28 @@ class CallService:
         plan = plan_route(self._snapshot(), dialed)
         call = Call(channel_id, dialed, caller_number, caller_name, plan)
         self.calls[channel_id] = call
-        log.info("call %s from %s to %s: %s via %s", channel_id, caller_number or "unknown",
-                 dialed, plan.reason.value,
-                 " -> ".join(f"{d.kind.value}:{d.target}" for d in plan.steps) or "nothing")
+        log.info(
+            "call %s from %s to %s: %s via %s",
+            channel_id,
+            caller_number or "unknown",
+            dialed,
+            plan.reason.value,
+            " -> ".join(f"{d.kind.value}:{d.target}" for d in plan.steps) or "nothing",
+        )
         if not plan.known:
             call.outcome = "unknown_number"
-            log.warning("call %s to %s: not a tracking number we route; %s",
-                        channel_id, dialed, self._unknown)
+            log.warning(
+                "call %s to %s: not a tracking number we route; %s",
+                channel_id,
+                dialed,
+                self._unknown,
+            )
             if self._unknown.action == "announce":
                 call.state = CallState.ANNOUNCING
                 await self._ari.answer(channel_id)
-                await self._ari.play(channel_id, f"sound:{self._unknown.value}",
-                                     playback_id=f"{channel_id}~announce")
+                await self._ari.play(
+                    channel_id, f"sound:{self._unknown.value}", playback_id=f"{channel_id}~announce"
+                )
             else:
                 await self._end(call, reason=self._unknown.value)
             return
@@ -103,8 +113,12 @@ class CallService:
     async def leg_answered(self, leg_id: str) -> None:
         """The leg entered Stasis: it was answered. Bridge it with the caller."""
         call = self.calls.get(call_key(leg_id))
-        if call is None or call.state is not CallState.DIALING or call.leg is None \
-                or call.leg.channel_id != leg_id:
+        if (
+            call is None
+            or call.state is not CallState.DIALING
+            or call.leg is None
+            or call.leg.channel_id != leg_id
+        ):
             await self._ignore_gone(self._ari.hangup(leg_id))
             return
         call.leg_answered()
@@ -117,18 +131,30 @@ class CallService:
             await self._end(call)
             return
         call.state = CallState.BRIDGED
-        log.info("call %s to %s answered by %s:%s", call.caller_id, call.dialed,
-                 call.leg.destination.kind.value, call.leg.destination.target)
+        log.info(
+            "call %s to %s answered by %s:%s",
+            call.caller_id,
+            call.dialed,
+            call.leg.destination.kind.value,
+            call.leg.destination.target,
+        )
 
-    async def leg_failed(self, leg_id: str, result: str, cause: int | None) -> None:
+    async def leg_failed(self, leg_id: str, cause: int | None) -> None:
         call = self.calls.get(call_key(leg_id))
         if call is None or call.leg is None or call.leg.channel_id != leg_id:
             return
         if call.state is CallState.BRIDGED:
             await self._end(call)  # the answered side hung up
             return
-        log.info("call %s: %s:%s failed (%s, cause %s)", call.caller_id,
-                 call.leg.destination.kind.value, call.leg.destination.target, result, cause)
+        result = cause_result(cause)
+        log.info(
+            "call %s: %s:%s failed (%s, cause %s)",
+            call.caller_id,
+            call.leg.destination.kind.value,
+            call.leg.destination.target,
+            result,
+            cause,
+        )
         call.leg_failed(result, cause)
         await self._dial_next(call)
 
@@ -142,7 +168,7 @@ class CallService:
                 call.outcome = "caller_hangup"
             await self._end(call)
         else:
-            await self.leg_failed(channel_id, "hangup", cause)
+            await self.leg_failed(channel_id, cause)
 
     async def forget_missing(self, live_channel_ids: set[str]) -> None:
         """After a reconnect: end every call whose caller channel no longer exists."""
@@ -161,16 +187,18 @@ class CallService:
         call.state = CallState.DIALING
         try:
             await self._ari.create_channel(
-                endpoint=dial_string(destination), app=names.ARI_APP, app_args="dialed",
-                channel_id=leg.channel_id, originator=call.caller_id,
+                endpoint=dial_string(destination),
+                app=names.ARI_APP,
+                app_args="dialed",
+                channel_id=leg.channel_id,
+                originator=call.caller_id,
                 variables={
                     "CALLERID(num)": call.caller_number,
                     "CALLERID(name)": call.caller_name,
                     names.VAR_TRACKING_NUMBER: call.dialed,
                 },
             )
-            await self._ari.dial(leg.channel_id, caller=call.caller_id,
-                                 timeout=self._dial_timeout)
+            await self._ari.dial(leg.channel_id, caller=call.caller_id, timeout=self._dial_timeout)
         except AriNotFound:
             call.leg_failed("failed", None)
             await self._dial_next(call)
@@ -188,7 +216,5 @@ class CallService:
 
     @staticmethod
     async def _ignore_gone(request: Awaitable[object]) -> None:
-        try:
+        with contextlib.suppress(AriNotFound):
             await request
-        except AriNotFound:
-            pass

@@ -51,3 +51,13 @@ class DatabaseUnavailable(ContinuityError):
             f"PostgreSQL is not reachable ({detail}). Check CONTINUITY_DATABASE_URL "
             "or --database-url, and that the server is running."
         )
+
+
+class FailoverLoop(ContinuityError):
+    def __init__(self, number: str, target: str) -> None:
+        super().__init__(
+            f"{target} is one of our own tracking numbers, so sending {number}'s calls "
+            "there would loop back into this Asterisk. Choose a number outside it."
+        )
+        self.number = number
+        self.target = target

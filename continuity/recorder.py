@@ -7,6 +7,7 @@ neither a PostgreSQL outage nor a crash of the app loses one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -76,14 +77,16 @@ class CallRecorder:
                 count = await self.flush()
             except (psycopg.Error, OSError) as exc:
                 delay = backoff.next_delay()
-                log.warning("%d call records wait for PostgreSQL (%s); retry in %.1fs",
-                            self.pending(), exc, delay)
+                log.warning(
+                    "%d call records wait for PostgreSQL (%s); retry in %.1fs",
+                    self.pending(),
+                    exc,
+                    delay,
+                )
                 await asyncio.sleep(delay)
                 continue
             if count:
                 log.debug("wrote %d call records", count)
             backoff.reset()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=30)
-            except TimeoutError:
-                pass

@@ -41,8 +41,9 @@ class SnapshotService:
             return
         cached = self._cache.load()
         if cached is not None:
-            log.warning("PostgreSQL is down: routing from the last known state (v%s)",
-                        cached.version)
+            log.warning(
+                "PostgreSQL is down: routing from the last known state (v%s)", cached.version
+            )
             self.current = cached
         else:
             log.error("PostgreSQL is down and there is no cached state: every number is unknown")
@@ -52,8 +53,9 @@ class SnapshotService:
         try:
             snapshot = await self._source.load_snapshot()
         except (psycopg.Error, OSError, TimeoutError) as exc:
-            log.warning("could not reload routing state, keeping v%s: %s",
-                        self.current.version, exc)
+            log.warning(
+                "could not reload routing state, keeping v%s: %s", self.current.version, exc
+            )
             return False
         self.current = snapshot
         self.from_database = True

@@ -47,19 +47,21 @@ class Store:
         self._pool = pool
 
     async def load_snapshot(self) -> Snapshot:
-        async with self._pool.connection() as conn:
-            conn.row_factory = dict_row  # type: ignore[assignment]
-            async with conn.transaction():
-                cur = await conn.execute(
-                    "SELECT continuity_enabled, default_kind, default_target,"
-                    " txid_current() AS version FROM account_settings"
-                )
-                acc = await cur.fetchone()
-                cur = await conn.execute(
-                    "SELECT number, label, primary_target, continuity_enabled,"
-                    " continuity_kind, continuity_target FROM tracking_numbers"
-                )
-                rows = await cur.fetchall()
+        async with (
+            self._pool.connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=dict_row) as cur,
+        ):
+            await cur.execute(
+                "SELECT continuity_enabled, default_kind, default_target,"
+                " (SELECT last_value FROM routing_state_version) AS version FROM account_settings"
+            )
+            acc = await cur.fetchone()
+            await cur.execute(
+                "SELECT number, label, primary_target, continuity_enabled,"
+                " continuity_kind, continuity_target FROM tracking_numbers"
+            )
+            rows = await cur.fetchall()
         account = AccountSettings()
         version = 0
         if acc is not None:
@@ -142,7 +144,10 @@ class Store:
                 raise UnknownTrackingNumber(number, await self._close_matches(conn, number))
 
     async def set_account(
-        self, *, enabled: bool | None = None, destination: Destination | None = None,
+        self,
+        *,
+        enabled: bool | None = None,
+        destination: Destination | None = None,
         clear_destination: bool = False,
     ) -> None:
         async with self._pool.connection() as conn, conn.transaction():
@@ -171,18 +176,26 @@ class Store:
                 " ON CONFLICT (call_id) DO NOTHING",
                 [
                     (
-                        r.call_id, r.tracking_number, r.caller_number, r.caller_name, r.reason,
-                        Jsonb(r.to_json()["attempts"]), r.answered_kind, r.answered_target,
-                        r.outcome, r.started_at, r.answered_at, r.ended_at,
+                        r.call_id,
+                        r.tracking_number,
+                        r.caller_number,
+                        r.caller_name,
+                        r.reason,
+                        Jsonb(r.to_json()["attempts"]),
+                        r.answered_kind,
+                        r.answered_target,
+                        r.outcome,
+                        r.started_at,
+                        r.answered_at,
+                        r.ended_at,
                     )
                     for r in records
                 ],
             )
 
     async def recent_call_records(self, limit: int = 20) -> list[CallRecord]:
-        async with self._pool.connection() as conn:
-            conn.row_factory = dict_row  # type: ignore[assignment]
-            cur = await conn.execute(
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
                 "SELECT * FROM call_records ORDER BY started_at DESC LIMIT %s", (limit,)
             )
             rows = await cur.fetchall()

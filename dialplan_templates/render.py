@@ -22,8 +22,10 @@ _SAFE = re.compile(r"[A-Za-z0-9+@:._/-]+\Z")
 
 class UnsafeValue(ValueError):
     def __init__(self, what: str, value: str) -> None:
-        super().__init__(f"refusing to write {what} {value!r} into dialplan: "
-                         "only letters, digits and + @ : . _ / - are allowed")
+        super().__init__(
+            f"refusing to write {what} {value!r} into dialplan: "
+            "only letters, digits and + @ : . _ / - are allowed"
+        )
 
 
 def _safe(what: str, value: str) -> str:
@@ -64,14 +66,13 @@ def fallback_routes(snapshot: Snapshot) -> list[FallbackRoute]:
                 dials.append(_safe("destination", dial_string(step)))
             except NotDialable:
                 continue
-        routes.append(FallbackRoute(_safe("tracking number", number), plan.reason.value,
-                                    tuple(dials)))
+        routes.append(
+            FallbackRoute(_safe("tracking number", number), plan.reason.value, tuple(dials))
+        )
     return routes
 
 
-def render_extensions(
-    snapshot: Snapshot, unknown: UnknownNumberPolicy, dial_timeout: int
-) -> str:
+def render_extensions(snapshot: Snapshot, unknown: UnknownNumberPolicy, dial_timeout: int) -> str:
     template = _environment().get_template("extensions_continuity.conf.j2")
     return template.render(
         **_constants(),

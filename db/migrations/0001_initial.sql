@@ -38,8 +38,12 @@ CREATE TABLE call_records (
 );
 CREATE INDEX call_records_started_at ON call_records (started_at);
 
+-- Bumped by every change to routing state: the snapshot's version.
+CREATE SEQUENCE routing_state_version;
+
 CREATE FUNCTION continuity_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM nextval('routing_state_version');
     PERFORM pg_notify('continuity_changed', TG_TABLE_NAME);
     RETURN NULL;
 END;

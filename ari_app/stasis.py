@@ -1,0 +1,57 @@
+"""The event translator: the only code that reads ARI events.
+
+It turns each event into one call-service operation. Events reach ``handle``
+in order per call (the dispatcher keys them with :func:`event_key`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ari_app.call import call_key
+from ari_app.client.events import (
+    AriEvent,
+    ChannelDestroyed,
+    Dial,
+    PlaybackFinished,
+    StasisEnd,
+    StasisStart,
+)
+from ari_app.services import CallService
+
+log = logging.getLogger(__name__)
+
+#: appArgs we give the channels we create, to tell them from callers.
+LEG_ARG = "dialed"
+
+
+def event_key(event: AriEvent) -> str | None:
+    """All events of one call share a key, so they are handled in order."""
+    channel_id = event.channel_id
+    return call_key(channel_id) if channel_id else None
+
+
+class StasisTranslator:
+    def __init__(self, service: CallService) -> None:
+        self._service = service
+
+    async def handle(self, event: AriEvent) -> None:
+        service = self._service
+        match event:
+            case StasisStart(channel=channel, args=args):
+                if args and args[0] == LEG_ARG:
+                    await service.leg_answered(channel.id)
+                else:
+                    await service.caller_entered(
+                        channel.id, channel.exten, channel.caller_number, channel.caller_name
+                    )
+            case Dial(peer=peer, dialstatus=status) if status in ("RINGING", "PROGRESS"):
+                await service.leg_ringing(peer.id)
+            case ChannelDestroyed(channel=channel, cause=cause):
+                await service.channel_gone(channel.id, cause)
+            case StasisEnd(channel=channel) if call_key(channel.id) == channel.id:
+                await service.channel_gone(channel.id, None)
+            case PlaybackFinished() if event.channel_id:
+                await service.announcement_finished(event.channel_id)
+            case _:
+                log.debug("ignoring %s", event.type)

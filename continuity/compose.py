@@ -1,0 +1,121 @@
+"""The composition root: the one place that builds and wires everything."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import httpx
+from psycopg_pool import AsyncConnectionPool
+
+from agi.ami import Ami, AmiCredentials, AmiError
+from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
+from ari_app.services import CallService
+from ari_app.stasis import StasisTranslator, event_key
+from continuity import names
+from continuity.config import Config
+from continuity.core.model import Snapshot
+from continuity.dialplan_sync import DialplanSync
+from continuity.recorder import CallRecorder
+from continuity.snapshot import SnapshotService
+from continuity.state_cache import StateCache
+from db.listener import ChangeListener
+from db.store import Store
+from dialplan_templates.render import extensions_path, render_extensions, write_atomically
+
+log = logging.getLogger(__name__)
+
+
+def make_pool(config: Config) -> AsyncConnectionPool:
+    """A pool that opens in the background: the app starts even while PostgreSQL is down."""
+    return AsyncConnectionPool(
+        config.database_url,
+        open=False,
+        min_size=1,
+        max_size=4,
+        timeout=5.0,
+        kwargs={"connect_timeout": 5},
+        reconnect_timeout=0,
+    )
+
+
+def ami_credentials(config: Config) -> AmiCredentials:
+    return AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
+
+
+def make_dialplan_sync(config: Config) -> DialplanSync:
+    creds = ami_credentials(config)
+
+    async def reload() -> None:
+        async with Ami(creds) as ami:
+            await ami.command("dialplan reload")
+
+    def render(snapshot: Snapshot) -> str:
+        return render_extensions(snapshot, config.unknown_number, config.dial_timeout)
+
+    return DialplanSync(
+        extensions_path(config.asterisk_config_dir), render, write_atomically, reload
+    )
+
+
+class App:
+    """Everything ``continuity serve`` runs, built from one :class:`Config`."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.pool = make_pool(config)
+        self.store = Store(self.pool)
+        self.snapshots = SnapshotService(
+            self.store,
+            ChangeListener(config.database_url),
+            StateCache(Path(config.state_dir) / "routing-state.json"),
+        )
+        self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.store)
+        self.dialplan = make_dialplan_sync(config)
+        self.http = httpx.AsyncClient()
+        ari_config = AriConfig(
+            base_url=config.ari_url,
+            credentials=AriCredentials(config.ari_username, config.ari_password),
+            app=names.ARI_APP,
+        )
+        self.rest = AriRest(ari_config, self.http)
+        self.calls = CallService(
+            self.rest,
+            lambda: self.snapshots.current,
+            self.recorder.record,
+            config.unknown_number,
+            config.dial_timeout,
+        )
+        self.ari = AriClient(
+            ari_config,
+            self.rest,
+            StasisTranslator(self.calls).handle,
+            key=event_key,
+            on_connected=self._resync,
+        )
+
+    async def _resync(self) -> None:
+        """After every (re)connection: drop calls whose channels are gone."""
+        live = {channel.id for channel in await self.rest.list_channels()}
+        await self.calls.forget_missing(live)
+
+    async def _apply_dialplan(self, snapshot: Snapshot) -> None:
+        try:
+            await self.dialplan.apply(snapshot)
+        except (AmiError, OSError) as exc:
+            log.error("could not apply the fallback dialplan for v%s: %s", snapshot.version, exc)
+
+    async def run(self) -> None:
+        await self.pool.open(wait=False)
+        try:
+            self.snapshots.subscribe(self._apply_dialplan)
+            await self.snapshots.start()
+            await self._apply_dialplan(self.snapshots.current)
+            async with self.ari, asyncio.TaskGroup() as tasks:
+                tasks.create_task(self.snapshots.run(), name="snapshot-changes")
+                tasks.create_task(self.recorder.run(), name="call-records")
+                log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
+        finally:
+            await self.http.aclose()
+            await self.pool.close()
