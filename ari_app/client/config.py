@@ -24,9 +24,7 @@ class AriCredentials:
         if not self.username:
             raise AriConfigError("ARI username is empty; set the user from ari.conf")
         if ":" in self.username:
-            raise AriConfigError(
-                "ARI username must not contain ':' (Basic auth cannot carry it)"
-            )
+            raise AriConfigError("ARI username must not contain ':' (Basic auth cannot carry it)")
 
     def __repr__(self) -> str:
         return f"AriCredentials(username={self.username!r}, password=<hidden>)"
@@ -57,9 +55,7 @@ class ReconnectPolicy:
         if self.base <= 0:
             raise AriConfigError(f"reconnect base delay must be > 0 s, got {self.base}")
         if self.cap < self.base:
-            raise AriConfigError(
-                f"reconnect cap ({self.cap} s) must be >= base ({self.base} s)"
-            )
+            raise AriConfigError(f"reconnect cap ({self.cap} s) must be >= base ({self.base} s)")
         if self.stable_after < 0:
             raise AriConfigError(f"stable_after must be >= 0 s, got {self.stable_after}")
 
@@ -71,8 +67,11 @@ class AriConfig:
     base_url: str
     credentials: AriCredentials
     app: str
+    #: Seconds a REST request may take (connect, send, read) before failing.
     http_timeout: float = 10.0
+    #: Seconds the WebSocket connect + upgrade may take before it is retried.
     ws_open_timeout: float = 10.0
+    #: Ping every N seconds; a connection without a pong within N s is dropped.
     ws_ping_interval: float = 20.0
 
     def __post_init__(self) -> None:
@@ -92,8 +91,10 @@ class AriConfig:
             raise AriConfigError(
                 f"ARI app name must be one non-empty name without commas, got {self.app!r}"
             )
-        if self.http_timeout <= 0 or self.ws_open_timeout <= 0:
-            raise AriConfigError("ARI timeouts must be > 0 s")
+        for name in ("http_timeout", "ws_open_timeout", "ws_ping_interval"):
+            value = getattr(self, name)
+            if value <= 0:
+                raise AriConfigError(f"ARI {name} must be > 0 s, got {value}")
 
     @property
     def ari_root(self) -> str:

@@ -48,6 +48,10 @@ class AriConflict(AriHttpError):
     """HTTP 409: the resource is in the wrong state (e.g. not in Stasis)."""
 
 
+class AriPreconditionFailed(AriHttpError):
+    """HTTP 412: the channel is in the wrong state for the operation (e.g. hung up)."""
+
+
 class AriUnprocessable(AriHttpError):
     """HTTP 422: the request referenced something unusable (e.g. a bad endpoint)."""
 
@@ -60,6 +64,7 @@ _BY_STATUS: dict[int, type[AriHttpError]] = {
     400: AriBadRequest,
     404: AriNotFound,
     409: AriConflict,
+    412: AriPreconditionFailed,
     422: AriUnprocessable,
 }
 

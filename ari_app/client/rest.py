@@ -123,7 +123,7 @@ class AriRest:
         self,
         channel_id: str,
         caller: str | None = None,
-        timeout: int | None = None,  # noqa: ASYNC109 - ARI's ring timeout in seconds
+        timeout: int | None = None,
     ) -> None:
         """``POST /channels/{id}/dial``: dial a created channel, ringing ``timeout`` s."""
         params = {"caller": caller, "timeout": timeout}
@@ -138,10 +138,13 @@ class AriRest:
         caller_id: str | None = None,
         channel_id: str | None = None,
         variables: Mapping[str, str] | None = None,
-        timeout: int | None = None,  # noqa: ASYNC109 - ARI's ring timeout in seconds
+        timeout: int | None = None,
         originator: str | None = None,
     ) -> Channel:
-        """``POST /channels``: create and dial at once; answered calls enter ``app``."""
+        """``POST /channels``: create and dial at once (ringing ``timeout`` s).
+
+        The answered channel enters ``app`` with ``app_args``.
+        """
         params = {
             "endpoint": endpoint,
             "app": app,

@@ -1,0 +1,114 @@
+"""``AriClient``: REST + the event stream + ordered dispatch, as one unit.
+
+The composition root builds the ``httpx.AsyncClient`` and the ``AriRest``
+(so the app's services can hold the REST client before events flow), then
+an ``AriClient`` around them; nothing here is global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import TracebackType
+
+from ari_app.client.backoff import Jitter
+from ari_app.client.config import AriConfig, ReconnectPolicy
+from ari_app.client.dispatch import Handler, KeyedDispatcher, KeyFn, channel_key
+from ari_app.client.errors import AriError
+from ari_app.client.rest import AriRest
+from ari_app.client.stream import EventStream, OnConnected
+
+logger = logging.getLogger(__name__)
+
+
+class AriClient:
+    """Async context manager: on enter, events start flowing to ``handler``.
+
+    On a clean exit the stream stops, queued events get ``drain_timeout``
+    seconds to finish, then remaining handlers are cancelled. The REST
+    client's ``httpx.AsyncClient`` belongs to the caller and is not closed.
+    """
+
+    def __init__(
+        self,
+        config: AriConfig,
+        rest: AriRest,
+        handler: Handler,
+        *,
+        key: KeyFn = channel_key,
+        on_connected: OnConnected | None = None,
+        reconnect: ReconnectPolicy | None = None,
+        jitter: Jitter | None = None,
+        drain_timeout: float = 5.0,
+    ) -> None:
+        self.config = config
+        self.rest = rest
+        self.dispatcher = KeyedDispatcher(handler, key)
+        self.events = EventStream(
+            config,
+            self.dispatcher.deliver,
+            on_connected=on_connected,
+            policy=reconnect,
+            jitter=jitter,
+        )
+        self._drain_timeout = drain_timeout
+        self._task: asyncio.Task[None] | None = None
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"AriClient(config={self.config!r}, running={self.running})"
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Start the event stream in a background task (once per client)."""
+        if self._started:
+            raise AriError(f"AriClient for app {self.config.app!r} was already started")
+        self._started = True
+        self._task = asyncio.create_task(self.events.run(), name=f"ari-events:{self.config.app}")
+        self._task.add_done_callback(self._stream_ended)
+
+    def _stream_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error(
+                "ARI event stream for app %s stopped unexpectedly",
+                self.config.app,
+                exc_info=task.exception(),
+            )
+
+    async def stop(self, *, drain: bool = True) -> None:
+        """Stop the stream, optionally drain queued events, then close dispatch."""
+        task, self._task = self._task, None
+        try:
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])
+            if drain:
+                await self._drain()
+        finally:
+            await self.dispatcher.close()
+
+    async def _drain(self) -> None:
+        try:
+            async with asyncio.timeout(self._drain_timeout):
+                await self.dispatcher.drain()
+        except TimeoutError:
+            logger.warning(
+                "ARI handlers still busy after %.1f s; cancelling %d key(s)",
+                self._drain_timeout,
+                self.dispatcher.active_keys,
+            )
+
+    async def __aenter__(self) -> AriClient:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop(drain=exc_type is None)

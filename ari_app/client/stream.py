@@ -1,0 +1,169 @@
+"""The ARI event WebSocket: connect, read, reconnect with backoff, forever.
+
+Connecting with ``?app=<name>`` (re)registers the Stasis app, so every
+reconnect resubscribes; ``on_connected`` runs after each (re)connect so the
+app can resync state it may have missed while disconnected. The loop runs
+until its task is cancelled; it never swallows ``CancelledError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus, WebSocketException
+
+from ari_app.client.backoff import Backoff, Jitter
+from ari_app.client.config import AriConfig, ReconnectPolicy
+from ari_app.client.errors import AriProtocolError
+from ari_app.client.events import AriEvent, decode_event
+
+logger = logging.getLogger(__name__)
+
+EventSink = Callable[[AriEvent], Awaitable[None]]
+OnConnected = Callable[[], Awaitable[None]]
+
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
+class _RedactingAdapter(logging.LoggerAdapter[logging.Logger]):
+    """websockets logs every handshake header at DEBUG; hide the credentials."""
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if len(args) >= 2 and isinstance(args[0], str) and args[0].lower() in _SECRET_HEADERS:
+            args = (args[0], "<redacted>", *args[2:])
+        super().log(level, msg, *args, **kwargs)
+
+
+class EventStream:
+    """Delivers every ARI event for one app to ``on_event``, across reconnects."""
+
+    def __init__(
+        self,
+        config: AriConfig,
+        on_event: EventSink,
+        *,
+        on_connected: OnConnected | None = None,
+        policy: ReconnectPolicy | None = None,
+        jitter: Jitter | None = None,
+    ) -> None:
+        self._config = config
+        self._on_event = on_event
+        self._on_connected = on_connected
+        self._policy = policy if policy is not None else ReconnectPolicy()
+        self._backoff = Backoff(self._policy, jitter)
+        self._ws_logger = _RedactingAdapter(logging.getLogger("websockets.client"))
+        self._attempts = 0
+        self._connections = 0
+        self._connected = False
+        self._session_events = 0
+
+    def __repr__(self) -> str:
+        return f"EventStream(url={self._config.events_url!r}, connections={self._connections})"
+
+    @property
+    def attempts(self) -> int:
+        """Connection attempts so far, successful or not."""
+        return self._attempts
+
+    @property
+    def connections(self) -> int:
+        """Successful WebSocket handshakes so far."""
+        return self._connections
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    async def run(self) -> None:
+        """Connect and deliver events until cancelled; reconnect on any drop."""
+        while True:
+            healthy = await self._session()
+            if healthy:
+                self._backoff.reset()
+            delay = self._backoff.next_delay()
+            logger.info(
+                "Reconnecting to ARI events for app %s in %.2f s (attempt %d)",
+                self._config.app,
+                delay,
+                self._backoff.attempt,
+            )
+            await asyncio.sleep(delay)
+
+    async def _session(self) -> bool:
+        """One connection, start to end. True if it proved healthy (an event or uptime)."""
+        self._attempts += 1
+        self._session_events = 0
+        opened_at: float | None = None
+        try:
+            async with connect(
+                self._config.events_url,
+                additional_headers=self._config.auth_headers(),
+                open_timeout=self._config.ws_open_timeout,
+                ping_interval=self._config.ws_ping_interval,
+                ping_timeout=self._config.ws_ping_interval,
+                proxy=None,
+                logger=self._ws_logger,
+            ) as ws:
+                opened_at = time.monotonic()
+                self._connections += 1
+                self._connected = True
+                logger.info(
+                    "Connected to ARI events for app %s at %s",
+                    self._config.app,
+                    self._config.events_url,
+                )
+                if await self._resync():
+                    await self._read(ws)
+            logger.warning("ARI event WebSocket for app %s closed", self._config.app)
+        except InvalidStatus as exc:
+            logger.error(
+                "ARI refused the event WebSocket for app %s with HTTP %d; "
+                "check the ARI user and password in ari.conf and http.conf",
+                self._config.app,
+                exc.response.status_code,
+            )
+        except (OSError, TimeoutError, WebSocketException) as exc:
+            logger.warning(
+                "ARI event WebSocket for app %s failed: %s: %s",
+                self._config.app,
+                type(exc).__name__,
+                exc,
+            )
+        finally:
+            self._connected = False
+        uptime = 0.0 if opened_at is None else time.monotonic() - opened_at
+        stayed_up = opened_at is not None and uptime >= self._policy.stable_after
+        return self._session_events > 0 or stayed_up
+
+    async def _resync(self) -> bool:
+        """Run ``on_connected``; False (drop and retry) if it failed."""
+        if self._on_connected is None:
+            return True
+        try:
+            await self._on_connected()
+        except Exception:
+            logger.exception(
+                "on_connected failed for ARI app %s; reconnecting to retry the resync",
+                self._config.app,
+            )
+            return False
+        return True
+
+    async def _read(self, ws: ClientConnection) -> None:
+        """Deliver frames until the server closes the connection."""
+        async for frame in ws:
+            try:
+                event = decode_event(frame)
+            except AriProtocolError as exc:
+                logger.warning("Skipping unreadable ARI event: %s", exc)
+                continue
+            self._session_events += 1
+            try:
+                await self._on_event(event)
+            except Exception:
+                logger.exception("Delivering ARI %s event failed; continuing", event.type)

@@ -1,0 +1,1 @@
+"""Wire-format unit tests for the ARI client, against fake ARI peers."""
