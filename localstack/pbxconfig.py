@@ -1,0 +1,74 @@
+"""The pbx's own configuration: what an admin would have before the product.
+
+Used by :class:`localstack.stack.LocalStack` (loopback ports) and by the
+container image's build stage (``python -m localstack.pbxconfig --out DIR``),
+so both run the same ``pjsip.conf`` and ``extensions.conf``, rendered with
+the shared names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from continuity import names
+from localstack.rendering import render
+
+PLACEHOLDER = "; Placeholder: the product writes this file.\n"
+GENERATED_EXTENSIONS = f"{names.GENERATED_DIR}/{names.GENERATED_EXTENSIONS}"
+GENERATED_PJSIP = f"{names.GENERATED_DIR}/{names.GENERATED_PJSIP}"
+
+
+def render_pbx(
+    *,
+    sip_bind: str,
+    inbound_match: str,
+    primary_contact: str,
+    pstn_contact: str,
+    qualify_frequency: int = 0,
+) -> dict[str, str]:
+    """``pjsip.conf``, ``extensions.conf`` and empty generated files, by name."""
+    trunks = [(names.ENDPOINT_PRIMARY, primary_contact), (names.ENDPOINT_PSTN, pstn_contact)]
+    pjsip = render(
+        "pbx_pjsip.conf",
+        sip_bind=sip_bind,
+        inbound_match=inbound_match,
+        trunks=trunks,
+        qualify_frequency=qualify_frequency,
+    )
+    return {
+        "pjsip.conf": pjsip,
+        "extensions.conf": render("pbx_extensions.conf"),
+        GENERATED_EXTENSIONS: PLACEHOLDER,
+        GENERATED_PJSIP: PLACEHOLDER,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Render the pbx's pjsip.conf and extensions.conf.")
+    parser.add_argument("--out", type=Path, required=True, help="directory to write into")
+    parser.add_argument("--sip-bind", default="0.0.0.0:5060")
+    parser.add_argument("--inbound-match", required=True, help="carrier address(es) or CIDR")
+    parser.add_argument("--primary-contact", required=True, help="SIP URI of the primary trunk")
+    parser.add_argument("--pstn-contact", required=True, help="SIP URI of the PSTN trunk")
+    parser.add_argument("--qualify-frequency", type=int, default=30)
+    args = parser.parse_args(argv)
+    files = render_pbx(
+        sip_bind=args.sip_bind,
+        inbound_match=args.inbound_match,
+        primary_contact=args.primary_contact,
+        pstn_contact=args.pstn_contact,
+        qualify_frequency=args.qualify_frequency,
+    )
+    for name, content in files.items():
+        target: Path = args.out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+        print(target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Two real Asterisk instances wired together: the pbx and its carrier.
+
+* ``pbx`` is the system under test: the carrier's calls to tracking numbers
+  arrive on endpoint ``names.ENDPOINT_INBOUND`` in ``names.CTX_TRACKING``;
+  the product dials out on ``names.ENDPOINT_PRIMARY`` and ``names.ENDPOINT_PSTN``,
+  which point at the carrier. Its ``extensions.conf`` and ``pjsip.conf``
+  ``#include`` the product's generated files (empty placeholders at start).
+* ``carrier`` plays the phone network: it places calls to the pbx and
+  answers, rejects or ignores the pbx's calls per dialed number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+
+from localstack.ami import AmiClient
+from localstack.carrier import CarrierControl, Observation, PlacedCall
+from localstack.credentials import AmiCredentials, AriCredentials
+from localstack.instance import AsteriskInstance
+from localstack.pbxconfig import GENERATED_EXTENSIONS, GENERATED_PJSIP, render_pbx
+from localstack.ports import LOOPBACK, PortAllocator
+from localstack.rendering import render
+from localstack.rootfs import ensure_rootfs, prune_instances
+
+logger = logging.getLogger(__name__)
+
+
+class LocalStack:
+    """``async with LocalStack() as stack:`` starts pbx and carrier, stops both after."""
+
+    def __init__(
+        self,
+        rootfs: Path | None = None,
+        *,
+        qualify_frequency: int = 0,
+        pbx_configs: Mapping[str, str] | None = None,
+        boot_timeout: float = 30.0,
+    ) -> None:
+        self._rootfs = rootfs
+        self.qualify_frequency = qualify_frequency
+        self._pbx_configs = dict(pbx_configs or {})
+        self._boot_timeout = boot_timeout
+        self._ports = PortAllocator()
+        self._control: CarrierControl | None = None
+        self._ami: AmiClient | None = None
+        self.pbx: AsteriskInstance
+        self.carrier: AsteriskInstance
+        #: The carrier's ports playing the primary trunk and the PSTN.
+        self.carrier_primary_port = self._ports.udp()
+        self.carrier_pstn_port = self._ports.udp()
+
+    async def start(self) -> None:
+        rootfs = self._rootfs
+        if rootfs is None:
+            rootfs = await asyncio.to_thread(ensure_rootfs)
+        for tree in prune_instances(rootfs):
+            logger.info("removed stale instance tree %s", tree)
+        boot = self._boot_timeout
+        self.pbx = AsteriskInstance(rootfs, "pbx", ports=self._ports, boot_timeout=boot)
+        self.carrier = AsteriskInstance(rootfs, "carrier", ports=self._ports, boot_timeout=boot)
+        self.pbx.configs.update(self._pbx_base(), **self._pbx_configs)
+        observations = self.carrier.root / "log" / "observations.psv"
+        self.carrier.configs.update(self._carrier_base(self.carrier.chroot_path(observations)))
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self.pbx.start())
+                group.create_task(self.carrier.start())
+            self._ami = await AmiClient.connect(self.carrier.ami)
+        except BaseException:
+            await self.stop()
+            raise
+        self._control = CarrierControl(self.carrier, self._ami, observations)
+        logger.info("local stack up: %r, %r", self.pbx, self.carrier)
+
+    def _pbx_base(self) -> dict[str, str]:
+        return render_pbx(
+            sip_bind=f"{LOOPBACK}:{self.pbx.sip_port}",
+            inbound_match=LOOPBACK,
+            primary_contact=f"sip:{LOOPBACK}:{self.carrier_primary_port}",
+            pstn_contact=f"sip:{LOOPBACK}:{self.carrier_pstn_port}",
+            qualify_frequency=self.qualify_frequency,
+        )
+
+    def _carrier_base(self, observations: PurePosixPath) -> dict[str, str]:
+        ports = {"primary_port": self.carrier_primary_port, "pstn_port": self.carrier_pstn_port}
+        return {
+            "pjsip.conf": render(
+                "carrier_pjsip.conf",
+                sip_port=self.carrier.sip_port,
+                pbx_sip_port=self.pbx.sip_port,
+                **ports,
+            ),
+            "extensions.conf": render(
+                "carrier_extensions.conf", observations=observations, **ports
+            ),
+        }
+
+    async def stop(self) -> None:
+        if self._ami is not None:
+            self._ami.close()
+            self._ami = None
+        instances = [getattr(self, name, None) for name in ("pbx", "carrier")]
+        await asyncio.gather(*(instance.stop() for instance in instances if instance))
+
+    async def __aenter__(self) -> LocalStack:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def control(self) -> CarrierControl:
+        if self._control is None:
+            raise RuntimeError("the local stack is not started")
+        return self._control
+
+    @property
+    def pbx_ari(self) -> AriCredentials:
+        """ARI of the pbx; the product's Stasis app is ``names.ARI_APP``."""
+        return self.pbx.ari
+
+    @property
+    def pbx_ami(self) -> AmiCredentials:
+        return self.pbx.ami
+
+    @property
+    def carrier_ami(self) -> AmiCredentials:
+        return self.carrier.ami
+
+    async def set_behavior(self, number: str, behavior: str) -> None:
+        """See :meth:`CarrierControl.set_behavior`."""
+        await self.control.set_behavior(number, behavior)
+
+    def carrier_observations(self) -> list[Observation]:
+        """Every call that reached the carrier from the pbx, oldest first."""
+        return self.control.observations()
+
+    async def place_call(
+        self,
+        tracking_number: str,
+        caller_id: str = "+15551112222",
+        *,
+        caller_name: str = "",
+        hold_seconds: float = 30.0,
+        prompt: str = "demo-congrats",
+        ring_timeout: float = 30.0,
+    ) -> PlacedCall:
+        """The carrier calls ``tracking_number`` at the pbx.
+
+        See :meth:`CarrierControl.place_call`.
+        """
+        return await self.control.place_call(
+            tracking_number,
+            caller_id=caller_id,
+            caller_name=caller_name,
+            hold_seconds=hold_seconds,
+            prompt=prompt,
+            ring_timeout=ring_timeout,
+        )
+
+    async def write_generated_dialplan(self, content: str) -> None:
+        """Stand in for the product: write the generated dialplan and reload it."""
+        self.pbx.write_config(GENERATED_EXTENSIONS, content)
+        await self.pbx.reload_dialplan()
+
+    async def write_generated_pjsip(self, content: str) -> None:
+        self.pbx.write_config(GENERATED_PJSIP, content)
+        await self.pbx.reload_module("res_pjsip.so")
+
+    async def reset(self) -> None:
+        """Between tests: no calls up, every behaviour ``answer``, no observations."""
+        await asyncio.gather(self.pbx.hangup_all(), self.carrier.hangup_all())
+        await self.control.clear_behaviors()
+        self.control.clear_observations()
