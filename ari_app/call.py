@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from continuity.core.model import Destination
 from continuity.core.records import Attempt, CallRecord
-from continuity.core.routing import RoutePlan
+from continuity.core.routing import RoutePlan, RouteStep
 
 #: Separates the caller's channel id from a leg or bridge suffix in our ids.
 ID_SEP = "~"
@@ -29,6 +29,8 @@ class CallState(enum.Enum):
     DIALING = "dialing"
     BRIDGED = "bridged"
     ANNOUNCING = "announcing"
+    #: Sent on to dialplan (voicemail): no longer ours to hang up.
+    HANDED_OVER = "handed_over"
     ENDED = "ended"
 
 
@@ -41,10 +43,14 @@ class Leg:
     """One outbound attempt."""
 
     channel_id: str
-    destination: Destination
+    step: RouteStep
     started_at: dt.datetime = field(default_factory=_now)
     ringing: bool = False
     answered: bool = False
+
+    @property
+    def destination(self) -> Destination:
+        return self.step.destination
 
 
 @dataclass(slots=True)
@@ -61,20 +67,22 @@ class Call:
     leg: Leg | None = None
     attempts: list[Attempt] = field(default_factory=list)
     outcome: str = ""
+    #: Set when the call was sent on to dialplan (the line's voicemail).
+    handed_to: Destination | None = None
 
     @property
     def bridge_id(self) -> str:
         return f"{self.caller_id}{ID_SEP}bridge"
 
-    def next_destination(self) -> Destination | None:
+    def next_step(self) -> RouteStep | None:
         """Advance to the next step of the plan, if any."""
         self.step += 1
         if self.step < len(self.plan.steps):
             return self.plan.steps[self.step]
         return None
 
-    def new_leg(self, destination: Destination) -> Leg:
-        self.leg = Leg(f"{self.caller_id}{ID_SEP}{self.step}", destination)
+    def new_leg(self, step: RouteStep) -> Leg:
+        self.leg = Leg(f"{self.caller_id}{ID_SEP}{self.step}", step)
         return self.leg
 
     def leg_failed(self, result: str, cause: int | None) -> None:
@@ -92,18 +100,31 @@ class Call:
         answered = self.leg if self.leg is not None and self.leg.answered else None
         if self.leg is not None:
             attempts.append(self._attempt(self.leg, "answered" if answered else "cancelled", None))
+        reached = answered.destination if answered else self.handed_to
+        if self.handed_to is not None:
+            attempts.append(
+                Attempt(
+                    self.handed_to.kind.value,
+                    self.handed_to.target,
+                    "handed_over",
+                    None,
+                    _now().isoformat(),
+                    _now().isoformat(),
+                )
+            )
         return CallRecord(
             call_id=self.caller_id,
             tracking_number=self.dialed,
+            line=self.plan.line,
             caller_number=self.caller_number,
             caller_name=self.caller_name,
             reason=self.plan.reason.value,
-            outcome=self.outcome or ("answered" if answered else "failed"),
+            outcome=self.outcome or ("answered" if reached else "failed"),
             started_at=self.started_at,
             ended_at=_now(),
             answered_at=self.answered_at,
-            answered_kind=answered.destination.kind.value if answered else None,
-            answered_target=answered.destination.target if answered else None,
+            answered_kind=reached.kind.value if reached else None,
+            answered_target=reached.target if reached else None,
             attempts=tuple(attempts),
         )
 

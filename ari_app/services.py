@@ -1,10 +1,10 @@
-"""Call logic: route, dial the plan step by step, bridge, tear down, record."""
+"""Call logic: route, dial the chain step by step, bridge, hand over, tear down, record."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from ari_app.call import Call, CallState, call_key
@@ -13,11 +13,22 @@ from continuity import names
 from continuity.config import UnknownNumberPolicy
 from continuity.core.causes import cause_result
 from continuity.core.dialstrings import dial_string
-from continuity.core.model import Snapshot
+from continuity.core.model import DestinationKind, Snapshot, TrunkHealth
 from continuity.core.records import CallRecord
 from continuity.core.routing import plan_route
 
 log = logging.getLogger(__name__)
+
+#: Q.850 cause -> the ARI hangup reason that makes Asterisk send the same cause back.
+HANGUP_REASON = {
+    1: "unallocated",
+    17: "busy",
+    18: "no_answer",
+    19: "no_answer",
+    21: "rejected",
+    34: "congestion",
+    102: "timeout",
+}
 
 
 class AriRest(Protocol):
@@ -27,10 +38,10 @@ class AriRest(Protocol):
         self,
         endpoint: str,
         app: str,
-        app_args: str,
-        channel_id: str,
+        app_args: str | None = None,
+        channel_id: str | None = None,
         originator: str | None = None,
-        variables: dict[str, str] | None = None,
+        variables: Mapping[str, str] | None = None,
     ) -> object: ...
     async def dial(
         self, channel_id: str, caller: str | None = None, timeout: int | None = None
@@ -39,6 +50,9 @@ class AriRest(Protocol):
     async def ring(self, channel_id: str) -> None: ...
     async def hangup(self, channel_id: str, reason: str | None = None) -> None: ...
     async def play(self, channel_id: str, media: str, playback_id: str | None = None) -> object: ...
+    async def continue_in_dialplan(
+        self, channel_id: str, context: str, extension: str, priority: int
+    ) -> None: ...
     async def create_bridge(
         self, bridge_type: str = "mixing", bridge_id: str | None = None
     ) -> object: ...
@@ -51,12 +65,14 @@ class CallService:
         self,
         ari: AriRest,
         snapshot: Callable[[], Snapshot],
+        health: Callable[[], TrunkHealth],
         record: Callable[[CallRecord], Awaitable[None]],
         unknown_number: UnknownNumberPolicy,
         dial_timeout: int,
     ) -> None:
         self._ari = ari
         self._snapshot = snapshot
+        self._health = health
         self._record = record
         self._unknown = unknown_number
         self._dial_timeout = dial_timeout
@@ -66,7 +82,7 @@ class CallService:
     async def caller_entered(
         self, channel_id: str, dialed: str, caller_number: str, caller_name: str
     ) -> None:
-        plan = plan_route(self._snapshot(), dialed)
+        plan = plan_route(self._snapshot(), dialed, self._health())
         call = Call(channel_id, dialed, caller_number, caller_name, plan)
         self.calls[channel_id] = call
         log.info(
@@ -75,26 +91,23 @@ class CallService:
             caller_number or "unknown",
             dialed,
             plan.reason.value,
-            " -> ".join(f"{d.kind.value}:{d.target}" for d in plan.steps) or "nothing",
+            " > ".join(str(d) for d in plan.destinations) or "nothing",
         )
-        if not plan.known:
-            call.outcome = "unknown_number"
-            log.warning(
-                "call %s to %s: not a tracking number we route; %s",
-                channel_id,
-                dialed,
-                self._unknown,
-            )
-            if self._unknown.action == "announce":
-                call.state = CallState.ANNOUNCING
-                await self._ari.answer(channel_id)
-                await self._ari.play(
-                    channel_id, f"sound:{self._unknown.value}", playback_id=f"{channel_id}~announce"
-                )
-            else:
-                await self._end(call, reason=self._unknown.value)
+        if plan.known:
+            await self._dial_next(call)
             return
-        await self._dial_next(call)
+        call.outcome = "unknown_number"
+        log.warning(
+            "call %s to %s: not a tracking number we route; %s", channel_id, dialed, self._unknown
+        )
+        if self._unknown.action == "announce":
+            call.state = CallState.ANNOUNCING
+            await self._ari.answer(channel_id)
+            await self._ari.play(
+                channel_id, f"sound:{self._unknown.value}", playback_id=f"{channel_id}~announce"
+            )
+        else:
+            await self._end(call, reason=self._unknown.value)
 
     async def announcement_finished(self, channel_id: str) -> None:
         call = self.calls.get(call_key(channel_id))
@@ -102,24 +115,25 @@ class CallService:
             await self._end(call)
 
     # -- outbound leg ----------------------------------------------------
-    async def leg_ringing(self, leg_id: str) -> None:
+    def _current(self, leg_id: str) -> Call | None:
         call = self.calls.get(call_key(leg_id))
         if call is None or call.leg is None or call.leg.channel_id != leg_id:
-            return
-        if not call.leg.ringing:
+            return None
+        return call
+
+    async def leg_ringing(self, leg_id: str) -> None:
+        call = self._current(leg_id)
+        if call is not None and call.leg is not None and not call.leg.ringing:
             call.leg.ringing = True
             await self._ignore_gone(self._ari.ring(call.caller_id))
 
     async def leg_answered(self, leg_id: str) -> None:
-        """The leg entered Stasis: it was answered. Bridge it with the caller."""
-        call = self.calls.get(call_key(leg_id))
-        if (
-            call is None
-            or call.state is not CallState.DIALING
-            or call.leg is None
-            or call.leg.channel_id != leg_id
-        ):
+        """The destination answered: answer the caller and bridge the two."""
+        call = self._current(leg_id)
+        if call is None or call.state is not CallState.DIALING or call.leg is None:
             await self._ignore_gone(self._ari.hangup(leg_id))
+            return
+        if call.leg.answered:
             return
         call.leg_answered()
         try:
@@ -131,44 +145,41 @@ class CallService:
             await self._end(call)
             return
         call.state = CallState.BRIDGED
-        log.info(
-            "call %s to %s answered by %s:%s",
-            call.caller_id,
-            call.dialed,
-            call.leg.destination.kind.value,
-            call.leg.destination.target,
-        )
+        log.info("call %s to %s answered by %s", call.caller_id, call.dialed, call.leg.destination)
 
-    async def leg_failed(self, leg_id: str, cause: int | None) -> None:
-        call = self.calls.get(call_key(leg_id))
-        if call is None or call.leg is None or call.leg.channel_id != leg_id:
+    async def leg_gone(self, leg_id: str, cause: int | None) -> None:
+        call = self._current(leg_id)
+        if call is None or call.leg is None:
             return
         if call.state is CallState.BRIDGED:
-            await self._end(call)  # the answered side hung up
+            await self._end(call)  # the answering side hung up
             return
+        step = call.leg.step
         result = cause_result(cause)
         log.info(
-            "call %s: %s:%s failed (%s, cause %s)",
-            call.caller_id,
-            call.leg.destination.kind.value,
-            call.leg.destination.target,
-            result,
-            cause,
+            "call %s: %s failed (%s, cause %s)", call.caller_id, step.destination, result, cause
         )
         call.leg_failed(result, cause)
-        await self._dial_next(call)
+        if step.hands_on(cause):
+            await self._dial_next(call)
+        else:
+            call.outcome = result
+            await self._end(call, reason=HANGUP_REASON.get(cause or 0, "normal"))
 
     # -- either side gone --------------------------------------------------
     async def channel_gone(self, channel_id: str, cause: int | None) -> None:
         call = self.calls.get(call_key(channel_id))
         if call is None:
             return
-        if channel_id == call.caller_id:
-            if call.state is not CallState.BRIDGED and not call.outcome:
-                call.outcome = "caller_hangup"
-            await self._end(call)
-        else:
-            await self.leg_failed(channel_id, cause)
+        if channel_id != call.caller_id:
+            await self.leg_gone(channel_id, cause)
+            return
+        if call.state is CallState.HANDED_OVER:
+            await self._end(call, hang_up=False)
+            return
+        if call.state is not CallState.BRIDGED and not call.outcome:
+            call.outcome = "caller_hangup"
+        await self._end(call)
 
     async def forget_missing(self, live_channel_ids: set[str]) -> None:
         """After a reconnect: end every call whose caller channel no longer exists."""
@@ -178,18 +189,34 @@ class CallService:
 
     # -- internals -----------------------------------------------------------
     async def _dial_next(self, call: Call) -> None:
-        destination = call.next_destination()
-        if destination is None:
+        step = call.next_step()
+        if step is None:
             log.warning("call %s to %s: every destination failed", call.caller_id, call.dialed)
             await self._end(call, reason="congestion")
             return
-        leg = call.new_leg(destination)
+        if step.destination.kind is DestinationKind.VOICEMAIL:
+            call.state = CallState.HANDED_OVER
+            call.handed_to = step.destination
+            log.info(
+                "call %s to %s: to voicemail box %s",
+                call.caller_id,
+                call.dialed,
+                step.destination.target,
+            )
+            try:
+                await self._ari.continue_in_dialplan(
+                    call.caller_id, names.CTX_VOICEMAIL, step.destination.target, 1
+                )
+            except AriNotFound:
+                await self._end(call, hang_up=False)
+            return
+        leg = call.new_leg(step)
         call.state = CallState.DIALING
         try:
             await self._ari.create_channel(
-                endpoint=dial_string(destination),
+                endpoint=dial_string(step.destination),
                 app=names.ARI_APP,
-                app_args="dialed",
+                app_args=names.ARI_LEG_ARG,
                 channel_id=leg.channel_id,
                 originator=call.caller_id,
                 variables={
@@ -198,19 +225,22 @@ class CallService:
                     names.VAR_TRACKING_NUMBER: call.dialed,
                 },
             )
-            await self._ari.dial(leg.channel_id, caller=call.caller_id, timeout=self._dial_timeout)
+            await self._ari.dial(
+                leg.channel_id, caller=call.caller_id, timeout=step.timeout or self._dial_timeout
+            )
         except AriNotFound:
             call.leg_failed("failed", None)
             await self._dial_next(call)
 
-    async def _end(self, call: Call, reason: str | None = None) -> None:
-        if call.state is CallState.ENDED:
+    async def _end(self, call: Call, reason: str | None = None, hang_up: bool = True) -> None:
+        if call.state is CallState.ENDED or call.caller_id not in self.calls:
             return
         call.state = CallState.ENDED
         del self.calls[call.caller_id]
         if call.leg is not None:
             await self._ignore_gone(self._ari.hangup(call.leg.channel_id))
-        await self._ignore_gone(self._ari.hangup(call.caller_id, reason=reason))
+        if hang_up:
+            await self._ignore_gone(self._ari.hangup(call.caller_id, reason=reason))
         await self._ignore_gone(self._ari.destroy_bridge(call.bridge_id))
         await self._record(call.record())
 

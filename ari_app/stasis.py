@@ -18,11 +18,9 @@ from ari_app.client.events import (
     StasisStart,
 )
 from ari_app.services import CallService
+from continuity import names
 
 log = logging.getLogger(__name__)
-
-#: appArgs we give the channels we create, to tell them from callers.
-LEG_ARG = "dialed"
 
 
 def event_key(event: AriEvent) -> str | None:
@@ -38,15 +36,16 @@ class StasisTranslator:
     async def handle(self, event: AriEvent) -> None:
         service = self._service
         match event:
-            case StasisStart(channel=channel, args=args):
-                if args and args[0] == LEG_ARG:
-                    await service.leg_answered(channel.id)
-                else:
-                    await service.caller_entered(
-                        channel.id, channel.exten, channel.caller_number, channel.caller_name
-                    )
+            case StasisStart(args=args) if args and args[0] == names.ARI_LEG_ARG:
+                pass  # a leg we created enters Stasis at once; its answer comes as Dial ANSWER
+            case StasisStart(channel=channel):
+                await service.caller_entered(
+                    channel.id, channel.exten, channel.caller_number, channel.caller_name
+                )
             case Dial(peer=peer, dialstatus=status) if status in ("RINGING", "PROGRESS"):
                 await service.leg_ringing(peer.id)
+            case Dial(peer=peer, dialstatus="ANSWER"):
+                await service.leg_answered(peer.id)
             case ChannelDestroyed(channel=channel, cause=cause):
                 await service.channel_gone(channel.id, cause)
             case StasisEnd(channel=channel) if call_key(channel.id) == channel.id:

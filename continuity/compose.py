@@ -15,14 +15,16 @@ from ari_app.services import CallService
 from ari_app.stasis import StasisTranslator, event_key
 from continuity import names
 from continuity.config import Config
-from continuity.core.model import Snapshot
+from continuity.core.model import Snapshot, TrunkHealth
 from continuity.dialplan_sync import DialplanSync
+from continuity.files import replace_if_changed
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
 from db.listener import ChangeListener
+from db.records import CallRecordStore
 from db.store import Store
-from dialplan_templates.render import extensions_path, render_extensions, write_atomically
+from dialplan_templates.render import extensions_path, render_extensions
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ def make_dialplan_sync(config: Config) -> DialplanSync:
         return render_extensions(snapshot, config.unknown_number, config.dial_timeout)
 
     return DialplanSync(
-        extensions_path(config.asterisk_config_dir), render, write_atomically, reload
+        extensions_path(config.asterisk_config_dir), render, replace_if_changed, reload
     )
 
 
@@ -71,9 +73,11 @@ class App:
             ChangeListener(config.database_url),
             StateCache(Path(config.state_dir) / "routing-state.json"),
         )
-        self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.store)
+        self.records = CallRecordStore(self.pool)
+        self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
+        self.health = TrunkHealth()
         self.dialplan = make_dialplan_sync(config)
-        self.http = httpx.AsyncClient()
+        self.http = httpx.AsyncClient(trust_env=False)
         ari_config = AriConfig(
             base_url=config.ari_url,
             credentials=AriCredentials(config.ari_username, config.ari_password),
@@ -83,6 +87,7 @@ class App:
         self.calls = CallService(
             self.rest,
             lambda: self.snapshots.current,
+            lambda: self.health,
             self.recorder.record,
             config.unknown_number,
             config.dial_timeout,

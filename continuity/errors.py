@@ -11,7 +11,7 @@ class InvalidNumber(ContinuityError):
     def __init__(self, text: str, reason: str) -> None:
         super().__init__(
             f"{text!r} is not a valid phone number: {reason}. "
-            "Give it in E.164 form, for example +15551230001."
+            "Give it in E.164 form, for example +12125550101."
         )
         self.text = text
         self.reason = reason
@@ -61,3 +61,32 @@ class FailoverLoop(ContinuityError):
         )
         self.number = number
         self.target = target
+
+
+class UnknownLine(ContinuityError):
+    def __init__(self, line: str, close: list[str]) -> None:
+        hint = f" Close matches: {', '.join(close)}." if close else ""
+        super().__init__(
+            f"No line {line!r} is configured.{hint} List them with `continuity line list`."
+        )
+        self.line = line
+
+
+class DuplicateLine(ContinuityError):
+    def __init__(self, line: str, kind: str) -> None:
+        extra = " (there can be only one main line)" if kind == "main" else ""
+        super().__init__(f"Line {line!r} cannot be added: it already exists{extra}.")
+        self.line = line
+
+
+class LineInUse(ContinuityError):
+    def __init__(self, line: str) -> None:
+        super().__init__(
+            f"Line {line!r} still has tracking numbers. Move them to another line "
+            "(`continuity number set N --line OTHER`) before removing it."
+        )
+        self.line = line
+
+
+class InvalidSetting(ContinuityError):
+    """A value that is well-formed but not allowed here; the message says why."""

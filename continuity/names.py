@@ -18,6 +18,13 @@ CTX_TRACKING: Final = "continuity-tracking"
 CTX_FALLBACK: Final = "continuity-fallback"
 #: Context for numbers we do not terminate (generated).
 CTX_UNKNOWN: Final = "continuity-unknown"
+#: Context whose extensions are the lines' failover mailboxes (generated).
+CTX_VOICEMAIL: Final = "continuity-voicemail"
+#: app_voicemail context holding every line's box (generated voicemail.conf).
+VOICEMAIL_CONTEXT: Final = "continuity"
+
+#: appArgs of the channels the app creates, to tell them from callers in StasisStart.
+ARI_LEG_ARG: Final = "dialed"
 
 #: PJSIP endpoint names of the trunks the product dials out on.
 ENDPOINT_PRIMARY: Final = "continuity-primary"

@@ -10,13 +10,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 from pathlib import Path
 
 import psycopg
 
 from continuity.backoff import Backoff
 from continuity.core.records import CallRecord
+from continuity.files import write_atomically
 from continuity.ports import CallRecordSink
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,7 @@ class CallRecorder:
         self._wake.set()
 
     def _write(self, record: CallRecord) -> None:
-        """Atomic write + fsync: a record on disk is whole or absent."""
-        path = self._spool / f"{record.call_id}.json"
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(record.to_json(), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
+        write_atomically(self._spool / f"{record.call_id}.json", json.dumps(record.to_json()))
 
     def pending(self) -> int:
         return sum(1 for _ in self._spool.glob("*.json"))

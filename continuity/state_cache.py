@@ -2,45 +2,85 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from continuity.core.model import (
     AccountSettings,
+    ContinuitySettings,
     Destination,
     DestinationKind,
+    ForwardingNumber,
+    Line,
+    LineKind,
     Snapshot,
     TrackingNumber,
 )
+from continuity.files import write_atomically
 
 log = logging.getLogger(__name__)
 
 
-def _dest_to_json(dest: Destination | None) -> dict[str, str] | None:
-    return None if dest is None else {"kind": dest.kind.value, "target": dest.target}
+def _settings_out(s: ContinuitySettings) -> dict[str, Any]:
+    dest = s.destination
+    return {
+        "on": s.on,
+        "enabled": s.enabled,
+        "destination": None if dest is None else [dest.kind.value, dest.target],
+    }
 
 
-def _dest_from_json(data: dict[str, str] | None) -> Destination | None:
-    return None if data is None else Destination(DestinationKind(data["kind"]), data["target"])
+def _settings_in(d: dict[str, Any]) -> ContinuitySettings:
+    dest = d["destination"]
+    return ContinuitySettings(
+        on=d["on"],
+        enabled=d["enabled"],
+        destination=None if dest is None else Destination(DestinationKind(dest[0]), dest[1]),
+    )
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
 
 
 def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
+    acc = snapshot.account
     return {
         "version": snapshot.version,
         "account": {
-            "continuity_enabled": snapshot.account.continuity_enabled,
-            "default_destination": _dest_to_json(snapshot.account.default_destination),
+            "continuity": _settings_out(acc.continuity),
+            "voice_agent": acc.voice_agent,
+            "failover_sip_codes": sorted(acc.failover_sip_codes),
+            "primary_timeout": acc.primary_timeout,
         },
+        "lines": [
+            {
+                "id": ln.id,
+                "kind": ln.kind.value,
+                "name": ln.name,
+                "continuity": _settings_out(ln.continuity),
+                "test_mode": ln.test_mode,
+                "forwarding": [
+                    [
+                        f.number,
+                        f.added_at.isoformat(),
+                        f.verified_at.isoformat() if f.verified_at else None,
+                    ]
+                    for f in ln.forwarding
+                ],
+            }
+            for ln in snapshot.lines.values()
+        ],
         "numbers": [
             {
                 "number": n.number,
                 "label": n.label,
+                "line": n.line,
                 "primary_target": n.primary_target,
-                "continuity_enabled": n.continuity_enabled,
-                "continuity_destination": _dest_to_json(n.continuity_destination),
+                "continuity": _settings_out(n.continuity),
             }
             for n in snapshot.numbers.values()
         ],
@@ -48,21 +88,38 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
+    acc = data["account"]
     account = AccountSettings(
-        continuity_enabled=bool(data["account"]["continuity_enabled"]),
-        default_destination=_dest_from_json(data["account"]["default_destination"]),
+        continuity=_settings_in(acc["continuity"]),
+        voice_agent=acc["voice_agent"],
+        failover_sip_codes=frozenset(acc["failover_sip_codes"]),
+        primary_timeout=int(acc["primary_timeout"]),
     )
+    lines = {
+        ln["id"]: Line(
+            id=ln["id"],
+            kind=LineKind(ln["kind"]),
+            name=ln["name"],
+            continuity=_settings_in(ln["continuity"]),
+            test_mode=bool(ln["test_mode"]),
+            forwarding=tuple(
+                ForwardingNumber(f[0], dt.datetime.fromisoformat(f[1]), _when(f[2]))
+                for f in ln["forwarding"]
+            ),
+        )
+        for ln in data["lines"]
+    }
     numbers = {
         n["number"]: TrackingNumber(
             number=n["number"],
             label=n["label"],
+            line=n["line"],
             primary_target=n["primary_target"],
-            continuity_enabled=n["continuity_enabled"],
-            continuity_destination=_dest_from_json(n["continuity_destination"]),
+            continuity=_settings_in(n["continuity"]),
         )
         for n in data["numbers"]
     }
-    return Snapshot(account=account, numbers=numbers, version=int(data["version"]))
+    return Snapshot(account=account, numbers=numbers, lines=lines, version=int(data["version"]))
 
 
 class StateCache:
@@ -72,13 +129,7 @@ class StateCache:
         self._path = path
 
     def save(self, snapshot: Snapshot) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(snapshot_to_json(snapshot), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(self._path)
+        write_atomically(self._path, json.dumps(snapshot_to_json(snapshot)))
 
     def load(self) -> Snapshot | None:
         try:
@@ -87,6 +138,6 @@ class StateCache:
             return None
         try:
             return snapshot_from_json(json.loads(text))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
             log.warning("ignoring unreadable state cache %s: %s", self._path, exc)
             return None

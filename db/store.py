@@ -1,218 +1,214 @@
-"""The PostgreSQL store: reads the routing snapshot, edits numbers, writes call records."""
+"""The PostgreSQL store: the routing snapshot and every admin change, with its audit entry.
+
+Each change and its audit row commit in one transaction: there is no change
+without its record, and no record of a change that did not happen.
+"""
 
 from __future__ import annotations
 
-import difflib
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from continuity.core.model import (
-    AccountSettings,
-    Destination,
-    DestinationKind,
-    Snapshot,
-    TrackingNumber,
+from continuity.core.model import AccountSettings, Line, Snapshot, TrackingNumber
+from continuity.errors import (
+    DuplicateLine,
+    DuplicateTrackingNumber,
+    LineInUse,
 )
-from continuity.core.records import CallRecord
-from continuity.errors import DuplicateTrackingNumber, UnknownTrackingNumber
+from db import rows
 
-
-def _destination(kind: str | None, target: str | None) -> Destination | None:
-    if kind is None or target is None:
-        return None
-    return Destination(DestinationKind(kind), target)
+Conn = psycopg.AsyncConnection[Any]
 
 
 @dataclass(frozen=True, slots=True)
-class NumberChange:
-    """Fields to change on a tracking number; ``None`` leaves a field as it is."""
+class AuditEntry:
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    old_value: Any
+    new_value: Any
 
-    label: str | None = None
-    primary_target: str | None = None
-    #: ``True``/``False`` sets the switch; use ``inherit_enabled`` to clear it.
-    continuity_enabled: bool | None = None
-    inherit_enabled: bool = False
-    destination: Destination | None = None
-    clear_destination: bool = False
+
+def _jsonable(values: Mapping[str, Any] | None) -> Jsonb | None:
+    if values is None:
+        return None
+    return Jsonb(
+        {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in values.items()}
+    )
 
 
 class Store:
-    """All SQL lives here. Every call borrows a connection from the pool."""
+    """All SQL lives in this package. Every call borrows a connection from the pool."""
 
     def __init__(self, pool: AsyncConnectionPool) -> None:
-        self._pool = pool
+        self.pool = pool
 
+    # -- reading -----------------------------------------------------------------
     async def load_snapshot(self) -> Snapshot:
         async with (
-            self._pool.connection() as conn,
+            self.pool.connection() as conn,
             conn.transaction(),
             conn.cursor(row_factory=dict_row) as cur,
         ):
+            await cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             await cur.execute(
-                "SELECT continuity_enabled, default_kind, default_target,"
-                " (SELECT last_value FROM routing_state_version) AS version FROM account_settings"
+                "SELECT *, (SELECT last_value FROM routing_state_version) AS version"
+                " FROM account_settings"
             )
             acc = await cur.fetchone()
-            await cur.execute(
-                "SELECT number, label, primary_target, continuity_enabled,"
-                " continuity_kind, continuity_target FROM tracking_numbers"
-            )
-            rows = await cur.fetchall()
-        account = AccountSettings()
-        version = 0
-        if acc is not None:
-            account = AccountSettings(
-                continuity_enabled=acc["continuity_enabled"],
-                default_destination=_destination(acc["default_kind"], acc["default_target"]),
-            )
-            version = int(acc["version"])
-        numbers = {
-            row["number"]: TrackingNumber(
-                number=row["number"],
-                label=row["label"],
-                primary_target=row["primary_target"],
-                continuity_enabled=row["continuity_enabled"],
-                continuity_destination=_destination(
-                    row["continuity_kind"], row["continuity_target"]
-                ),
-            )
-            for row in rows
-        }
-        return Snapshot(account=account, numbers=numbers, version=version)
+            await cur.execute("SELECT * FROM lines")
+            line_rows = await cur.fetchall()
+            await cur.execute("SELECT * FROM forwarding_numbers ORDER BY added_at")
+            forwarding = await cur.fetchall()
+            await cur.execute("SELECT * FROM tracking_numbers")
+            number_rows = await cur.fetchall()
+        if acc is None:
+            raise RuntimeError("account_settings is empty: run `continuity db upgrade`")
+        by_line: dict[str, list[rows.Row]] = {}
+        for f in forwarding:
+            by_line.setdefault(f["line_id"], []).append(f)
+        return Snapshot(
+            account=rows.account(acc),
+            lines={r["id"]: rows.line(r, by_line.get(r["id"], [])) for r in line_rows},
+            numbers={r["number"]: rows.tracking_number(r) for r in number_rows},
+            version=int(acc["version"]),
+        )
 
-    async def add_number(self, number: TrackingNumber) -> None:
-        dest = number.continuity_destination
+    async def audit_entries(self, limit: int = 50) -> list[AuditEntry]:
+        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                "SELECT at, actor, action, subject, old_value, new_value FROM audit_log"
+                " ORDER BY id DESC LIMIT %s",
+                (limit,),
+            )
+            return [AuditEntry(**r) for r in await cur.fetchall()]
+
+    # -- tracking numbers ----------------------------------------------------------
+    async def insert_number(self, actor: str, number: TrackingNumber) -> None:
+        values = rows.number_columns(number)
         try:
-            async with self._pool.connection() as conn:
-                await conn.execute(
-                    "INSERT INTO tracking_numbers (number, label, primary_target,"
-                    " continuity_enabled, continuity_kind, continuity_target)"
-                    " VALUES (%s, %s, %s, %s, %s, %s)",
-                    (
-                        number.number,
-                        number.label,
-                        number.primary_target,
-                        number.continuity_enabled,
-                        dest.kind.value if dest else None,
-                        dest.target if dest else None,
-                    ),
-                )
+            async with self.pool.connection() as conn, conn.transaction():
+                await _insert(conn, "tracking_numbers", values)
+                await _audit(conn, actor, "number.add", number.number, None, values)
         except psycopg.errors.UniqueViolation as exc:
             raise DuplicateTrackingNumber(number.number) from exc
 
-    async def change_number(self, number: str, change: NumberChange) -> None:
-        async with self._pool.connection() as conn, conn.transaction():
-            cur = await conn.execute(
-                "SELECT number FROM tracking_numbers WHERE number = %s FOR UPDATE", (number,)
+    async def update_number(self, actor: str, old: TrackingNumber, new: TrackingNumber) -> None:
+        before, after = rows.number_columns(old), rows.number_columns(new)
+        async with self.pool.connection() as conn, conn.transaction():
+            await _update(conn, "tracking_numbers", "number", old.number, after)
+            await _audit(conn, actor, "number.set", old.number, before, after)
+
+    async def delete_number(self, actor: str, number: TrackingNumber) -> None:
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("DELETE FROM tracking_numbers WHERE number = %s", (number.number,))
+            await _audit(
+                conn, actor, "number.remove", number.number, rows.number_columns(number), None
             )
-            if await cur.fetchone() is None:
-                raise UnknownTrackingNumber(number, await self._close_matches(conn, number))
-            if change.label is not None:
-                await conn.execute(
-                    "UPDATE tracking_numbers SET label = %s WHERE number = %s",
-                    (change.label, number),
-                )
-            if change.primary_target is not None:
-                await conn.execute(
-                    "UPDATE tracking_numbers SET primary_target = %s WHERE number = %s",
-                    (change.primary_target, number),
-                )
-            if change.continuity_enabled is not None or change.inherit_enabled:
-                await conn.execute(
-                    "UPDATE tracking_numbers SET continuity_enabled = %s WHERE number = %s",
-                    (None if change.inherit_enabled else change.continuity_enabled, number),
-                )
-            if change.destination is not None or change.clear_destination:
-                dest = None if change.clear_destination else change.destination
-                await conn.execute(
-                    "UPDATE tracking_numbers SET continuity_kind = %s, continuity_target = %s"
-                    " WHERE number = %s",
-                    (dest.kind.value if dest else None, dest.target if dest else None, number),
-                )
+
+    # -- lines ---------------------------------------------------------------------
+    async def insert_line(self, actor: str, line: Line) -> None:
+        values = rows.line_columns(line)
+        try:
+            async with self.pool.connection() as conn, conn.transaction():
+                await _insert(conn, "lines", values)
+                await _audit(conn, actor, "line.add", line.id, None, values)
+        except psycopg.errors.UniqueViolation as exc:
+            raise DuplicateLine(line.id, line.kind.value) from exc
+
+    async def update_line(self, actor: str, old: Line, new: Line, action: str = "line.set") -> None:
+        before, after = rows.line_columns(old), rows.line_columns(new)
+        async with self.pool.connection() as conn, conn.transaction():
+            await _update(conn, "lines", "id", old.id, after)
+            await _audit(conn, actor, action, old.id, before, after)
+
+    async def delete_line(self, actor: str, line: Line) -> None:
+        try:
+            async with self.pool.connection() as conn, conn.transaction():
+                await conn.execute("DELETE FROM lines WHERE id = %s", (line.id,))
+                await _audit(conn, actor, "line.remove", line.id, rows.line_columns(line), None)
+        except psycopg.errors.ForeignKeyViolation as exc:
+            raise LineInUse(line.id) from exc
+
+    async def add_forwarding(self, actor: str, line: str, number: str) -> None:
+        async with self.pool.connection() as conn, conn.transaction():
             await conn.execute(
-                "UPDATE tracking_numbers SET updated_at = now() WHERE number = %s", (number,)
+                "INSERT INTO forwarding_numbers (line_id, number) VALUES (%s, %s)",
+                (line, number),
             )
+            await _audit(conn, actor, "forwarding.add", line, None, {"number": number})
 
-    async def remove_number(self, number: str) -> None:
-        async with self._pool.connection() as conn:
-            cur = await conn.execute("DELETE FROM tracking_numbers WHERE number = %s", (number,))
-            if cur.rowcount == 0:
-                raise UnknownTrackingNumber(number, await self._close_matches(conn, number))
-
-    async def set_account(
-        self,
-        *,
-        enabled: bool | None = None,
-        destination: Destination | None = None,
-        clear_destination: bool = False,
-    ) -> None:
-        async with self._pool.connection() as conn, conn.transaction():
-            if enabled is not None:
-                await conn.execute(
-                    "UPDATE account_settings SET continuity_enabled = %s, updated_at = now()",
-                    (enabled,),
-                )
-            if destination is not None or clear_destination:
-                dest = None if clear_destination else destination
-                await conn.execute(
-                    "UPDATE account_settings SET default_kind = %s, default_target = %s,"
-                    " updated_at = now()",
-                    (dest.kind.value if dest else None, dest.target if dest else None),
-                )
-
-    async def insert_call_records(self, records: list[CallRecord]) -> None:
-        """Write records idempotently: a record already present is left as it is."""
-        if not records:
-            return
-        async with self._pool.connection() as conn, conn.cursor() as cur:
-            await cur.executemany(
-                "INSERT INTO call_records (call_id, tracking_number, caller_number, caller_name,"
-                " reason, attempts, answered_kind, answered_target, outcome, started_at,"
-                " answered_at, ended_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (call_id) DO NOTHING",
-                [
-                    (
-                        r.call_id,
-                        r.tracking_number,
-                        r.caller_number,
-                        r.caller_name,
-                        r.reason,
-                        Jsonb(r.to_json()["attempts"]),
-                        r.answered_kind,
-                        r.answered_target,
-                        r.outcome,
-                        r.started_at,
-                        r.answered_at,
-                        r.ended_at,
-                    )
-                    for r in records
-                ],
+    async def verify_forwarding(self, actor: str, line: str, number: str) -> None:
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE forwarding_numbers SET verified_at = clock_timestamp()"
+                " WHERE line_id = %s AND number = %s",
+                (line, number),
             )
+            await _audit(conn, actor, "forwarding.verify", line, None, {"number": number})
 
-    async def recent_call_records(self, limit: int = 20) -> list[CallRecord]:
-        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(
-                "SELECT * FROM call_records ORDER BY started_at DESC LIMIT %s", (limit,)
+    async def remove_forwarding(self, actor: str, line: str, number: str) -> None:
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "DELETE FROM forwarding_numbers WHERE line_id = %s AND number = %s",
+                (line, number),
             )
-            rows = await cur.fetchall()
-        return [
-            CallRecord.from_json(
-                {
-                    **row,
-                    "started_at": row["started_at"].isoformat(),
-                    "ended_at": row["ended_at"].isoformat(),
-                    "answered_at": row["answered_at"].isoformat() if row["answered_at"] else None,
-                }
-            )
-            for row in rows
-        ]
+            await _audit(conn, actor, "forwarding.remove", line, {"number": number}, None)
 
-    @staticmethod
-    async def _close_matches(conn: psycopg.AsyncConnection[object], number: str) -> list[str]:
-        cur = await conn.execute("SELECT number FROM tracking_numbers")
-        known = [str(row[0]) for row in await cur.fetchall()]  # type: ignore[index]
-        return difflib.get_close_matches(number, known, n=3, cutoff=0.6)
+    # -- account -------------------------------------------------------------------
+    async def update_account(self, actor: str, old: AccountSettings, new: AccountSettings) -> None:
+        def columns(a: AccountSettings) -> dict[str, Any]:
+            return {
+                **rows.continuity_columns(a.continuity),
+                "voice_agent": a.voice_agent,
+                "failover_sip_codes": sorted(a.failover_sip_codes),
+                "primary_timeout": a.primary_timeout,
+            }
+
+        async with self.pool.connection() as conn, conn.transaction():
+            await _update(conn, "account_settings", "id", True, columns(new))
+            await _audit(conn, actor, "account.set", "account", columns(old), columns(new))
+
+
+async def _insert(conn: Conn, table: str, values: Mapping[str, Any]) -> None:
+    query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, values)),
+        sql.SQL(", ").join(sql.Placeholder() * len(values)),
+    )
+    await conn.execute(query, list(values.values()))
+
+
+async def _update(
+    conn: Conn, table: str, key: str, key_value: Any, values: Mapping[str, Any]
+) -> None:
+    query = sql.SQL("UPDATE {} SET {}, updated_at = now() WHERE {} = %s").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(column)) for column in values),
+        sql.Identifier(key),
+    )
+    await conn.execute(query, [*values.values(), key_value])
+
+
+async def _audit(
+    conn: Conn,
+    actor: str,
+    action: str,
+    subject: str,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (actor, action, subject, old_value, new_value)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        (actor, action, subject, _jsonable(old), _jsonable(new)),
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +10,8 @@ import jinja2
 
 from continuity import names
 from continuity.config import REJECT_REASONS, UnknownNumberPolicy
-from continuity.core.dialstrings import NotDialable, dial_string
-from continuity.core.model import Snapshot
+from continuity.core.dialstrings import dial_string
+from continuity.core.model import DestinationKind, Snapshot
 from continuity.core.routing import plan_route
 
 #: Every value written into dialplan must match this: no separators, no ``${``,
@@ -38,7 +37,10 @@ def _safe(what: str, value: str) -> str:
 class FallbackRoute:
     number: str
     reason: str
-    dials: tuple[str, ...]
+    #: (dial string, ring timeout) per dialed step, in order.
+    dials: tuple[tuple[str, int], ...]
+    #: The line's mailbox, if the chain ends in voicemail.
+    mailbox: str | None
 
 
 def _environment() -> jinja2.Environment:
@@ -56,18 +58,26 @@ def _constants() -> dict[str, str]:
     return {k: v for k, v in vars(names).items() if k.isupper() and isinstance(v, str)}
 
 
-def fallback_routes(snapshot: Snapshot) -> list[FallbackRoute]:
+def fallback_routes(snapshot: Snapshot, dial_timeout: int) -> list[FallbackRoute]:
     routes = []
     for number in sorted(snapshot.numbers):
         plan = plan_route(snapshot, number)
-        dials = []
+        dials: list[tuple[str, int]] = []
+        mailbox = None
         for step in plan.steps:
-            try:
-                dials.append(_safe("destination", dial_string(step)))
-            except NotDialable:
-                continue
+            if step.destination.kind is DestinationKind.VOICEMAIL:
+                mailbox = _safe("mailbox", step.destination.target)
+                break
+            dials.append(
+                (
+                    _safe("destination", dial_string(step.destination)),
+                    int(step.timeout or dial_timeout),
+                )
+            )
         routes.append(
-            FallbackRoute(_safe("tracking number", number), plan.reason.value, tuple(dials))
+            FallbackRoute(
+                _safe("tracking number", number), plan.reason.value, tuple(dials), mailbox
+            )
         )
     return routes
 
@@ -77,28 +87,12 @@ def render_extensions(snapshot: Snapshot, unknown: UnknownNumberPolicy, dial_tim
     return template.render(
         **_constants(),
         version=snapshot.version,
-        routes=fallback_routes(snapshot),
+        routes=fallback_routes(snapshot, dial_timeout),
         unknown=unknown,
+        mailboxes=[_safe("mailbox", line.mailbox) for _, line in sorted(snapshot.lines.items())],
         unknown_cause=REJECT_REASONS.get(unknown.value, 1),
         dial_timeout=int(dial_timeout),
     )
-
-
-def write_atomically(path: Path, text: str) -> bool:
-    """Replace ``path`` with ``text`` (temp file + fsync + rename). False if unchanged."""
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-    return True
 
 
 def extensions_path(asterisk_config_dir: Path) -> Path:

@@ -71,6 +71,7 @@ class PlacedCall:
         self.number = number
         self.caller_id = caller_id
         self.channel: str | None = None
+        self.ringing = asyncio.Event()
         self.answered = asyncio.Event()
         self.ended = asyncio.Event()
         self.hangup_cause: int | None = None
@@ -115,6 +116,8 @@ class PlacedCall:
         name = event.get("event", "")
         if name == "Newchannel":
             self.channel = event.get("channel") or self.channel
+        elif name == "Newstate" and event.get("channelstate") == "5":
+            self.ringing.set()
         elif name == "Newstate" and event.get("channelstate") == "6":
             self.answered.set()
         elif name == "Hangup":

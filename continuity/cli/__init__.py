@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 
-from continuity.cli import admin, numbers
+from continuity.cli import admin, lines, numbers, status
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
 
@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     admin.add_parsers(sub)
     numbers.add_parsers(sub)
+    lines.add_parsers(sub)
+    status.add_parsers(sub)
     return parser
 
 
@@ -62,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per ARI request is noise
     try:
         return asyncio.run(_run(args.run, args, config))
     except ContinuityError as exc:

@@ -1,19 +1,19 @@
-"""`continuity serve`, `db upgrade`, `dialplan render|apply`, `calls`, `demo`."""
+"""`continuity serve`, `db upgrade`, `dialplan render|apply`, `demo`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from continuity.cli.context import open_store
-from continuity.cli.output import emit
+from continuity.cli.context import SubParsers, open_pool
 from continuity.compose import App, make_dialplan_sync
 from continuity.config import Config
 from db import migrate
+from db.store import Store
 from dialplan_templates.render import render_extensions
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: SubParsers) -> None:
     serve = sub.add_parser("serve", help="run the ARI app (and keep the fallback dialplan current)")
     serve.set_defaults(run=cmd_serve)
 
@@ -28,11 +28,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     render.set_defaults(run=cmd_dialplan_render)
     apply = psub.add_parser("apply", help="write the dialplan atomically and reload it via AMI")
     apply.set_defaults(run=cmd_dialplan_apply)
-
-    calls = sub.add_parser("calls", help="recent call records: where each call went")
-    calls.add_argument("--limit", type=int, default=20)
-    calls.add_argument("--json", action="store_true", help="machine-readable output")
-    calls.set_defaults(run=cmd_calls)
 
     demo = sub.add_parser("demo", help="start a local stack and place real calls through it")
     demo.set_defaults(run=cmd_demo)
@@ -56,40 +51,17 @@ async def cmd_db_upgrade(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_dialplan_render(args: argparse.Namespace, config: Config) -> int:
-    async with open_store(config) as store:
-        snapshot = await store.load_snapshot()
+    async with open_pool(config) as pool:
+        snapshot = await Store(pool).load_snapshot()
     sys.stdout.write(render_extensions(snapshot, config.unknown_number, config.dial_timeout))
     return 0
 
 
 async def cmd_dialplan_apply(args: argparse.Namespace, config: Config) -> int:
-    async with open_store(config) as store:
-        snapshot = await store.load_snapshot()
+    async with open_pool(config) as pool:
+        snapshot = await Store(pool).load_snapshot()
     changed = await make_dialplan_sync(config).apply(snapshot)
     print(f"dialplan v{snapshot.version} {'applied' if changed else 'unchanged'}")
-    return 0
-
-
-async def cmd_calls(args: argparse.Namespace, config: Config) -> int:
-    async with open_store(config) as store:
-        records = await store.recent_call_records(args.limit)
-    rows = [
-        [
-            r.started_at.strftime("%H:%M:%S"),
-            r.tracking_number,
-            r.caller_number,
-            r.reason,
-            " > ".join(f"{a.kind}:{a.target}={a.result}" for a in r.attempts),
-            r.outcome,
-        ]
-        for r in records
-    ]
-    emit(
-        [r.to_json() for r in records],
-        ["TIME", "DIALED", "CALLER", "ROUTE", "ATTEMPTS", "OUTCOME"],
-        rows,
-        args.json,
-    )
     return 0
 
 

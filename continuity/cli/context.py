@@ -1,20 +1,34 @@
-"""What a CLI command gets: the config and a store on a short-lived pool."""
+"""What a CLI command gets: an admin service or stores on a short-lived pool."""
 
 from __future__ import annotations
 
+import argparse
+import getpass
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypeAlias
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from continuity.admin import Admin
 from continuity.config import Config
 from continuity.errors import DatabaseUnavailable
 from db.store import Store
 
+#: What each command module's ``add_parsers`` receives.
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def actor() -> str:
+    """Who is making the change, for the audit log."""
+    user = os.environ.get("SUDO_USER") or getpass.getuser()
+    return f"cli:{user}"
+
 
 @asynccontextmanager
-async def open_store(config: Config) -> AsyncIterator[Store]:
+async def open_pool(config: Config) -> AsyncIterator[AsyncConnectionPool]:
     pool = AsyncConnectionPool(
         config.database_url,
         open=False,
@@ -29,6 +43,12 @@ async def open_store(config: Config) -> AsyncIterator[Store]:
         await pool.close()
         raise DatabaseUnavailable(str(exc)) from exc
     try:
-        yield Store(pool)
+        yield pool
     finally:
         await pool.close()
+
+
+@asynccontextmanager
+async def open_admin(config: Config) -> AsyncIterator[Admin]:
+    async with open_pool(config) as pool:
+        yield Admin(Store(pool), actor())

@@ -1,130 +1,114 @@
-"""`continuity number …` and `continuity default …`: tracking numbers and the account default."""
+"""`continuity number …` and `continuity default`: tracking numbers and the account level."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
-from continuity.cli.context import open_store
+from continuity.admin import KEEP, Admin
+from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.output import emit
+from continuity.cli.settings import add_settings_options, settings_change
 from continuity.config import Config
-from continuity.core.model import Destination, DestinationKind, TrackingNumber
+from continuity.core.model import DEFAULT_FAILOVER_SIP_CODES, TrackingNumber
 from continuity.core.numbers import parse_e164
-from continuity.core.routing import continuity_active, continuity_destination
-from continuity.core.validation import check_destination
-from continuity.errors import UnknownTrackingNumber
-from db.store import NumberChange
-
-SWITCH = {"on": True, "off": False, "inherit": None}
+from continuity.core.routing import plan_route
+from continuity.errors import InvalidSetting
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    num = sub.add_parser("number", help="tracking numbers: add, set, remove, list")
-    nsub = num.add_subparsers(dest="action", required=True)
-
-    add = nsub.add_parser(
-        "add",
-        help="add a tracking number",
-        description="Add a tracking number that this Asterisk terminates.",
+def add_parsers(sub: SubParsers) -> None:
+    num = sub.add_parser(
+        "number",
+        help="tracking numbers: add, set, remove, list",
+        description="Tracking numbers this Asterisk terminates.",
     )
-    add.add_argument("number", help="the tracking number, E.164 (e.g. +15551230001)")
-    _number_options(add)
-    add.set_defaults(run=cmd_add)
-
-    setp = nsub.add_parser("set", help="change a tracking number's settings")
-    setp.add_argument("number")
-    _number_options(setp)
-    setp.add_argument(
-        "--clear-destination",
-        action="store_true",
-        help="drop the per-number destination (the account default applies)",
-    )
-    setp.set_defaults(run=cmd_set)
-
+    nsub = num.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, run, text in (
+        ("add", cmd_add, "add a tracking number"),
+        ("set", cmd_set, "change a tracking number's settings"),
+    ):
+        p = nsub.add_parser(name, help=text, description=text)
+        p.add_argument("number", help="the tracking number, E.164 (e.g. +12125550101)")
+        p.add_argument("--label", help="a name for people, e.g. 'Spring campaign'")
+        p.add_argument("--line", help="the line its calls reach (default: the main line)")
+        p.add_argument(
+            "--primary-target",
+            metavar="E164",
+            help="number to ask the primary trunk for (default: the tracking number)",
+        )
+        add_settings_options(p)
+        p.set_defaults(run=run)
     rm = nsub.add_parser("remove", help="remove a tracking number")
     rm.add_argument("number")
     rm.set_defaults(run=cmd_remove)
-
     ls = nsub.add_parser("list", help="list tracking numbers and where their calls go")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.set_defaults(run=cmd_list)
 
-    dflt = sub.add_parser("default", help="the account-wide continuity switch and destination")
-    dflt.add_argument(
-        "--continuity",
-        choices=["on", "off"],
-        help="turn continuity on or off for every number that does not override",
+    d = sub.add_parser(
+        "default",
+        help="account-wide continuity settings and policies",
+        description="Account-wide continuity settings: every line and number "
+        "without its own setting follows these.",
     )
-    dflt.add_argument(
-        "--external", metavar="E164", help="default continuity destination: a PSTN number"
+    add_settings_options(d, inherit=False)
+    agent = d.add_mutually_exclusive_group()
+    agent.add_argument(
+        "--voice-agent-endpoint",
+        metavar="ENDPOINT",
+        help="configure the voice agent (a PJSIP endpoint or endpoint/sip:uri)",
     )
-    dflt.add_argument("--clear-destination", action="store_true")
-    dflt.set_defaults(run=cmd_default)
-
-
-def _number_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--label", help="a name for people, e.g. 'Spring campaign'")
-    p.add_argument(
-        "--primary-target",
-        metavar="E164",
-        help="number to ask the primary trunk for (default: the tracking number)",
+    agent.add_argument(
+        "--no-voice-agent", action="store_true", help="remove the voice agent configuration"
     )
-    p.add_argument(
-        "--continuity",
-        choices=list(SWITCH),
-        help="continuity mode for this number; 'inherit' follows the default",
+    d.add_argument(
+        "--failover-codes",
+        metavar="CODES",
+        help="SIP responses from the primary that fail over, comma separated "
+        f"(default {','.join(map(str, sorted(DEFAULT_FAILOVER_SIP_CODES)))})",
     )
-    p.add_argument(
-        "--external", metavar="E164", help="continuity destination for this number: a PSTN number"
+    d.add_argument(
+        "--primary-timeout",
+        type=int,
+        metavar="SECONDS",
+        help="ring the primary this long before failing over",
     )
-
-
-def _destination(args: argparse.Namespace, config: Config) -> Destination | None:
-    if args.external is None:
-        return None
-    return Destination(DestinationKind.EXTERNAL, parse_e164(args.external, config.default_region))
+    d.set_defaults(run=cmd_default)
 
 
 async def cmd_add(args: argparse.Namespace, config: Config) -> int:
-    number = parse_e164(args.number, config.default_region)
-    dest = _destination(args, config)
-    async with open_store(config) as store:
-        if dest is not None:
-            check_destination(await store.load_snapshot(), number, dest)
-        primary = (
-            parse_e164(args.primary_target, config.default_region) if args.primary_target else None
+    async with open_admin(config) as admin:
+        snapshot = await admin.snapshot()
+        change = settings_change(args, snapshot, config.default_region)
+        number = TrackingNumber(
+            number=parse_e164(args.number, config.default_region),
+            label=args.label or "",
+            line=args.line,
+            primary_target=(
+                parse_e164(args.primary_target, config.default_region)
+                if args.primary_target
+                else None
+            ),
         )
-        await store.add_number(
-            TrackingNumber(
-                number=number,
-                label=args.label or "",
-                primary_target=primary,
-                continuity_enabled=SWITCH[args.continuity] if args.continuity else None,
-                continuity_destination=dest,
-            )
-        )
-    print(f"added {number}")
+        number = dataclasses.replace(number, continuity=change.apply(number.continuity))
+        await admin.add_number(number)
+    print(f"added {number.number}")
     return 0
 
 
 async def cmd_set(args: argparse.Namespace, config: Config) -> int:
     number = parse_e164(args.number, config.default_region)
-    dest = _destination(args, config)
-    async with open_store(config) as store:
-        if dest is not None:
-            check_destination(await store.load_snapshot(), number, dest)
-        await store.change_number(
+    async with open_admin(config) as admin:
+        snapshot = await admin.snapshot()
+        await admin.change_number(
             number,
-            NumberChange(
-                label=args.label,
-                primary_target=(
-                    parse_e164(args.primary_target, config.default_region)
-                    if args.primary_target
-                    else None
-                ),
-                continuity_enabled=SWITCH.get(args.continuity) if args.continuity else None,
-                inherit_enabled=args.continuity == "inherit",
-                destination=dest,
-                clear_destination=args.clear_destination,
+            settings_change(args, snapshot, config.default_region),
+            label=KEEP if args.label is None else args.label,
+            line=KEEP if args.line is None else args.line,
+            primary_target=(
+                KEEP
+                if args.primary_target is None
+                else parse_e164(args.primary_target, config.default_region)
             ),
         )
     print(f"updated {number}")
@@ -133,60 +117,70 @@ async def cmd_set(args: argparse.Namespace, config: Config) -> int:
 
 async def cmd_remove(args: argparse.Namespace, config: Config) -> int:
     number = parse_e164(args.number, config.default_region)
-    async with open_store(config) as store:
-        await store.remove_number(number)
+    async with open_admin(config) as admin:
+        await admin.remove_number(number)
     print(f"removed {number}")
     return 0
 
 
 async def cmd_list(args: argparse.Namespace, config: Config) -> int:
-    async with open_store(config) as store:
-        snapshot = await store.load_snapshot()
+    async with open_admin(config) as admin:
+        snapshot = await admin.snapshot()
     rows, data = [], []
     for n in sorted(snapshot.numbers.values(), key=lambda n: n.number):
-        active = continuity_active(snapshot, n)
-        dest = continuity_destination(snapshot, n)
-        where = f"{dest.kind.value}:{dest.target}" if dest else "-"
-        rows.append(
-            [
-                n.number,
-                n.label,
-                "on" if active else "off",
-                "number" if n.continuity_enabled is not None else "default",
-                where,
-            ]
-        )
+        plan = plan_route(snapshot, n.number)
+        chain = " > ".join(str(d) for d in plan.destinations)
+        rows.append([n.number, n.label, plan.line or "-", plan.reason.value, chain])
         data.append(
             {
                 "number": n.number,
                 "label": n.label,
-                "continuity": active,
-                "continuity_destination": where if dest else None,
+                "line": plan.line,
+                "reason": plan.reason.value,
+                "chain": [str(d) for d in plan.destinations],
             }
         )
-    emit(data, ["NUMBER", "LABEL", "CONTINUITY", "SET AT", "DESTINATION"], rows, args.json)
+    emit(data, ["NUMBER", "LABEL", "LINE", "ROUTING", "CHAIN"], rows, args.json)
     return 0
 
 
+def _codes(text: str) -> frozenset[int]:
+    try:
+        codes = frozenset(int(c) for c in text.split(",") if c.strip())
+    except ValueError as exc:
+        raise InvalidSetting(f"--failover-codes {text!r}: give SIP codes like 408,503") from exc
+    if not codes or any(not 400 <= c <= 699 for c in codes):
+        raise InvalidSetting(f"--failover-codes {text!r}: SIP failure codes are 400-699")
+    return codes
+
+
 async def cmd_default(args: argparse.Namespace, config: Config) -> int:
-    dest = _destination(args, config)
-    async with open_store(config) as store:
-        if dest is not None:
-            snapshot = await store.load_snapshot()
-            check_destination(snapshot, "every number", dest)
-        await store.set_account(
-            enabled=SWITCH[args.continuity] if args.continuity else None,
-            destination=dest,
-            clear_destination=args.clear_destination,
+    async with open_admin(config) as admin:
+        snapshot = await admin.snapshot()
+        if args.primary_timeout is not None and args.primary_timeout <= 0:
+            raise InvalidSetting("--primary-timeout must be above 0 seconds")
+        await admin.change_account(
+            settings_change(args, snapshot, config.default_region),
+            voice_agent=(
+                None
+                if args.no_voice_agent
+                else args.voice_agent_endpoint
+                if args.voice_agent_endpoint
+                else KEEP
+            ),
+            failover_sip_codes=_codes(args.failover_codes) if args.failover_codes else KEEP,
+            primary_timeout=args.primary_timeout if args.primary_timeout else KEEP,
         )
-        snapshot = await store.load_snapshot()
-    acc = snapshot.account
-    where = acc.default_destination
+        acc = (await admin.snapshot()).account
+    dest = acc.continuity.destination
     print(
-        f"continuity {'on' if acc.continuity_enabled else 'off'} by default; "
-        f"default destination {f'{where.kind.value}:{where.target}' if where else 'none'}"
+        f"continuity {'on' if acc.continuity.on else 'off'}, failover "
+        f"{'enabled' if acc.continuity.enabled else 'disabled'}, default destination "
+        f"{dest or 'none'}, voice agent {acc.voice_agent or 'none'}, failover codes "
+        f"{','.join(map(str, sorted(acc.failover_sip_codes)))}, primary timeout "
+        f"{acc.primary_timeout}s"
     )
     return 0
 
 
-__all__ = ["UnknownTrackingNumber", "add_parsers"]
+__all__ = ["Admin", "add_parsers"]

@@ -1,6 +1,35 @@
-"""Q.850 hangup causes, as admins read them."""
+"""Hangup causes: Q.850 codes, the SIP responses Asterisk maps to them, and names."""
 
 from __future__ import annotations
+
+#: How Asterisk's PJSIP channel maps a final SIP response to a Q.850 cause.
+SIP_TO_Q850: dict[int, int] = {
+    401: 21,
+    403: 21,
+    404: 1,
+    407: 21,
+    408: 18,
+    410: 22,
+    480: 19,
+    483: 19,
+    484: 28,
+    485: 1,
+    486: 17,
+    488: 58,
+    500: 38,
+    502: 27,
+    503: 34,
+    504: 102,
+    600: 17,
+    603: 21,
+    604: 1,
+    606: 58,
+}
+#: Causes that mean the far end could not be reached at all (no route, no contact,
+#: out of order, network down): always a reason to move on.
+TRANSPORT_FAILURE_CAUSES: frozenset[int] = frozenset({3, 20, 27, 38})
+#: The cause of a destination that rang until our timeout.
+NO_ANSWER_CAUSE = 19
 
 #: Q.850 cause -> the attempt result recorded and shown to admins.
 CAUSE_RESULT: dict[int, str] = {
@@ -23,3 +52,9 @@ CAUSE_RESULT: dict[int, str] = {
 
 def cause_result(cause: int | None) -> str:
     return CAUSE_RESULT.get(cause or 0, "failed")
+
+
+def failover_causes(sip_codes: frozenset[int]) -> frozenset[int]:
+    """The Q.850 causes that move a call on, given the SIP codes an admin chose."""
+    mapped = {SIP_TO_Q850[code] for code in sip_codes if code in SIP_TO_Q850}
+    return frozenset(mapped) | TRANSPORT_FAILURE_CAUSES | {NO_ANSWER_CAUSE}

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+#: SIP responses from the primary that move the same call on to the next step.
+#: Busy (486), not found (404) and declined (603) are answers, not outages.
+DEFAULT_FAILOVER_SIP_CODES: frozenset[int] = frozenset({408, 480, 503, 504})
+MAX_FORWARDING_NUMBERS = 5
+
 
 class DestinationKind(enum.StrEnum):
-    """Where a continuity step sends the call."""
+    """Where a step of the chain sends the call."""
 
     PRIMARY = "primary"
     EXTERNAL = "external"
@@ -16,16 +22,72 @@ class DestinationKind(enum.StrEnum):
     VOICEMAIL = "voicemail"
 
 
+class LineKind(enum.StrEnum):
+    MAIN = "main"
+    DEPARTMENT = "department"
+    CONTACT_CENTER = "contact_center"
+    USER = "user"
+
+
 @dataclass(frozen=True, slots=True)
 class Destination:
     """One place a call can be sent: a kind and its target.
 
-    ``target`` is an E.164 number for ``external``/``primary``, a SIP URI or
-    endpoint for ``voice_agent``/``sip`` and a mailbox for ``voicemail``.
+    ``target`` is an E.164 number for ``external``/``primary``, a PJSIP
+    endpoint or ``endpoint/sip:uri`` for ``voice_agent``/``sip``, and a
+    mailbox for ``voicemail``.
     """
 
     kind: DestinationKind
     target: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.target}"
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuitySettings:
+    """The settings present at every level (account, line, number).
+
+    ``None`` means "inherit from the level above"; the most specific set value wins.
+    """
+
+    #: Continuity mode: the primary is skipped and calls go straight to continuity.
+    on: bool | None = None
+    #: Whether continuity plays any part: off means primary only, whatever else is set.
+    enabled: bool | None = None
+    destination: Destination | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardingNumber:
+    number: str
+    added_at: dt.datetime
+    verified_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """Main line, department, contact center or user: what a tracking number reaches."""
+
+    id: str
+    kind: LineKind
+    name: str = ""
+    continuity: ContinuitySettings = field(default_factory=ContinuitySettings)
+    forwarding: tuple[ForwardingNumber, ...] = ()
+    #: Failover test mode: this line's calls go to its continuity chain.
+    test_mode: bool = False
+
+    @property
+    def mailbox(self) -> str:
+        return self.id
+
+    def failover_number(self) -> str | None:
+        """The most recently verified forwarding number. Unverified ones never count."""
+        verified = [f for f in self.forwarding if f.verified_at is not None]
+        if not verified:
+            return None
+        return max(verified, key=lambda f: (f.verified_at, f.added_at)).number
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +96,10 @@ class TrackingNumber:
 
     number: str
     label: str = ""
+    line: str | None = None
     #: What the primary trunk is asked to reach; the tracking number itself by default.
     primary_target: str | None = None
-    #: Per-number continuity switch; ``None`` means "inherit".
-    continuity_enabled: bool | None = None
-    #: Per-number continuity destination; ``None`` means "inherit".
-    continuity_destination: Destination | None = None
+    continuity: ContinuitySettings = field(default_factory=ContinuitySettings)
 
     @property
     def primary(self) -> Destination:
@@ -48,10 +108,23 @@ class TrackingNumber:
 
 @dataclass(frozen=True, slots=True)
 class AccountSettings:
-    """Account-wide defaults."""
+    """Account-wide defaults and policies."""
 
-    continuity_enabled: bool = False
-    default_destination: Destination | None = None
+    continuity: ContinuitySettings = field(
+        default_factory=lambda: ContinuitySettings(on=False, enabled=True)
+    )
+    #: The configured voice agent endpoint, if any; ``voice_agent`` destinations need one.
+    voice_agent: str | None = None
+    failover_sip_codes: frozenset[int] = DEFAULT_FAILOVER_SIP_CODES
+    #: Seconds the primary may ring before the call moves on.
+    primary_timeout: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkHealth:
+    """What outage detection knows of the primary trunk."""
+
+    primary_down: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +133,15 @@ class Snapshot:
 
     account: AccountSettings = field(default_factory=AccountSettings)
     numbers: dict[str, TrackingNumber] = field(default_factory=dict)
+    lines: dict[str, Line] = field(default_factory=dict)
     #: Monotonic version of the data, for logs and staleness checks.
     version: int = 0
 
     def lookup(self, number: str) -> TrackingNumber | None:
         return self.numbers.get(number)
+
+    def line_of(self, number: TrackingNumber) -> Line | None:
+        """The number's line, or the main line when it names none."""
+        if number.line is not None:
+            return self.lines.get(number.line)
+        return next((ln for ln in self.lines.values() if ln.kind is LineKind.MAIN), None)

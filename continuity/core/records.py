@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ class CallRecord:
     answered_kind: str | None = None
     answered_target: str | None = None
     attempts: tuple[Attempt, ...] = field(default_factory=tuple)
+    line: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -44,9 +46,18 @@ class CallRecord:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CallRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> CallRecord:
+        """From a database row, whose times are already datetimes."""
+        data = dict(row)
+        data["line"] = data.pop("line_id", None)
+        return cls.from_json(data)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CallRecord:
         def when(key: str) -> dt.datetime | None:
             value = data.get(key)
+            if isinstance(value, dt.datetime):
+                return value
             return dt.datetime.fromisoformat(value) if value else None
 
         started, ended = when("started_at"), when("ended_at")
@@ -65,4 +76,5 @@ class CallRecord:
             answered_kind=data.get("answered_kind"),
             answered_target=data.get("answered_target"),
             attempts=tuple(Attempt(**a) for a in data.get("attempts", [])),
+            line=data.get("line"),
         )

@@ -1,61 +1,150 @@
-"""The routing decision: a pure function of the snapshot and the dialed number."""
+"""The routing decision: a pure function of plain data, returning an ordered chain.
+
+The chain for one call is:
+1. the primary trunk, unless continuity mode is on, the line is in failover
+   test mode, or the primary is known to be down;
+2. the continuity destination (a PSTN number, a voice agent or a SIP endpoint);
+3. the line's failover voicemail, which always comes last.
+
+The primary hands the call on only for the configured failure causes; a
+continuity destination hands it on for any failure, so a call never dead-ends
+while a mailbox is there to take it.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 
-from continuity.core.model import Destination, DestinationKind, Snapshot, TrackingNumber
+from continuity.core.causes import failover_causes
+from continuity.core.model import (
+    Destination,
+    DestinationKind,
+    Line,
+    LineKind,
+    Snapshot,
+    TrackingNumber,
+    TrunkHealth,
+)
 
 
 class PlanReason(enum.StrEnum):
-    """Why the plan looks the way it does; recorded with every call."""
+    """Why the chain starts where it does; recorded with every call."""
 
     NORMAL = "normal"
     CONTINUITY = "continuity"
+    OUTAGE = "outage"
+    TEST_MODE = "test_mode"
     UNKNOWN_NUMBER = "unknown_number"
 
 
 @dataclass(frozen=True, slots=True)
+class RouteStep:
+    destination: Destination
+    #: Seconds to ring before moving on; ``None`` uses the service default.
+    timeout: int | None = None
+    #: Q.850 causes that move the call on; ``None`` means any failure does.
+    moves_on: frozenset[int] | None = None
+
+    def hands_on(self, cause: int | None) -> bool:
+        return self.moves_on is None or (cause is not None and cause in self.moves_on)
+
+
+@dataclass(frozen=True, slots=True)
 class RoutePlan:
-    """The ordered destinations to try for one call. Empty for unknown numbers."""
+    """The ordered steps to try for one call. Empty for unknown numbers."""
 
     tracking_number: str
     reason: PlanReason
-    steps: tuple[Destination, ...]
+    steps: tuple[RouteStep, ...]
+    line: str | None = None
 
     @property
     def known(self) -> bool:
         return self.reason is not PlanReason.UNKNOWN_NUMBER
 
-
-def continuity_active(snapshot: Snapshot, number: TrackingNumber) -> bool:
-    """The most specific enable/disable setting wins."""
-    if number.continuity_enabled is not None:
-        return number.continuity_enabled
-    return snapshot.account.continuity_enabled
+    @property
+    def destinations(self) -> tuple[Destination, ...]:
+        return tuple(step.destination for step in self.steps)
 
 
-def continuity_destination(snapshot: Snapshot, number: TrackingNumber) -> Destination | None:
-    """A per-number override beats the account default."""
-    return number.continuity_destination or snapshot.account.default_destination
+def _first(*values: bool | None, default: bool) -> bool:
+    return next((v for v in values if v is not None), default)
 
 
-def plan_route(snapshot: Snapshot, dialed: str) -> RoutePlan:
-    """Decide where a call to ``dialed`` goes.
+def continuity_enabled(snapshot: Snapshot, number: TrackingNumber, line: Line | None) -> bool:
+    return _first(
+        number.continuity.enabled,
+        line.continuity.enabled if line else None,
+        snapshot.account.continuity.enabled,
+        default=True,
+    )
 
-    Continuity off: the primary trunk. Continuity on: the continuity
-    destination, or the primary when none is configured (a call never
-    dead-ends because of a half-finished setting).
-    """
+
+def continuity_on(snapshot: Snapshot, number: TrackingNumber, line: Line | None) -> bool:
+    """Continuity mode: the most specific setting wins."""
+    return _first(
+        number.continuity.on,
+        line.continuity.on if line else None,
+        snapshot.account.continuity.on,
+        default=False,
+    )
+
+
+def continuity_destination(
+    snapshot: Snapshot, number: TrackingNumber, line: Line | None
+) -> Destination | None:
+    """Per-number override, then the line's, then a user's verified forwarding number,
+    then the account default. A voice agent counts only while one is configured."""
+    candidates = [number.continuity.destination]
+    if line is not None:
+        candidates.append(line.continuity.destination)
+        forward = line.failover_number() if line.kind is LineKind.USER else None
+        if forward is not None:
+            candidates.append(Destination(DestinationKind.EXTERNAL, forward))
+    candidates.append(snapshot.account.continuity.destination)
+    for dest in candidates:
+        if dest is None:
+            continue
+        if dest.kind is DestinationKind.VOICE_AGENT and snapshot.account.voice_agent is None:
+            continue
+        return dest
+    return None
+
+
+def plan_route(snapshot: Snapshot, dialed: str, health: TrunkHealth | None = None) -> RoutePlan:
+    """Decide the chain for a call to ``dialed``."""
     number = snapshot.lookup(dialed)
     if number is None:
         return RoutePlan(dialed, PlanReason.UNKNOWN_NUMBER, ())
-    if continuity_active(snapshot, number):
-        destination = continuity_destination(snapshot, number)
-        if destination is not None:
-            return RoutePlan(dialed, PlanReason.CONTINUITY, (destination,))
-    return RoutePlan(dialed, PlanReason.NORMAL, (number.primary,))
+    line = snapshot.line_of(number)
+    account = snapshot.account
+    primary = RouteStep(
+        number.primary, account.primary_timeout, failover_causes(account.failover_sip_codes)
+    )
+    if not continuity_enabled(snapshot, number, line):
+        return RoutePlan(dialed, PlanReason.NORMAL, (primary,), line.id if line else None)
 
+    if line is not None and line.test_mode:
+        reason = PlanReason.TEST_MODE
+    elif continuity_on(snapshot, number, line):
+        reason = PlanReason.CONTINUITY
+    elif health is not None and health.primary_down:
+        reason = PlanReason.OUTAGE
+    else:
+        reason = PlanReason.NORMAL
 
-__all__ = ["DestinationKind", "PlanReason", "RoutePlan", "plan_route"]
+    steps = [primary] if reason is PlanReason.NORMAL else []
+    dest = continuity_destination(snapshot, number, line)
+    voicemail = None
+    if dest is not None and dest.kind is DestinationKind.VOICEMAIL:
+        voicemail = dest
+    elif line is not None:
+        voicemail = Destination(DestinationKind.VOICEMAIL, line.mailbox)
+    if dest is not None and dest.kind is not DestinationKind.VOICEMAIL:
+        steps.append(RouteStep(dest))
+    if voicemail is not None:
+        steps.append(RouteStep(voicemail))
+    if not steps:  # continuity on but nowhere to go: the primary beats a dead end
+        steps.append(primary)
+    return RoutePlan(dialed, reason, tuple(steps), line.id if line else None)

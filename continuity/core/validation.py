@@ -1,12 +1,71 @@
-"""Checks on admin changes, against the current snapshot. Pure."""
+"""Checks on admin changes against the current snapshot. Pure: they raise or return."""
 
 from __future__ import annotations
 
-from continuity.core.model import Destination, DestinationKind, Snapshot
-from continuity.errors import FailoverLoop
+import re
+
+from continuity.core.model import (
+    MAX_FORWARDING_NUMBERS,
+    Destination,
+    DestinationKind,
+    Line,
+    Snapshot,
+)
+from continuity.errors import FailoverLoop, InvalidSetting
+
+_LINE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")
+#: A PJSIP endpoint name, or endpoint/sip:uri. Nothing dialplan could read as syntax.
+_SIP_TARGET = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(/sips?:[A-Za-z0-9+_.@:;=-]{1,200})?\Z")
+
+
+def check_line_id(line_id: str) -> str:
+    if not _LINE_ID.match(line_id):
+        raise InvalidSetting(
+            f"line id {line_id!r} must be 1-40 lower-case letters, digits or dashes, "
+            "starting with a letter or digit (it also names the line's mailbox)"
+        )
+    return line_id
+
+
+def check_sip_target(target: str) -> str:
+    if not _SIP_TARGET.match(target):
+        raise InvalidSetting(
+            f"SIP target {target!r} must be a PJSIP endpoint name (letters, digits, . _ -), "
+            "optionally followed by /sip:user@host"
+        )
+    return target
+
+
+def check_not_ours(snapshot: Snapshot, owner: str, number: str) -> None:
+    """A failover number that is one of our tracking numbers would loop back in."""
+    if number in snapshot.numbers:
+        raise FailoverLoop(owner, number)
 
 
 def check_destination(snapshot: Snapshot, owner: str, dest: Destination) -> None:
-    """Refuse a continuity destination that routes back into our own tracking numbers."""
-    if dest.kind is DestinationKind.EXTERNAL and dest.target in snapshot.numbers:
-        raise FailoverLoop(owner, dest.target)
+    if dest.kind is DestinationKind.EXTERNAL:
+        check_not_ours(snapshot, owner, dest.target)
+    elif dest.kind is DestinationKind.VOICE_AGENT:
+        if snapshot.account.voice_agent is None:
+            raise InvalidSetting(
+                "no voice agent is configured, so it cannot be a destination. Configure one "
+                "first: `continuity default --voice-agent-endpoint ENDPOINT`"
+            )
+    elif dest.kind is DestinationKind.SIP:
+        check_sip_target(dest.target)
+    elif dest.kind is DestinationKind.VOICEMAIL and dest.target not in snapshot.lines:
+        raise InvalidSetting(
+            f"voicemail box {dest.target!r} does not exist: every line has a box named "
+            "after its id (`continuity line list`)"
+        )
+
+
+def check_new_forwarding(snapshot: Snapshot, line: Line, number: str) -> None:
+    if any(f.number == number for f in line.forwarding):
+        raise InvalidSetting(f"{number} is already a forwarding number of line {line.id!r}")
+    if len(line.forwarding) >= MAX_FORWARDING_NUMBERS:
+        raise InvalidSetting(
+            f"line {line.id!r} already keeps {MAX_FORWARDING_NUMBERS} forwarding numbers; "
+            "remove one first (`continuity line forward remove`)"
+        )
+    check_not_ours(snapshot, f"line {line.id}", number)

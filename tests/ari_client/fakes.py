@@ -25,7 +25,7 @@ from ari_app.client import AriConfig, AriCredentials, ReconnectPolicy
 Script = Callable[[ServerConnection, int], Awaitable[None]]
 
 TIMESTAMP = "2026-11-22T03:14:03.123+0000"
-PASSWORD = "s3cret-Pa55word"  # noqa: S105 - a test value, not a real secret
+PASSWORD = "s3cret-Pa55word"
 
 #: Fast reconnects so tests spend milliseconds, not seconds, in backoff.
 FAST = ReconnectPolicy(base=0.01, cap=0.05, stable_after=10.0)

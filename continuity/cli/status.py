@@ -1,0 +1,125 @@
+"""`continuity status`, `continuity audit` and `continuity calls`: what is happening."""
+
+from __future__ import annotations
+
+import argparse
+
+from continuity.cli.context import SubParsers, open_pool
+from continuity.cli.output import emit
+from continuity.config import Config
+from continuity.core.routing import plan_route
+from db.records import CallRecordStore
+from db.store import Store
+
+
+def add_parsers(sub: SubParsers) -> None:
+    st = sub.add_parser("status", help="where each tracking number's calls go right now")
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.set_defaults(run=cmd_status)
+    au = sub.add_parser("audit", help="who changed what, and when")
+    au.add_argument("--limit", type=int, default=50)
+    au.add_argument("--json", action="store_true", help="machine-readable output")
+    au.set_defaults(run=cmd_audit)
+    calls = sub.add_parser("calls", help="recent call records: where each call went")
+    calls.add_argument("--limit", type=int, default=20)
+    calls.add_argument("--number", help="only calls to this tracking number")
+    calls.add_argument("--json", action="store_true", help="machine-readable output")
+    calls.set_defaults(run=cmd_calls)
+
+
+async def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    async with open_pool(config) as pool:
+        snapshot = await Store(pool).load_snapshot()
+    acc = snapshot.account
+    testing = sorted(ln.id for ln in snapshot.lines.values() if ln.test_mode)
+    banner: dict[str, object] = {
+        "continuity": "ON" if acc.continuity.on else "off",
+        "failover": "enabled" if acc.continuity.enabled else "DISABLED",
+        "default_destination": str(acc.continuity.destination or "none"),
+        "testing_lines": testing,
+        "state_version": snapshot.version,
+    }
+    rows, numbers = [], []
+    for number in sorted(snapshot.numbers):
+        plan = plan_route(snapshot, number)
+        chain = [str(d) for d in plan.destinations]
+        in_test = plan.reason.value == "test_mode"
+        rows.append(
+            [
+                number,
+                snapshot.numbers[number].label,
+                plan.line or "-",
+                plan.reason.value.upper() if in_test else plan.reason.value,
+                " > ".join(chain),
+            ]
+        )
+        numbers.append(
+            {"number": number, "line": plan.line, "reason": plan.reason.value, "chain": chain}
+        )
+    if not args.json:
+        print(
+            f"continuity {banner['continuity']} | failover {banner['failover']} | default "
+            f"{banner['default_destination']} | state v{snapshot.version}"
+        )
+        if testing:
+            print(f"FAILOVER TEST MODE on line(s): {', '.join(testing)}")
+        print()
+    emit(
+        {**banner, "numbers": numbers},
+        ["NUMBER", "LABEL", "LINE", "ROUTING", "CHAIN"],
+        rows,
+        args.json,
+    )
+    return 0
+
+
+async def cmd_audit(args: argparse.Namespace, config: Config) -> int:
+    async with open_pool(config) as pool:
+        entries = await Store(pool).audit_entries(args.limit)
+    rows = [
+        [
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            e.subject,
+            _short(e.old_value),
+            _short(e.new_value),
+        ]
+        for e in entries
+    ]
+    emit(
+        [e.__dict__ for e in entries] if args.json else [],
+        ["WHEN", "WHO", "WHAT", "SUBJECT", "OLD", "NEW"],
+        rows,
+        args.json,
+    )
+    return 0
+
+
+def _short(value: object) -> str:
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    return ", ".join(f"{k}={v}" for k, v in value.items() if v is not None)
+
+
+async def cmd_calls(args: argparse.Namespace, config: Config) -> int:
+    async with open_pool(config) as pool:
+        records = await CallRecordStore(pool).recent(args.limit, args.number)
+    rows = [
+        [
+            r.started_at.strftime("%H:%M:%S"),
+            r.tracking_number,
+            r.caller_number,
+            r.reason,
+            " > ".join(f"{a.kind}:{a.target}={a.result}" for a in r.attempts),
+            r.outcome,
+        ]
+        for r in records
+    ]
+    emit(
+        [r.to_json() for r in records],
+        ["TIME", "DIALED", "CALLER", "ROUTE", "ATTEMPTS", "OUTCOME"],
+        rows,
+        args.json,
+    )
+    return 0

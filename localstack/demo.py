@@ -1,0 +1,127 @@
+"""`continuity demo`: a local stack, real calls, and where each one went."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg_pool import AsyncConnectionPool
+
+from continuity.admin import Admin
+from continuity.cli.output import table
+from continuity.core.model import (
+    ContinuitySettings,
+    Destination,
+    DestinationKind,
+    Line,
+    LineKind,
+    TrackingNumber,
+)
+from db import migrate
+from db.records import CallRecordStore
+from db.store import Store
+from localstack.postgres import resolve_database_url, temporary_database
+from localstack.product import product_config, running_app, wait_for_state
+from localstack.stack import LocalStack
+
+ANSWERING_SERVICE = "+13125550150"
+CALLER = "+13125550111"
+
+
+@dataclass(frozen=True)
+class DemoCall:
+    dialed: str
+    story: str
+    carrier_behavior: str | None = None
+
+
+CALLS = [
+    DemoCall("+12125550101", "main line, continuity off"),
+    DemoCall("+12125550102", "sales line, continuity switched on"),
+    DemoCall("+12125550103", "main line, primary answers 503", "reject:503"),
+    DemoCall("+12125550177", "a number we do not terminate"),
+]
+
+
+def say(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+async def _configure(admin: Admin) -> None:
+    external = Destination(DestinationKind.EXTERNAL, ANSWERING_SERVICE)
+    await admin.add_line(
+        Line("main", LineKind.MAIN, "Main line", ContinuitySettings(destination=external))
+    )
+    await admin.add_line(
+        Line(
+            "sales", LineKind.DEPARTMENT, "Sales", ContinuitySettings(on=True, destination=external)
+        )
+    )
+    await admin.add_number(TrackingNumber("+12125550101", "Website"))
+    await admin.add_number(TrackingNumber("+12125550102", "Billboard", line="sales"))
+    await admin.add_number(TrackingNumber("+12125550103", "Radio ad"))
+
+
+async def run_demo() -> int:
+    started = time.monotonic()
+    say("PostgreSQL")
+    server = await resolve_database_url()
+    say("Asterisk instances: pbx (ours) and carrier (the phone network)")
+    async with (
+        LocalStack() as stack,
+        temporary_database(server) as url,
+        AsyncConnectionPool(url, open=False, min_size=1, max_size=2) as pool,
+    ):
+        await migrate.upgrade(url)
+        store = Store(pool)
+        admin = Admin(store, "demo")
+        say("configuring lines and tracking numbers")
+        await _configure(admin)
+        with tempfile.TemporaryDirectory(prefix="continuity-demo-") as state:
+            config = product_config(stack, url, Path(state))
+            say("starting the continuity ARI app")
+            async with running_app(config) as app:
+                await wait_for_state(app, (await store.load_snapshot()).version)
+                rows = []
+                for demo in CALLS:
+                    if demo.carrier_behavior:
+                        await stack.set_behavior(demo.dialed, demo.carrier_behavior)
+                    say(f"calling {demo.dialed} ({demo.story})")
+                    rows.append(await _place(stack, CallRecordStore(pool), demo))
+        print()
+        print(table(["DIALED", "SCENARIO", "ROUTE TAKEN", "ANSWERED BY", "ANSWERED AFTER"], rows))
+    print(f"\ndemo finished in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+async def _place(stack: LocalStack, records: CallRecordStore, demo: DemoCall) -> list[str]:
+    before = len(stack.carrier_observations())
+    call = await stack.place_call(demo.dialed, CALLER, hold_seconds=1.5)
+    cause = await call.wait_ended(timeout=30)
+    seen = stack.carrier_observations()[before:]
+    record = None
+    for _ in range(100):
+        found = await records.recent(1, demo.dialed)
+        if found:
+            record = found[0]
+            break
+        await asyncio.sleep(0.05)
+    route = " > ".join(f"{a.kind}:{a.result}" for a in record.attempts) if record else "-"
+    setup = "-"
+    if record is not None and record.answered_at is not None:
+        setup = f"{(record.answered_at - record.started_at).total_seconds():.2f}s"
+    answer = next((o for o in seen if o.outcome == "answer"), None)
+    who = f"{answer.role} {answer.number}" if answer else f"nobody (cause {cause})"
+    return [demo.dialed, demo.story, route or (record.outcome if record else "-"), who, setup]
+
+
+def main() -> int:
+    return asyncio.run(run_demo())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The product, run in-process against a local stack: for the demo, tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from continuity.compose import App
+from continuity.config import Config
+from localstack.stack import LocalStack
+
+
+def product_config(
+    stack: LocalStack, database_url: str, state_dir: Path, **overrides: object
+) -> Config:
+    """A :class:`Config` pointing the product at the stack's pbx."""
+    ari, ami = stack.pbx_ari, stack.pbx_ami
+    config = Config(
+        database_url=database_url,
+        ari_url=ari.url.removesuffix("/ari"),
+        ari_username=ari.username,
+        ari_password=ari.password,
+        ami_host=ami.host,
+        ami_port=ami.port,
+        ami_username=ami.username,
+        ami_secret=ami.secret,
+        asterisk_config_dir=stack.pbx.etc_dir,
+        state_dir=state_dir,
+        dial_timeout=15,
+    )
+    return dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
+
+
+async def wait_until_ready(app: App, task: asyncio.Task[None], timeout: float = 15.0) -> None:
+    """Until the ARI app is connected and routing state came from PostgreSQL."""
+    async with asyncio.timeout(timeout):
+        while not (app.ari.events.connected and app.snapshots.from_database):
+            if task.done():
+                task.result()  # raises what stopped it
+                raise RuntimeError("the continuity app stopped during start-up")
+            await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def running_app(config: Config) -> AsyncIterator[App]:
+    """``continuity serve``, as a task in this event loop."""
+    app = App(config)
+    task = asyncio.create_task(app.run(), name="continuity-app")
+    try:
+        await wait_until_ready(app, task)
+        yield app
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def wait_for_state(app: App, version: int, timeout: float = 5.0) -> float:
+    """Wait until the app routes with state ``version`` or newer; return seconds waited."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    async with asyncio.timeout(timeout):
+        while app.snapshots.current.version < version:
+            await asyncio.sleep(0.002)
+    return loop.time() - start

@@ -1,0 +1,135 @@
+"""Session fixtures: the real local stack (pbx + carrier), PostgreSQL, and the product.
+
+Asterisk and PostgreSQL are real, started once per session; state is reset
+before every test. On a failing test the logs both instances wrote during
+that test are attached to the report. Where Asterisk or PostgreSQL cannot
+be started the tests fail; they never skip in CI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from pathlib import Path
+
+import pytest
+from psycopg_pool import AsyncConnectionPool
+
+from continuity.admin import Admin
+from continuity.compose import App
+from db import migrate
+from db.store import Store
+from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
+from localstack.instance import AsteriskInstance
+from localstack.logs import LogMark
+from localstack.product import product_config, running_app
+from tests.scenario import Scenario, reset_database
+
+_WATCHED = pytest.StashKey[list[tuple[AsteriskInstance, LogMark]]]()
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0 and os.environ.get("CI") != "true":
+        # allowed-skip: outside CI only; in CI (CI=true) a missing Asterisk fails the run.
+        pytest.skip("the local Asterisk stack runs with chroot and needs root")
+
+
+@pytest.fixture(scope="session")
+def rootfs(pytestconfig: pytest.Config) -> Iterator[Path]:
+    """The cached Asterisk rootfs, built on first use (progress shown live)."""
+    _require_root()
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    if capture is None:
+        yield ensure_rootfs()
+        return
+    with capture.global_and_fixture_disabled():
+        path = ensure_rootfs()
+    yield path
+
+
+@pytest.fixture(scope="session")
+async def local_stack(rootfs: Path) -> AsyncIterator[LocalStack]:
+    async with LocalStack(rootfs) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def stack(
+    local_stack: LocalStack, request: pytest.FixtureRequest
+) -> AsyncIterator[LocalStack]:
+    """The session's stack, reset: no calls up, every number answers, no observations."""
+    await local_stack.reset()
+    _watch(request, local_stack.pbx, local_stack.carrier)
+    yield local_stack
+
+
+AttachLogs = Callable[[AsteriskInstance], None]
+
+
+@pytest.fixture
+def attach_logs(request: pytest.FixtureRequest) -> AttachLogs:
+    """``attach_logs(instance)``: its logs from now on go to the report if the test fails."""
+    return lambda instance: _watch(request, instance)
+
+
+def _watch(request: pytest.FixtureRequest, *instances: AsteriskInstance) -> None:
+    watched = request.node.stash.setdefault(_WATCHED, [])
+    watched.extend((instance, instance.log_mark()) for instance in instances)
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> str:
+    """A PostgreSQL server: $CONTINUITY_DATABASE_URL, 127.0.0.1:5432, or Debian's cluster."""
+    return await resolve_database_url()
+
+
+@pytest.fixture(scope="session")
+async def product_db(database_url: str) -> AsyncIterator[str]:
+    """A database of our own for the session, migrated; dropped afterwards."""
+    async with temporary_database(database_url) as url:
+        await migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def product_pool(product_db: str) -> AsyncIterator[AsyncConnectionPool]:
+    pool = AsyncConnectionPool(product_db, open=False, min_size=1, max_size=2)
+    await pool.open(wait=True)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def product(
+    local_stack: LocalStack, product_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[App]:
+    """``continuity serve`` running against the pbx, for the whole session."""
+    config = product_config(local_stack, product_db, tmp_path_factory.mktemp("state"))
+    async with running_app(config) as app:
+        yield app
+
+
+@pytest.fixture
+async def scenario(
+    stack: LocalStack, product: App, product_pool: AsyncConnectionPool
+) -> AsyncIterator[Scenario]:
+    """A clean slate: no numbers or lines, account defaults, the app caught up."""
+    store = Store(product_pool)
+    await reset_database(product_pool)
+    s = Scenario(stack, product, store, Admin(store, "test"))
+    await s.synced()
+    # Other tests may have written the pbx's generated dialplan: make it ours again.
+    await product.dialplan.apply(product.snapshots.current)
+    yield s
+    await s.hang_up_everything()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        for instance, mark in item.stash.get(_WATCHED, []):
+            report.sections.append((f"Asterisk {instance.instance_id}", instance.logs(mark)))
+    return report

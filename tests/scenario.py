@@ -1,0 +1,152 @@
+"""The vocabulary call-flow tests are written in: numbers, calls, and where they landed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from psycopg_pool import AsyncConnectionPool
+
+from continuity.admin import Admin, SettingsChange
+from continuity.compose import App
+from continuity.core.model import (
+    ContinuitySettings,
+    Destination,
+    DestinationKind,
+    Line,
+    LineKind,
+    TrackingNumber,
+)
+from continuity.core.records import CallRecord
+from db.records import CallRecordStore
+from db.store import Store
+from localstack import LocalStack, Observation, PlacedCall
+from localstack.product import wait_for_state
+
+CALLER = "+13125550111"
+
+
+def external(number: str) -> Destination:
+    return Destination(DestinationKind.EXTERNAL, number)
+
+
+async def reset_database(pool: AsyncConnectionPool) -> None:
+    """Back to an empty account with default settings (DELETE fires the change triggers)."""
+    async with pool.connection() as conn, conn.transaction():
+        for statement in (
+            "DELETE FROM tracking_numbers",
+            "DELETE FROM forwarding_numbers",
+            "DELETE FROM lines",
+            "DELETE FROM call_records",
+            "DELETE FROM audit_log",
+            "UPDATE account_settings SET continuity_on = false, continuity_enabled = true,"
+            " dest_kind = NULL, dest_target = NULL, voice_agent = NULL,"
+            " failover_sip_codes = '{408,480,503,504}', primary_timeout = 20",
+        ):
+            await conn.execute(statement)
+
+
+class Scenario:
+    def __init__(self, stack: LocalStack, app: App, store: Store, admin: Admin) -> None:
+        self.stack = stack
+        self.app = app
+        self.store = store
+        self.admin = admin
+        self.records = CallRecordStore(store.pool)
+        self._calls: list[PlacedCall] = []
+
+    async def synced(self) -> float:
+        """Wait until the app routes with the database's current state."""
+        version = (await self.store.load_snapshot()).version
+        return await wait_for_state(self.app, version)
+
+    # -- configuration ----------------------------------------------------------
+    async def tracking_number(
+        self,
+        number: str,
+        *,
+        line: str | None = None,
+        on: bool | None = None,
+        enabled: bool | None = None,
+        destination: Destination | None = None,
+    ) -> None:
+        await self.admin.add_number(
+            TrackingNumber(
+                number, line=line, continuity=ContinuitySettings(on, enabled, destination)
+            )
+        )
+        await self.synced()
+
+    async def line(
+        self,
+        line_id: str,
+        kind: LineKind = LineKind.DEPARTMENT,
+        *,
+        on: bool | None = None,
+        enabled: bool | None = None,
+        destination: Destination | None = None,
+    ) -> None:
+        await self.admin.add_line(
+            Line(line_id, kind, continuity=ContinuitySettings(on, enabled, destination))
+        )
+        await self.synced()
+
+    async def account(self, change: SettingsChange, **kw: object) -> None:
+        await self.admin.change_account(change, **kw)  # type: ignore[arg-type]
+        await self.synced()
+
+    # -- calls --------------------------------------------------------------------
+    async def call(
+        self,
+        number: str,
+        caller: str = CALLER,
+        *,
+        caller_name: str = "",
+        hold_seconds: float = 30.0,
+    ) -> PlacedCall:
+        """The carrier's caller dials ``number`` at our pbx."""
+        call = await self.stack.place_call(
+            number, caller, caller_name=caller_name, hold_seconds=hold_seconds
+        )
+        self._calls.append(call)
+        return call
+
+    async def reached(
+        self, number: str, role: str | None = None, timeout: float = 10.0
+    ) -> Observation:
+        """The carrier's observation of the pbx calling ``number`` (on trunk ``role``)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for seen in self.stack.carrier_observations():
+                    if seen.number == number and (role is None or seen.role == role):
+                        return seen
+                await asyncio.sleep(0.05)
+
+    def observed(self) -> list[Observation]:
+        return self.stack.carrier_observations()
+
+    async def call_record(self, tracking_number: str, timeout: float = 10.0) -> CallRecord:
+        """The call record the app wrote for the last call to ``tracking_number``."""
+        async with asyncio.timeout(timeout):
+            while True:
+                found = await self.records.recent(1, tracking_number)
+                if found:
+                    return found[0]
+                await asyncio.sleep(0.05)
+
+    async def pbx_channels(self) -> list[str]:
+        return [c.name for c in await self.app.rest.list_channels()]
+
+    async def pbx_bridges(self) -> list[str]:
+        return [b.id for b in await self.app.rest.list_bridges()]
+
+    async def pbx_quiet_within(self, seconds: float) -> float:
+        """Wait until the pbx has no channel and no bridge; return how long it took."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        async with asyncio.timeout(seconds):
+            while await self.pbx_channels() or await self.pbx_bridges():
+                await asyncio.sleep(0.02)
+        return loop.time() - start
+
+    async def hang_up_everything(self) -> None:
+        await asyncio.gather(self.stack.pbx.hangup_all(), self.stack.carrier.hangup_all())
