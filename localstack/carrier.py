@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -127,12 +128,28 @@ class PlacedCall:
             self.ended.set()
 
 
-class CarrierControl:
-    """Behaviours, observations and calls of the carrier instance."""
+@dataclass(frozen=True)
+class Peer:
+    """Another instance answering some of the pbx's calls (the primary trunk),
+    with the same dialplan, behaviours and observation format as the carrier."""
 
-    def __init__(self, instance: AsteriskInstance, ami: AmiClient, observations: Path) -> None:
+    instance: AsteriskInstance
+    observations: Path
+
+
+class CarrierControl:
+    """Behaviours, observations and calls of the carrier instance (and its peers)."""
+
+    def __init__(
+        self,
+        instance: AsteriskInstance,
+        ami: AmiClient,
+        observations: Path,
+        peers: Sequence[Peer] = (),
+    ) -> None:
         self.instance = instance
         self.observations_path = observations
+        self.peers = tuple(peers)
         self._ami = ami
         self._calls: dict[str, PlacedCall] = {}
         for pattern in ("Newchannel", "Newstate", "Hangup"):
@@ -153,21 +170,34 @@ class CarrierControl:
             )
         if not re.fullmatch(r"[+0-9*#]+", number):
             raise ValueError(f"carrier numbers are digits with an optional +, not {number!r}")
-        await self.instance.cli(f"database put behavior {number} {behavior}")
+        for instance in self._instances():
+            await instance.cli(f"database put behavior {number} {behavior}")
 
     async def clear_behaviors(self) -> None:
         """Every number back to ``answer``."""
-        await self.instance.cli("database deltree behavior")
+        for instance in self._instances():
+            await instance.cli("database deltree behavior")
+
+    def _instances(self) -> list[AsteriskInstance]:
+        return [self.instance, *(peer.instance for peer in self.peers)]
+
+    def _observation_paths(self) -> list[Path]:
+        return [self.observations_path, *(peer.observations for peer in self.peers)]
 
     def observations(self) -> list[Observation]:
-        try:
-            return parse_observations(self.observations_path.read_text())
-        except FileNotFoundError:
-            return []
+        """Every call the carrier and its peers received, oldest first."""
+        seen: list[Observation] = []
+        for path in self._observation_paths():
+            try:
+                seen.extend(parse_observations(path.read_text()))
+            except FileNotFoundError:
+                continue
+        return sorted(seen, key=lambda observation: observation.time)
 
     def clear_observations(self) -> None:
-        """Start a fresh observation file holding only the header line."""
-        self.observations_path.write_text(HEADER)
+        """Start fresh observation files holding only the header line."""
+        for path in self._observation_paths():
+            path.write_text(HEADER)
 
     async def place_call(
         self,

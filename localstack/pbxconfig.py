@@ -28,6 +28,7 @@ def render_pbx(
     primary_contact: str,
     pstn_contact: str,
     qualify_frequency: int = 0,
+    qualify_timeout: float = 1.0,
 ) -> dict[str, str]:
     """``pjsip.conf``, ``extensions.conf`` and empty generated files, by name."""
     trunks = [(names.ENDPOINT_PRIMARY, primary_contact), (names.ENDPOINT_PSTN, pstn_contact)]
@@ -37,6 +38,7 @@ def render_pbx(
         inbound_match=inbound_match,
         trunks=trunks,
         qualify_frequency=qualify_frequency,
+        qualify_timeout=qualify_timeout,
     )
     return {
         "pjsip.conf": pjsip,

@@ -1,4 +1,4 @@
-"""Two real Asterisk instances wired together: the pbx and its carrier.
+"""Real Asterisk instances wired together: the pbx, its carrier and the primary.
 
 * ``pbx`` is the system under test: the carrier's calls to tracking numbers
   arrive on endpoint ``names.ENDPOINT_INBOUND`` in ``names.CTX_TRACKING``;
@@ -7,18 +7,24 @@
   ``#include`` the product's generated files (empty placeholders at start).
 * ``carrier`` plays the phone network: it places calls to the pbx and
   answers, rejects or ignores the pbx's calls per dialed number.
+* ``primary`` plays the primary cloud phone system's trunk with the carrier's
+  dialplan and behaviours (observations with role ``primary``). It is its own
+  process so a test can freeze it (:meth:`LocalStack.freeze_primary`): it then
+  answers neither OPTIONS nor calls, as a primary in an outage.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
 from localstack.ami import AmiClient
-from localstack.carrier import CarrierControl, Observation, PlacedCall
+from localstack.carrier import CarrierControl, Observation, Peer, PlacedCall
 from localstack.credentials import AmiCredentials, AriCredentials
 from localstack.instance import AsteriskInstance
 from localstack.pbxconfig import GENERATED_EXTENSIONS, GENERATED_PJSIP, render_pbx
@@ -30,18 +36,20 @@ logger = logging.getLogger(__name__)
 
 
 class LocalStack:
-    """``async with LocalStack() as stack:`` starts pbx and carrier, stops both after."""
+    """``async with LocalStack() as stack:`` starts pbx, carrier and primary, stops them after."""
 
     def __init__(
         self,
         rootfs: Path | None = None,
         *,
         qualify_frequency: int = 0,
+        qualify_timeout: float = 1.0,
         pbx_configs: Mapping[str, str] | None = None,
         boot_timeout: float = 30.0,
     ) -> None:
         self._rootfs = rootfs
         self.qualify_frequency = qualify_frequency
+        self.qualify_timeout = qualify_timeout
         self._pbx_configs = dict(pbx_configs or {})
         self._boot_timeout = boot_timeout
         self._ports = PortAllocator()
@@ -49,7 +57,9 @@ class LocalStack:
         self._ami: AmiClient | None = None
         self.pbx: AsteriskInstance
         self.carrier: AsteriskInstance
-        #: The carrier's ports playing the primary trunk and the PSTN.
+        self.primary: AsteriskInstance
+        self._primary_frozen = False
+        #: The ports of the primary trunk (the ``primary`` instance) and the PSTN (carrier).
         self.carrier_primary_port = self._ports.udp()
         self.carrier_pstn_port = self._ports.udp()
 
@@ -62,19 +72,26 @@ class LocalStack:
         boot = self._boot_timeout
         self.pbx = AsteriskInstance(rootfs, "pbx", ports=self._ports, boot_timeout=boot)
         self.carrier = AsteriskInstance(rootfs, "carrier", ports=self._ports, boot_timeout=boot)
+        self.primary = AsteriskInstance(rootfs, "primary", ports=self._ports, boot_timeout=boot)
         self.pbx.configs.update(self._pbx_base(), **self._pbx_configs)
         observations = self.carrier.root / "log" / "observations.psv"
         self.carrier.configs.update(self._carrier_base(self.carrier.chroot_path(observations)))
+        primary_observations = self.primary.root / "log" / "observations.psv"
+        self.primary.configs.update(
+            self._primary_base(self.primary.chroot_path(primary_observations))
+        )
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.pbx.start())
                 group.create_task(self.carrier.start())
+                group.create_task(self.primary.start())
             self._ami = await AmiClient.connect(self.carrier.ami)
         except BaseException:
             await self.stop()
             raise
-        self._control = CarrierControl(self.carrier, self._ami, observations)
-        logger.info("local stack up: %r, %r", self.pbx, self.carrier)
+        peer = Peer(self.primary, primary_observations)
+        self._control = CarrierControl(self.carrier, self._ami, observations, [peer])
+        logger.info("local stack up: %r, %r, %r", self.pbx, self.carrier, self.primary)
 
     def _pbx_base(self) -> dict[str, str]:
         return render_pbx(
@@ -83,6 +100,7 @@ class LocalStack:
             primary_contact=f"sip:{LOOPBACK}:{self.carrier_primary_port}",
             pstn_contact=f"sip:{LOOPBACK}:{self.carrier_pstn_port}",
             qualify_frequency=self.qualify_frequency,
+            qualify_timeout=self.qualify_timeout,
         )
 
     def _carrier_base(self, observations: PurePosixPath) -> dict[str, str]:
@@ -99,11 +117,42 @@ class LocalStack:
             ),
         }
 
+    def _primary_base(self, observations: PurePosixPath) -> dict[str, str]:
+        ports = {"primary_port": self.carrier_primary_port, "pstn_port": self.carrier_pstn_port}
+        return {
+            "pjsip.conf": render("primary_pjsip.conf", pbx_sip_port=self.pbx.sip_port, **ports),
+            "extensions.conf": render(
+                "carrier_extensions.conf", observations=observations, **ports
+            ),
+        }
+
+    def freeze_primary(self) -> None:
+        """The primary stops answering anything (SIGSTOP): OPTIONS and calls go unanswered."""
+        pid = self.primary.pid
+        if pid is None:
+            raise RuntimeError("the primary instance is not running")
+        os.kill(pid, signal.SIGSTOP)
+        self._primary_frozen = True
+        logger.info("primary frozen (pid %s)", pid)
+
+    def thaw_primary(self) -> None:
+        """The primary answers again (SIGCONT); a no-op when it is not frozen."""
+        pid = self.primary.pid if hasattr(self, "primary") else None
+        if pid is not None and self._primary_frozen:
+            os.kill(pid, signal.SIGCONT)
+            logger.info("primary thawed (pid %s)", pid)
+        self._primary_frozen = False
+
+    @property
+    def primary_frozen(self) -> bool:
+        return self._primary_frozen
+
     async def stop(self) -> None:
         if self._ami is not None:
             self._ami.close()
             self._ami = None
-        instances = [getattr(self, name, None) for name in ("pbx", "carrier")]
+        self.thaw_primary()
+        instances = [getattr(self, name, None) for name in ("pbx", "carrier", "primary")]
         await asyncio.gather(*(instance.stop() for instance in instances if instance))
 
     async def __aenter__(self) -> LocalStack:
@@ -179,6 +228,9 @@ class LocalStack:
 
     async def reset(self) -> None:
         """Between tests: no calls up, every behaviour ``answer``, no observations."""
-        await asyncio.gather(self.pbx.hangup_all(), self.carrier.hangup_all())
+        self.thaw_primary()
+        await asyncio.gather(
+            self.pbx.hangup_all(), self.carrier.hangup_all(), self.primary.hangup_all()
+        )
         await self.control.clear_behaviors()
         self.control.clear_observations()
