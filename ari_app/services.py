@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from ari_app.call import Call, CallState, call_key
-from ari_app.client.errors import AriNotFound
+from ari_app.client.errors import AriConflict, AriNotFound
 from continuity import names
 from continuity.config import UnknownNumberPolicy
 from continuity.core.causes import cause_result
@@ -225,10 +225,21 @@ class CallService:
                     names.VAR_TRACKING_NUMBER: call.dialed,
                 },
             )
+        except (AriNotFound, AriConflict):
+            call.leg_failed("failed", None)
+            await self._dial_next(call)
+
+    async def leg_ready(self, leg_id: str) -> None:
+        """The created leg is in Stasis (it enters asynchronously after create): dial it."""
+        call = self._current(leg_id)
+        if call is None or call.leg is None or call.state is not CallState.DIALING:
+            await self._ignore_gone(self._ari.hangup(leg_id))
+            return
+        try:
             await self._ari.dial(
-                leg.channel_id, caller=call.caller_id, timeout=step.timeout or self._dial_timeout
+                leg_id, caller=call.caller_id, timeout=call.leg.step.timeout or self._dial_timeout
             )
-        except AriNotFound:
+        except (AriNotFound, AriConflict):
             call.leg_failed("failed", None)
             await self._dial_next(call)
 

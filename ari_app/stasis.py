@@ -36,8 +36,8 @@ class StasisTranslator:
     async def handle(self, event: AriEvent) -> None:
         service = self._service
         match event:
-            case StasisStart(args=args) if args and args[0] == names.ARI_LEG_ARG:
-                pass  # a leg we created enters Stasis at once; its answer comes as Dial ANSWER
+            case StasisStart(channel=channel, args=args) if args and args[0] == names.ARI_LEG_ARG:
+                await service.leg_ready(channel.id)  # its answer comes later, as Dial ANSWER
             case StasisStart(channel=channel):
                 await service.caller_entered(
                     channel.id, channel.exten, channel.caller_number, channel.caller_name

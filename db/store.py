@@ -61,8 +61,7 @@ class Store:
         ):
             await cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             await cur.execute(
-                "SELECT *, (SELECT last_value FROM routing_state_version) AS version"
-                " FROM account_settings"
+                "SELECT *, (SELECT version FROM routing_state) AS version FROM account_settings"
             )
             acc = await cur.fetchone()
             await cur.execute("SELECT * FROM lines")

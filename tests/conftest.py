@@ -23,6 +23,7 @@ from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporar
 from localstack.instance import AsteriskInstance
 from localstack.logs import LogMark
 from localstack.product import product_config, running_app
+from localstack.tcpproxy import TcpProxy
 from tests.scenario import Scenario, reset_database
 
 _WATCHED = pytest.StashKey[list[tuple[AsteriskInstance, LogMark]]]()
@@ -100,23 +101,37 @@ async def product_pool(product_db: str) -> AsyncIterator[AsyncConnectionPool]:
 
 
 @pytest.fixture(scope="session")
+async def db_link(product_db: str) -> AsyncIterator[TcpProxy]:
+    """The app's way to PostgreSQL: a proxy tests can cut to take the database away."""
+    proxy = TcpProxy.for_url(product_db)
+    await proxy.start()
+    yield proxy
+    await proxy.close()
+
+
+@pytest.fixture(scope="session")
 async def product(
-    local_stack: LocalStack, product_db: str, tmp_path_factory: pytest.TempPathFactory
+    local_stack: LocalStack,
+    product_db: str,
+    db_link: TcpProxy,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[App]:
     """``continuity serve`` running against the pbx, for the whole session."""
-    config = product_config(local_stack, product_db, tmp_path_factory.mktemp("state"))
+    config = product_config(local_stack, db_link.url(product_db), tmp_path_factory.mktemp("state"))
     async with running_app(config) as app:
         yield app
 
 
 @pytest.fixture
 async def scenario(
-    stack: LocalStack, product: App, product_pool: AsyncConnectionPool
+    stack: LocalStack, product: App, product_pool: AsyncConnectionPool, db_link: TcpProxy
 ) -> AsyncIterator[Scenario]:
     """A clean slate: no numbers or lines, account defaults, the app caught up."""
+    if not db_link.up:
+        await db_link.restore()
     store = Store(product_pool)
     await reset_database(product_pool)
-    s = Scenario(stack, product, store, Admin(store, "test"))
+    s = Scenario(stack, product, store, Admin(store, "test"), db_link)
     await s.synced()
     # Other tests may have written the pbx's generated dialplan: make it ours again.
     await product.dialplan.apply(product.snapshots.current)

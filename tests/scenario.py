@@ -21,6 +21,7 @@ from db.records import CallRecordStore
 from db.store import Store
 from localstack import LocalStack, Observation, PlacedCall
 from localstack.product import wait_for_state
+from localstack.tcpproxy import TcpProxy
 
 CALLER = "+13125550111"
 
@@ -46,8 +47,12 @@ async def reset_database(pool: AsyncConnectionPool) -> None:
 
 
 class Scenario:
-    def __init__(self, stack: LocalStack, app: App, store: Store, admin: Admin) -> None:
+    def __init__(
+        self, stack: LocalStack, app: App, store: Store, admin: Admin, db_link: TcpProxy
+    ) -> None:
         self.stack = stack
+        #: Cut it and the app loses PostgreSQL; the tests' own store keeps its direct link.
+        self.db_link = db_link
         self.app = app
         self.store = store
         self.admin = admin
@@ -84,10 +89,16 @@ class Scenario:
         on: bool | None = None,
         enabled: bool | None = None,
         destination: Destination | None = None,
+        forwarding: tuple[tuple[str, bool], ...] = (),
     ) -> None:
+        """A line; ``forwarding`` lists (number, verified) for a user line, oldest first."""
         await self.admin.add_line(
             Line(line_id, kind, continuity=ContinuitySettings(on, enabled, destination))
         )
+        for number, verified in forwarding:
+            await self.admin.add_forwarding(line_id, number)
+            if verified:
+                await self.admin.verify_forwarding(line_id, number)
         await self.synced()
 
     async def account(self, change: SettingsChange, **kw: object) -> None:

@@ -81,12 +81,17 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 
--- Bumped by every change to routing state: the snapshot's version.
-CREATE SEQUENCE routing_state_version;
+-- Bumped by every change to routing state, in the same transaction: a snapshot
+-- read in one transaction carries exactly the version of the data it saw.
+CREATE TABLE routing_state (
+    id       boolean PRIMARY KEY DEFAULT true CHECK (id),
+    version  bigint NOT NULL DEFAULT 0
+);
+INSERT INTO routing_state (id) VALUES (true);
 
 CREATE FUNCTION continuity_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM nextval('routing_state_version');
+    UPDATE routing_state SET version = version + 1;
     PERFORM pg_notify('continuity_changed', TG_TABLE_NAME);
     RETURN NULL;
 END;
