@@ -194,6 +194,13 @@ class AsteriskInstance:
                 return
             await asyncio.sleep(0.05)
 
+    async def restart(self) -> None:
+        """``core restart now``: Asterisk re-executes itself in place (same process,
+        same tree and ports), as after an admin's restart or a crash under a supervisor."""
+        await process.remote(self.rootfs, self.config_path, "core restart now", timeout=5.0)
+        await asyncio.sleep(0.5)  # the old control socket answers until the exec
+        await self._wait_fully_booted(time.monotonic() + self.boot_timeout)
+
     def _start_error(self, what: str) -> AsteriskStartError:
         messages, console = (logfiles.read_from(path) for path in self._log_files())
         return AsteriskStartError(
