@@ -103,6 +103,8 @@ class Store:
 
     async def update_number(self, actor: str, old: TrackingNumber, new: TrackingNumber) -> None:
         before, after = rows.number_columns(old), rows.number_columns(new)
+        if before == after:
+            return
         async with self.pool.connection() as conn, conn.transaction():
             await _update(conn, "tracking_numbers", "number", old.number, after)
             await _audit(conn, actor, "number.set", old.number, before, after)
@@ -126,6 +128,8 @@ class Store:
 
     async def update_line(self, actor: str, old: Line, new: Line, action: str = "line.set") -> None:
         before, after = rows.line_columns(old), rows.line_columns(new)
+        if before == after:
+            return
         async with self.pool.connection() as conn, conn.transaction():
             await _update(conn, "lines", "id", old.id, after)
             await _audit(conn, actor, action, old.id, before, after)
@@ -173,6 +177,8 @@ class Store:
                 "primary_timeout": a.primary_timeout,
             }
 
+        if columns(old) == columns(new):
+            return
         async with self.pool.connection() as conn, conn.transaction():
             await _update(conn, "account_settings", "id", True, columns(new))
             await _audit(conn, actor, "account.set", "account", columns(old), columns(new))

@@ -99,7 +99,7 @@ async def cmd_audit(args: argparse.Namespace, config: Config) -> int:
 def _short(value: object) -> str:
     if not isinstance(value, dict):
         return "" if value is None else str(value)
-    return ", ".join(f"{k}={v}" for k, v in value.items() if v is not None)
+    return ", ".join(f"{k}={'-' if v is None else v}" for k, v in value.items())
 
 
 async def cmd_calls(args: argparse.Namespace, config: Config) -> int:
