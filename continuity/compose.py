@@ -21,6 +21,7 @@ from continuity.files import replace_if_changed
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
+from continuity.voicemail.plugin import Voicemail
 from db.listener import ChangeListener
 from db.records import CallRecordStore
 from db.store import Store
@@ -77,6 +78,7 @@ class App:
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
         self.health = TrunkHealth()
         self.dialplan = make_dialplan_sync(config)
+        self.voicemail = Voicemail(config, self.pool, lambda: self.snapshots.current)
         self.http = httpx.AsyncClient(trust_env=False)
         ari_config = AriConfig(
             base_url=config.ari_url,
@@ -114,12 +116,15 @@ class App:
     async def run(self) -> None:
         await self.pool.open(wait=False)
         try:
+            self.snapshots.subscribe(self.voicemail.apply)  # boxes before the dialplan using them
             self.snapshots.subscribe(self._apply_dialplan)
             await self.snapshots.start()
+            await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
             async with self.ari, asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
                 tasks.create_task(self.recorder.run(), name="call-records")
+                tasks.create_task(self.voicemail.run(), name="voicemail-notices")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
             await self.http.aclose()

@@ -63,11 +63,20 @@ class Config:
     ami_username: str = "continuity"
     ami_secret: str = field(default="", repr=False)
     asterisk_config_dir: Path = Path("/etc/asterisk")
+    #: Asterisk's astspooldir as seen here: voicemail boxes and custom prompts.
+    asterisk_spool_dir: Path = Path("/var/spool/asterisk")
     state_dir: Path = Path("/var/lib/continuity")
     unknown_number: UnknownNumberPolicy = UnknownNumberPolicy("reject", "unallocated")
     dial_timeout: int = 30
     default_region: str = "US"
     log_level: str = "INFO"
+    #: Voicemail notices go out through this SMTP server; empty: no notices.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_security: str = "none"  # none, starttls or tls
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_sender: str = "continuity@localhost"
 
 
 def _positive_int(text: str) -> int:
@@ -82,6 +91,12 @@ def _log_level(text: str) -> str:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
     return level
+
+
+def _smtp_security(text: str) -> str:
+    if text not in {"none", "starttls", "tls"}:
+        raise ValueError("must be none, starttls or tls")
+    return text
 
 
 def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
@@ -104,11 +119,18 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ami_username": ("CONTINUITY_AMI_USERNAME", str),
     "ami_secret": ("CONTINUITY_AMI_SECRET", str),
     "asterisk_config_dir": ("CONTINUITY_ASTERISK_CONFIG_DIR", Path),
+    "asterisk_spool_dir": ("CONTINUITY_ASTERISK_SPOOL_DIR", Path),
     "state_dir": ("CONTINUITY_STATE_DIR", Path),
     "unknown_number": ("CONTINUITY_UNKNOWN_NUMBER", UnknownNumberPolicy.parse),
     "dial_timeout": ("CONTINUITY_DIAL_TIMEOUT", _positive_int),
     "default_region": ("CONTINUITY_DEFAULT_REGION", str.upper),
     "log_level": ("CONTINUITY_LOG_LEVEL", _log_level),
+    "smtp_host": ("CONTINUITY_SMTP_HOST", str),
+    "smtp_port": ("CONTINUITY_SMTP_PORT", _positive_int),
+    "smtp_security": ("CONTINUITY_SMTP_SECURITY", _smtp_security),
+    "smtp_username": ("CONTINUITY_SMTP_USERNAME", str),
+    "smtp_password": ("CONTINUITY_SMTP_PASSWORD", str),
+    "smtp_sender": ("CONTINUITY_SMTP_SENDER", str),
 }
 
 CONFIG_FILE_ENV = "CONTINUITY_CONFIG"

@@ -38,9 +38,19 @@ VAR_ROUTE_KIND: Final = "CONTINUITY_ROUTE_KIND"
 VAR_DIAL_STRING: Final = "CONTINUITY_DIAL_STRING"
 VAR_FALLBACK_DIAL: Final = "CONTINUITY_FALLBACK_DIAL"
 VAR_MAILBOX: Final = "CONTINUITY_MAILBOX"
+#: Path (without extension) of the line's custom voicemail prompt, in dialplan.
+VAR_VOICEMAIL_PROMPT: Final = "CONTINUITY_VOICEMAIL_PROMPT"
 
 #: Directory (relative to the Asterisk config dir) holding generated files.
 GENERATED_DIR: Final = "continuity"
 #: Generated file names, each ``#include``d from the admin's own file.
 GENERATED_EXTENSIONS: Final = "extensions_continuity.conf"
 GENERATED_PJSIP: Final = "pjsip_continuity.conf"
+GENERATED_VOICEMAIL: Final = "voicemail_continuity.conf"
+
+#: Custom voicemail prompts, one ``<line id>.wav`` each, relative to Asterisk's
+#: spool directory (``${ASTSPOOLDIR}`` in dialplan, ``asterisk_spool_dir`` in Config).
+VOICEMAIL_PROMPTS_DIR: Final = "continuity/prompts"
+#: The stock prompt played when a line has no custom one: "Nobody is available to
+#: take your call at the moment. Please leave your message after the tone."
+VOICEMAIL_DEFAULT_PROMPT: Final = "vm-nobodyavail&vm-intro"

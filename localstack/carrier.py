@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from localstack.ami import AmiClient, AmiMessage
@@ -208,11 +208,18 @@ class CarrierControl:
         hold_seconds: float = 30.0,
         prompt: str = "demo-congrats",
         ring_timeout: float = 30.0,
+        message: PurePosixPath | None = None,
+        message_delay: float = 0.0,
+        heard: PurePosixPath | None = None,
     ) -> PlacedCall:
         """Call ``number`` at the pbx; the carrier's leg plays ``prompt`` until hung up.
 
         The carrier's leg hangs up by itself ``hold_seconds`` after the pbx
-        answers, or when ``ring_timeout`` passes unanswered.
+        answers, or when ``ring_timeout`` passes unanswered. With ``message``
+        (a sound file as the carrier sees it, no extension) it instead waits
+        ``message_delay`` seconds after the answer, plays it once and hangs
+        up: a caller leaving a voicemail. With ``heard`` it records what the
+        caller hears from the pbx into that WAV file (see ``localstack.callaudio``).
         """
         uniqueid = f"carrier-{secrets.token_hex(8)}"
         call = PlacedCall(self._ami, uniqueid, number, caller_id)
@@ -229,7 +236,13 @@ class CarrierControl:
                 "CallerID": callerid,
                 "Timeout": str(int(ring_timeout * 1000)),
                 "Async": "true",
-                "Variable": [f"HOLD={hold_seconds:g}", f"PROMPT={prompt}"],
+                "Variable": [
+                    f"HOLD={hold_seconds:g}",
+                    f"PROMPT={prompt}",
+                    f"MESSAGE={message or ''}",
+                    f"MESSAGE_DELAY={message_delay:g}",
+                    f"HEARD={heard or ''}",
+                ],
             }
         )
         return call

@@ -19,6 +19,7 @@ from localstack.rendering import render
 PLACEHOLDER = "; Placeholder: the product writes this file.\n"
 GENERATED_EXTENSIONS = f"{names.GENERATED_DIR}/{names.GENERATED_EXTENSIONS}"
 GENERATED_PJSIP = f"{names.GENERATED_DIR}/{names.GENERATED_PJSIP}"
+GENERATED_VOICEMAIL = f"{names.GENERATED_DIR}/{names.GENERATED_VOICEMAIL}"
 
 
 def render_pbx(
@@ -30,7 +31,7 @@ def render_pbx(
     qualify_frequency: int = 0,
     qualify_timeout: float = 1.0,
 ) -> dict[str, str]:
-    """``pjsip.conf``, ``extensions.conf`` and empty generated files, by name."""
+    """``pjsip.conf``, ``extensions.conf``, ``voicemail.conf`` and empty generated files."""
     trunks = [(names.ENDPOINT_PRIMARY, primary_contact), (names.ENDPOINT_PSTN, pstn_contact)]
     pjsip = render(
         "pbx_pjsip.conf",
@@ -43,8 +44,10 @@ def render_pbx(
     return {
         "pjsip.conf": pjsip,
         "extensions.conf": render("pbx_extensions.conf"),
+        "voicemail.conf": render("pbx_voicemail.conf"),
         GENERATED_EXTENSIONS: PLACEHOLDER,
         GENERATED_PJSIP: PLACEHOLDER,
+        GENERATED_VOICEMAIL: PLACEHOLDER,
     }
 
 

@@ -28,7 +28,10 @@ def product_config(
         ami_username=ami.username,
         ami_secret=ami.secret,
         asterisk_config_dir=stack.pbx.etc_dir,
+        asterisk_spool_dir=stack.pbx.root / "spool",
         state_dir=state_dir,
+        smtp_host=stack.mail.host,
+        smtp_port=stack.mail.port,
         dial_timeout=15,
     )
     return dataclasses.replace(config, **overrides)  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from localstack.ami import AmiClient
 from localstack.carrier import CarrierControl, Observation, Peer, PlacedCall
 from localstack.credentials import AmiCredentials, AriCredentials
 from localstack.instance import AsteriskInstance
+from localstack.mailsink import MailSink
 from localstack.pbxconfig import GENERATED_EXTENSIONS, GENERATED_PJSIP, render_pbx
 from localstack.ports import LOOPBACK, PortAllocator
 from localstack.rendering import render
@@ -59,6 +60,8 @@ class LocalStack:
         self.carrier: AsteriskInstance
         self.primary: AsteriskInstance
         self._primary_frozen = False
+        #: The mail server the product's voicemail notices go to (loopback, ephemeral port).
+        self.mail = MailSink()
         #: The ports of the primary trunk (the ``primary`` instance) and the PSTN (carrier).
         self.carrier_primary_port = self._ports.udp()
         self.carrier_pstn_port = self._ports.udp()
@@ -81,6 +84,7 @@ class LocalStack:
             self._primary_base(self.primary.chroot_path(primary_observations))
         )
         try:
+            await self.mail.start()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.pbx.start())
                 group.create_task(self.carrier.start())
@@ -154,6 +158,7 @@ class LocalStack:
         self.thaw_primary()
         instances = [getattr(self, name, None) for name in ("pbx", "carrier", "primary")]
         await asyncio.gather(*(instance.stop() for instance in instances if instance))
+        await self.mail.stop()
 
     async def __aenter__(self) -> LocalStack:
         await self.start()
@@ -203,6 +208,9 @@ class LocalStack:
         hold_seconds: float = 30.0,
         prompt: str = "demo-congrats",
         ring_timeout: float = 30.0,
+        message: PurePosixPath | None = None,
+        message_delay: float = 0.0,
+        heard: PurePosixPath | None = None,
     ) -> PlacedCall:
         """The carrier calls ``tracking_number`` at the pbx.
 
@@ -215,6 +223,9 @@ class LocalStack:
             hold_seconds=hold_seconds,
             prompt=prompt,
             ring_timeout=ring_timeout,
+            message=message,
+            message_delay=message_delay,
+            heard=heard,
         )
 
     async def write_generated_dialplan(self, content: str) -> None:
@@ -234,3 +245,4 @@ class LocalStack:
         )
         await self.control.clear_behaviors()
         self.control.clear_observations()
+        self.mail.clear()

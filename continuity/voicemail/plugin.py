@@ -1,0 +1,78 @@
+"""Builds the voicemail feature from the configuration; the composition root calls it."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from psycopg_pool import AsyncConnectionPool
+
+from agi.ami import Ami, AmiCredentials, AmiError
+from continuity.config import Config
+from continuity.core.model import Snapshot
+from continuity.files import replace_if_changed
+from continuity.voicemail.boxes import BoxSync
+from continuity.voicemail.mail import SmtpSettings, send
+from continuity.voicemail.notifier import SentMarkers, VoicemailNotifier
+from continuity.voicemail.spool import Spool
+from db.voicemail import VoicemailStore
+from dialplan_templates.voicemail import render_voicemail, voicemail_path
+
+log = logging.getLogger(__name__)
+
+
+def smtp_settings(config: Config) -> SmtpSettings:
+    return SmtpSettings(
+        host=config.smtp_host,
+        port=config.smtp_port,
+        security=config.smtp_security,
+        username=config.smtp_username,
+        password=config.smtp_password,
+        sender=config.smtp_sender,
+    )
+
+
+class Voicemail:
+    """The boxes kept in step with the lines, and the notices sent for new messages."""
+
+    def __init__(
+        self, config: Config, pool: AsyncConnectionPool, snapshot: Callable[[], Snapshot]
+    ) -> None:
+        creds = AmiCredentials(
+            config.ami_host, config.ami_port, config.ami_username, config.ami_secret
+        )
+
+        async def reload() -> None:
+            async with Ami(creds) as ami:
+                await ami.command("module reload app_voicemail.so")
+
+        self.boxes = BoxSync(
+            voicemail_path(config.asterisk_config_dir), render_voicemail, replace_if_changed, reload
+        )
+        self.spool = Spool(config.asterisk_spool_dir)
+        self.store = VoicemailStore(pool)
+        self.notifier: VoicemailNotifier | None = None
+        if config.smtp_host:
+            self.notifier = VoicemailNotifier(
+                self.spool,
+                SentMarkers(Path(config.state_dir) / "voicemail-notices"),
+                self.store.emails,
+                lambda: {i: line.name or i for i, line in snapshot().lines.items()},
+                functools.partial(send, smtp_settings(config)),
+                config.smtp_sender,
+            )
+
+    async def apply(self, snapshot: Snapshot) -> None:
+        """Snapshot subscriber: a box for every line. Failures are logged, never raised."""
+        try:
+            await self.boxes.apply(snapshot)
+        except (AmiError, OSError) as exc:
+            log.error("could not apply the voicemail boxes for v%s: %s", snapshot.version, exc)
+
+    async def run(self) -> None:
+        if self.notifier is None:
+            log.warning("smtp_host is not set: voicemail stays in the boxes, no email notices")
+            return
+        await self.notifier.run()

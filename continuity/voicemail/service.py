@@ -1,0 +1,116 @@
+"""Voicemail admin operations: prompts, notice addresses, messages. The CLI calls these."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import re
+import shutil
+from pathlib import Path
+from typing import Protocol
+
+from continuity.core.model import Line, Snapshot
+from continuity.errors import InvalidSetting, UnknownLine
+from continuity.voicemail import audio
+from continuity.voicemail.errors import ExportFailed
+from continuity.voicemail.prompts import Prompt, PromptStore
+from continuity.voicemail.spool import Message, Spool
+from db.voicemail import VoicemailStore
+
+_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+\Z")
+
+
+class SnapshotSource(Protocol):
+    async def load_snapshot(self) -> Snapshot: ...
+
+
+class VoicemailAdmin:
+    def __init__(
+        self,
+        snapshots: SnapshotSource,
+        store: VoicemailStore,
+        prompts: PromptStore,
+        spool: Spool,
+        actor: str,
+    ) -> None:
+        self._snapshots = snapshots
+        self._store = store
+        self._prompts = prompts
+        self._spool = spool
+        self._actor = actor
+
+    async def line(self, line_id: str) -> Line:
+        lines = (await self._snapshots.load_snapshot()).lines
+        found = lines.get(line_id)
+        if found is None:
+            close = difflib.get_close_matches(line_id, list(lines), n=3, cutoff=0.5)
+            raise UnknownLine(line_id, close)
+        return found
+
+    async def lines(self) -> dict[str, Line]:
+        return (await self._snapshots.load_snapshot()).lines
+
+    # -- prompts -------------------------------------------------------------------
+    async def prompt(self, line_id: str) -> Prompt | None:
+        await self.line(line_id)
+        return await self._prompts.current(line_id)
+
+    async def set_prompt(self, line_id: str, source: Path) -> Prompt:
+        await self.line(line_id)
+        old = await self._prompts.current(line_id)
+        prompt = await self._prompts.set(line_id, source)
+        await self._store.audit(
+            self._actor,
+            "voicemail.prompt.set",
+            line_id,
+            {"seconds": round(old.seconds, 2)} if old else {"prompt": "default"},
+            {"source": str(source), "seconds": round(prompt.seconds, 2)},
+        )
+        return prompt
+
+    async def reset_prompt(self, line_id: str) -> bool:
+        await self.line(line_id)
+        had = await asyncio.to_thread(self._prompts.reset, line_id)
+        if had:
+            await self._store.audit(
+                self._actor, "voicemail.prompt.reset", line_id, {"prompt": "custom"}, None
+            )
+        return had
+
+    # -- notice addresses ------------------------------------------------------------
+    async def set_email(self, line_id: str, email: str | None) -> None:
+        if email is not None and not _EMAIL.match(email):
+            raise InvalidSetting(
+                f"{email!r} is not an email address: give one address like ops@example.com"
+            )
+        await self.line(line_id)
+        await self._store.set_email(self._actor, line_id, email)
+
+    async def emails(self) -> dict[str, str]:
+        return await self._store.emails()
+
+    # -- messages --------------------------------------------------------------------
+    async def messages(self, line_id: str | None = None) -> list[Message]:
+        if line_id is not None:
+            await self.line(line_id)
+            boxes = [line_id]
+        else:
+            boxes = sorted(await self.lines())
+        found: list[Message] = []
+        for box in boxes:
+            found.extend(await asyncio.to_thread(self._spool.messages, box))
+        return found
+
+    async def export(self, line_id: str, ref: str, target: Path) -> Message:
+        """Write message ``ref``'s audio to ``target`` (copied, or converted by extension)."""
+        await self.line(line_id)
+        message = await asyncio.to_thread(self._spool.find, line_id, ref)
+        same = target.suffix.lower() == message.audio.suffix.lower()
+        try:
+            if same:
+                await asyncio.to_thread(shutil.copyfile, message.audio, target)
+            else:
+                await audio.convert(message.audio, target)
+        except (OSError, audio.SoxError) as exc:
+            raise ExportFailed(target, str(exc)) from exc
+        return message
