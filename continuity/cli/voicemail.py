@@ -56,6 +56,10 @@ def add_parsers(sub: SubParsers) -> None:
     eclear.add_argument("line", help="the line id")
     eclear.set_defaults(run=cmd_email_clear)
 
+    boxes = vsub.add_parser("boxes", help="every line's box: prompt, email, message counts")
+    boxes.add_argument("--json", action="store_true", help="machine-readable output")
+    boxes.set_defaults(run=cmd_boxes)
+
     ls = vsub.add_parser("list", help="messages in the boxes (caller, time, length)")
     ls.add_argument("line", nargs="?", help="only this line's box")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
@@ -125,6 +129,29 @@ async def cmd_email_clear(args: argparse.Namespace, config: Config) -> int:
     async with open_voicemail(config) as vm:
         await vm.set_email(args.line, None)
     print(f"line {args.line} gets no voicemail notices")
+    return 0
+
+
+async def cmd_boxes(args: argparse.Namespace, config: Config) -> int:
+    async with open_voicemail(config) as vm:
+        boxes = await vm.boxes()
+    rows = [
+        [
+            b.line,
+            b.name,
+            f"custom, {b.prompt.seconds:.1f} s" if b.prompt else "default",
+            b.email or "-",
+            b.new,
+            b.old,
+        ]
+        for b in boxes
+    ]
+    emit(
+        [b.to_json() for b in boxes],
+        ["LINE", "NAME", "PROMPT", "EMAIL", "NEW", "OLD"],
+        rows,
+        args.json,
+    )
     return 0
 
 

@@ -26,12 +26,19 @@ class BoxSync:
         self._render = render
         self._write = write
         self._reload = reload
+        #: The file on disk is newer than what app_voicemail loaded (a reload failed).
+        self._stale = False
 
     async def apply(self, snapshot: Snapshot) -> bool:
-        """Render, write if changed, reload app_voicemail. Return whether anything changed."""
-        if not self._write(self._path, self._render(snapshot)):
+        """Render, write if changed, reload app_voicemail. Return whether anything changed.
+
+        A reload that failed is tried again on the next apply, changed or not.
+        """
+        if not self._write(self._path, self._render(snapshot)) and not self._stale:
             return False
+        self._stale = True
         await self._reload()
+        self._stale = False
         log.info(
             "voicemail boxes for %d lines (routing state v%s) written to %s and reloaded",
             len(snapshot.lines),

@@ -143,10 +143,15 @@ class VoicemailNotifier:
         return True
 
     async def run(self) -> None:
-        """Scan the spool every ``poll_interval`` until cancelled."""
+        """Scan the spool every ``poll_interval`` until cancelled; back off while it fails."""
+        failing = Backoff(self._poll, 60.0)
         while True:
             try:
                 await self.scan()
             except (psycopg.Error, OSError) as exc:
-                log.warning("voicemail notices wait: %s", exc)
+                delay = max(self._poll, failing.next_delay())
+                log.warning("voicemail notices wait %.0f s: %s", delay, exc)
+                await asyncio.sleep(delay)
+                continue
+            failing.reset()
             await asyncio.sleep(self._poll)

@@ -6,6 +6,7 @@ import asyncio
 import difflib
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +19,27 @@ from continuity.voicemail.spool import Message, Spool
 from db.voicemail import VoicemailStore
 
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class BoxStatus:
+    line: str
+    name: str
+    prompt: Prompt | None
+    email: str | None
+    new: int
+    old: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "line": self.line,
+            "name": self.name,
+            "prompt": "custom" if self.prompt else "default",
+            "prompt_seconds": round(self.prompt.seconds, 2) if self.prompt else None,
+            "email": self.email,
+            "new": self.new,
+            "old": self.old,
+        }
 
 
 class SnapshotSource(Protocol):
@@ -88,6 +110,25 @@ class VoicemailAdmin:
 
     async def emails(self) -> dict[str, str]:
         return await self._store.emails()
+
+    async def boxes(self) -> list[BoxStatus]:
+        """Every line's box: its prompt, notice address and message counts."""
+        emails = await self._store.emails()
+        found = []
+        for line_id, line in sorted((await self.lines()).items()):
+            messages = await asyncio.to_thread(self._spool.messages, line_id)
+            new = sum(1 for m in messages if m.folder == "INBOX")
+            found.append(
+                BoxStatus(
+                    line_id,
+                    line.name,
+                    await self._prompts.current(line_id),
+                    emails.get(line_id),
+                    new,
+                    len(messages) - new,
+                )
+            )
+        return found
 
     # -- messages --------------------------------------------------------------------
     async def messages(self, line_id: str | None = None) -> list[Message]:

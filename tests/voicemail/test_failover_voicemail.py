@@ -35,6 +35,9 @@ async def test_a_caller_hears_the_default_prompt_and_leaves_a_3_second_message_i
     recorded = Clip.read(message.audio)
     assert 2.5 <= recorded.seconds <= 4.0
     assert recorded.window(0.5, 2.5).tone_share(440) > 0.5  # what the caller said
+    # app_voicemail itself sees it: VoiceMailMain and MWI count it as new.
+    users = await voicemail.stack.pbx.cli("voicemail show users for continuity")
+    assert [ln.split()[-1] for ln in users.splitlines() if " sales " in f" {ln} "] == ["1"]
     # The stock prompt is speech, not a tone, and it fills the time before the beep.
     assert heard.window(0.5, prompt - 0.5).rms() > 300
     assert heard.window(0.5, prompt - 0.5).tone_share(CUSTOM_HZ) < 0.2

@@ -65,6 +65,14 @@ async def test_an_admin_sets_a_prompt_from_an_mp3_then_goes_back_to_the_default(
     assert done.returncode == 0, done.stderr
     assert "line sales now plays" in done.stdout
     assert "custom prompt, 2.0 s" in (await cli("voicemail", "prompt", "show", "sales")).stdout
+    assert (await cli("voicemail", "email", "set", "sales", "desk@example.com")).returncode == 0
+    [box] = json.loads((await cli("voicemail", "boxes", "--json")).stdout)
+    assert (box["line"], box["prompt"], box["email"], box["new"]) == (
+        "sales",
+        "custom",
+        "desk@example.com",
+        0,
+    )
 
     reset = await cli("voicemail", "prompt", "reset", "sales")
     assert (reset.returncode, reset.stdout.strip()) == (
