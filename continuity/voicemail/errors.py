@@ -27,6 +27,15 @@ class SoxMissing(ContinuityError):
         )
 
 
+class PromptsUnwritable(ContinuityError):
+    def __init__(self, directory: Path, detail: str) -> None:
+        super().__init__(
+            f"cannot write voicemail prompts into {directory} ({detail}). Check "
+            "asterisk_spool_dir (CONTINUITY_ASTERISK_SPOOL_DIR) and that this user may write "
+            "there; Asterisk must be able to read it."
+        )
+
+
 class UnknownMessage(ContinuityError):
     def __init__(self, box: str, ref: str) -> None:
         super().__init__(

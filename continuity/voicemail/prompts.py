@@ -17,7 +17,7 @@ from pathlib import Path
 
 from continuity import names
 from continuity.voicemail import audio
-from continuity.voicemail.errors import PromptRejected
+from continuity.voicemail.errors import PromptRejected, PromptsUnwritable
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,13 @@ class PromptStore:
         return Prompt(line, self.path(line), converted.seconds)
 
     def _staging_path(self, line: str) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.directory.chmod(0o755)
-        return self.directory / f".{line}.{secrets.token_hex(4)}.tmp"
+        staged = self.directory / f".{line}.{secrets.token_hex(4)}.tmp"
+        try:
+            self.directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+            staged.touch()
+        except OSError as exc:
+            raise PromptsUnwritable(self.directory, exc.strerror or str(exc)) from exc
+        return staged
 
     def reset(self, line: str) -> bool:
         """Back to the stock prompt; return whether there was a custom one."""

@@ -143,7 +143,7 @@ async def test_while_the_mail_server_refuses_the_message_stays_and_the_notice_is
     mail.refuse = False
     [delivered] = await mail.wait_for(1, timeout=20)
     assert delivered.message["X-Continuity-Voicemail"] == f"support/{message.msg_id}"
-    await asyncio.sleep(2.5)  # later scans find the sent-marker: no second email
+    await asyncio.sleep(1.5)  # later scans find the sent-marker: no second email
     assert len(mail.received) == 1
 
 
