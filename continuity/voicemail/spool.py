@@ -24,6 +24,8 @@ FOLDERS = ("INBOX", "Old", "Urgent", "Work", "Family", "Friends")
 AUDIO_EXTENSIONS = (".wav", ".WAV", ".gsm", ".wav16", ".ulaw", ".alaw", ".g722", ".sln")
 _MSG = re.compile(r"msg\d{4}\Z")
 _ANGLE = re.compile(r"<([^>]*)>")
+#: What app_voicemail writes when the caller sent no number.
+_WITHHELD = {"", "unknown", "anonymous"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +42,10 @@ class Message:
 
     @property
     def caller_number(self) -> str:
-        """The number of ``"Name" <number>``, or the whole caller id when bare."""
+        """The number of ``"Name" <number>``, the bare caller id, or "" when withheld."""
         match = _ANGLE.search(self.caller_id)
-        return match.group(1) if match else self.caller_id.strip('" ')
+        number = match.group(1) if match else self.caller_id.strip('" ')
+        return "" if number.lower() in _WITHHELD else number
 
     @property
     def caller_name(self) -> str:

@@ -142,5 +142,7 @@ def test_messages_are_found_by_id_or_position_and_callers_are_parsed(tmp_path: P
     assert (old.caller_number, old.caller_name) == ("+13125550199", "")
     new = spool.find("sales", "100-1")
     assert (new.caller_number, new.caller_name) == ("+13125550111", "Pat Caller")
+    deposit(spool_dir, "sales", "100-3", number=1, callerid="Unknown")
+    assert spool.find("sales", "100-3").caller_number == ""
     with pytest.raises(UnknownMessage, match="continuity voicemail list sales"):
         spool.find("sales", "msg0007")
