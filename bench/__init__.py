@@ -1,0 +1,1 @@
+"""Benchmarks of the continuity app on the real local stack; run ``python -m bench --help``."""

@@ -1,0 +1,144 @@
+"""``continuity serve`` as a process of its own, and CPU time read from /proc.
+
+The app runs apart from the harness so that the harness's own work (placing
+calls over AMI, reading captures) neither slows the app's event loop nor
+counts as the app's CPU time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import re
+import shutil
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from continuity import names
+from continuity.config import SETTINGS, Config
+from localstack.instance import AsteriskInstance
+
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+_TICK = os.sysconf("SC_CLK_TCK")
+_PR_SET_PDEATHSIG = 1
+_LOADED = re.compile(r"^(\S+ \S+) INFO continuity\.snapshot: routing state v(\d+) loaded", re.M)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads, from ``/proc/<pid>/stat``."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSample:
+    """CPU seconds of the watched processes and the wall clock, at one moment."""
+
+    wall: float
+    cpu: dict[str, float]
+
+    def since(self, earlier: CpuSample) -> dict[str, float]:
+        return {name: self.cpu[name] - earlier.cpu.get(name, 0.0) for name in self.cpu}
+
+
+class CpuMeter:
+    """Samples the CPU time of named processes (the app, each Asterisk)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = dict(pids)
+
+    def sample(self) -> CpuSample:
+        return CpuSample(time.monotonic(), {n: cpu_seconds(p) for n, p in self.pids.items()})
+
+
+def config_environment(config: Config) -> dict[str, str]:
+    """The environment that makes ``continuity serve`` run with ``config``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTINUITY_")}
+    # The app runs from the same source tree as the harness, whatever is installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE_ROOT), env.get("PYTHONPATH")]))
+    for name, (variable, _) in SETTINGS.items():
+        env[variable] = str(getattr(config, name))
+    return env
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _continuity_command() -> list[str]:
+    beside = Path(sys.executable).parent / "continuity"
+    found = str(beside) if beside.exists() else shutil.which("continuity")
+    if found is None:
+        raise RuntimeError("the `continuity` command is not installed; run `pip install -e .`")
+    return [found]
+
+
+class AppProcess:
+    """The running ``continuity serve``: its pid, its log, and when it loaded a state."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, log_path: Path) -> None:
+        self.proc = proc
+        self.log_path = log_path
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def loaded_at(self, version: int) -> float | None:
+        """Wall-clock time the app logged loading routing state ``version`` (ms resolution)."""
+        for stamp, loaded in _LOADED.findall(self.log()):
+            if int(loaded) >= version:
+                when = time.strptime(stamp.split(",")[0], "%Y-%m-%d %H:%M:%S")
+                return time.mktime(when) + int(stamp.split(",")[1]) / 1000
+        return None
+
+
+async def _wait_ready(app: AppProcess, pbx: AsteriskInstance, timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            if app.proc.returncode is not None:
+                raise RuntimeError(
+                    f"continuity serve exited with {app.proc.returncode}:\n{app.log()[-3000:]}"
+                )
+            if _LOADED.search(app.log()) and names.ARI_APP in await pbx.cli("ari show apps"):
+                return
+            await asyncio.sleep(0.1)
+
+
+@contextlib.asynccontextmanager
+async def app_process(
+    config: Config, pbx: AsteriskInstance, log_path: Path, *, timeout: float = 20.0
+) -> AsyncIterator[AppProcess]:
+    """Start ``continuity serve``; wait until its ARI app is registered; SIGTERM after."""
+    with log_path.open("ab") as log:
+        proc = await asyncio.create_subprocess_exec(
+            *_continuity_command(),
+            "serve",
+            env=config_environment(config),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+    app = AppProcess(proc, log_path)
+    try:
+        await _wait_ready(app, pbx, timeout)
+        yield app
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 10)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()

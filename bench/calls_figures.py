@@ -1,0 +1,226 @@
+"""Figures from routed calls: post-dial delay, app CPU per call, sustained call rate.
+
+Routes are compared side by side within one run: in the post-dial-delay run
+their calls alternate call by call; in the call-rate run their blocks
+alternate (A B, then B A) round after round, so drift in the machine's load
+hits every route alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.capture import InviteCapture
+from bench.load import Judged, interleave, judge, run_calls
+from bench.rig import Rig
+from bench.stats import Summary
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Block:
+    """One batch of calls of one or more routes, judged, with the CPU it took."""
+
+    judged: list[Judged]
+    wall: float
+    cpu: dict[str, float]
+
+    def of(self, route: str) -> list[Judged]:
+        return [j for j in self.judged if j.result.spec.route == route]
+
+
+async def wait_quiet(rig: Rig, progress: Progress, timeout: float = 60.0) -> None:
+    """Until the pbx has no channel left from the calls before (hung up after ``timeout``)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not (await rig.stack.pbx.cli("core show channels count")).startswith("0 active"):
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        progress(f"  the pbx still had channels {timeout:g} s after the last call; hanging up")
+        await rig.stack.pbx.hangup_all(timeout=30)
+
+
+async def block(
+    rig: Rig,
+    capture: InviteCapture,
+    routes: Sequence[str],
+    per_route: int,
+    *,
+    concurrency: int,
+    hold: float,
+    rate: float | None,
+    progress: Progress,
+) -> Block:
+    await wait_quiet(rig, progress)
+    specs = interleave(rig.numbers, routes, per_route)
+    before = rig.cpu.sample()
+    results, wall = await run_calls(rig.stack, specs, concurrency=concurrency, hold=hold, rate=rate)
+    cpu = rig.cpu.sample().since(before)
+    judged = judge(
+        results,
+        capture.invites(),
+        rig.stack.carrier_observations(),
+        pbx_port=rig.stack.pbx.sip_port,
+        destination_port=rig.stack.carrier_primary_port,
+    )
+    return Block(judged, wall, cpu)
+
+
+def steady_rate(block: Block, concurrency: int) -> float | None:
+    """Routed calls/s once the loop is full: calls placed after the ``concurrency``-th
+    placement, over the time from it to the last placement (closed loop: a call is
+    placed when one ends, so this is the completion rate without ramp-up and drain)."""
+    placed = sorted(j.result.placed for j in block.judged)
+    if len(placed) <= concurrency + 1:
+        return None
+    window = placed[-1] - placed[concurrency - 1]
+    if window <= 0:
+        return None
+    share = verdicts(block.judged)["routed"] / len(block.judged)
+    return (len(placed) - concurrency) / window * share
+
+
+def verdicts(judged: Sequence[Judged]) -> dict[str, int]:
+    counts = {"routed": 0, "misrouted": 0, "lost": 0}
+    for j in judged:
+        counts[j.verdict] += 1
+    return counts
+
+
+def pdd(judged: Sequence[Judged]) -> Summary:
+    return Summary.of([ms for j in judged if (ms := j.pdd_ms) is not None])
+
+
+def cpu_ms_per_call(cpu: dict[str, float], calls: int) -> dict[str, float | None]:
+    return {name: (seconds * 1000 / calls if calls else None) for name, seconds in cpu.items()}
+
+
+async def post_dial_delay(
+    rig: Rig,
+    capture: InviteCapture,
+    *,
+    per_route: int,
+    rate: float,
+    concurrency: int,
+    hold: float,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Routes' calls alternate at ``rate`` calls/s per route (open loop)."""
+    routes = rig.routes
+    total = rate * len(routes)
+    progress(
+        f"post-dial delay: {per_route} calls per route, {' / '.join(routes)} alternating, "
+        f"{rate:g} calls/s per route ({total:g}/s offered), hold {hold:g} s ..."
+    )
+    done = await block(
+        rig,
+        capture,
+        routes,
+        per_route,
+        concurrency=concurrency,
+        hold=hold,
+        rate=total,
+        progress=progress,
+    )
+    base = pdd(done.of("dialplan"))
+    per: dict[str, Any] = {}
+    for route in routes:
+        summary = pdd(done.of(route))
+        per[route] = {
+            "pdd_ms": summary.as_json(),
+            "verdicts": verdicts(done.of(route)),
+            "overhead_p50_ms": summary.p50 - base.p50,
+            "overhead_p99_ms": summary.p99 - base.p99,
+        }
+        progress(
+            f"  {route:8} p50 {summary.p50:6.2f} ms  p99 {summary.p99:6.2f} ms  "
+            f"(+{summary.p50 - base.p50:.2f} / +{summary.p99 - base.p99:.2f} vs dialplan)"
+        )
+    ari_calls = len(done.of("ari"))
+    app_ms = cpu_ms_per_call({"app": done.cpu.get("app", 0.0)}, ari_calls)["app"]
+    progress(f"  app CPU per ARI-routed call: {app_ms:.2f} ms")
+    return {
+        "rate_per_route": rate,
+        "offered_rate": total,
+        "achieved_rate": len(done.judged) / done.wall if done.wall else None,
+        "hold_s": hold,
+        "routes": per,
+        "app_cpu_ms_per_call": app_ms,
+        "cpu_s": done.cpu,
+    }
+
+
+async def call_rate(
+    rig: Rig,
+    capture: InviteCapture,
+    *,
+    levels: Sequence[int],
+    per_route: int,
+    rounds: int,
+    hold: float,
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    """Closed loop at each concurrency: every route's block, alternating, ``rounds`` times."""
+    rows = []
+    for level in levels:
+        blocks: dict[str, list[Block]] = {route: [] for route in rig.routes}
+        for round_no in range(rounds):
+            order = rig.routes if round_no % 2 == 0 else tuple(reversed(rig.routes))
+            for route in order:
+                progress(
+                    f"call rate: {level} concurrent, round {round_no + 1}/{rounds}, "
+                    f"{route}: {per_route} calls, hold {hold:g} s ..."
+                )
+                done = await block(
+                    rig,
+                    capture,
+                    (route,),
+                    per_route,
+                    concurrency=level,
+                    hold=hold,
+                    rate=None,
+                    progress=progress,
+                )
+                blocks[route].append(done)
+                counts = verdicts(done.judged)
+                steady = steady_rate(done, level)
+                progress(
+                    f"  {steady or 0:6.1f} routed calls/s steady "
+                    f"({counts['routed'] / done.wall:.1f} overall), "
+                    f"{counts['misrouted']} misrouted, {counts['lost']} lost, "
+                    f"p50 PDD {pdd(done.judged).p50:.2f} ms"
+                )
+        for route, done_blocks in blocks.items():
+            rows.append(_rate_row(level, route, done_blocks, hold))
+    return rows
+
+
+def _rate_row(level: int, route: str, blocks: Sequence[Block], hold: float) -> dict[str, Any]:
+    judged = [j for b in blocks for j in b.judged]
+    counts = verdicts(judged)
+    rates = [r for b in blocks if (r := steady_rate(b, level)) is not None]
+    overall = [verdicts(b.judged)["routed"] / b.wall for b in blocks if b.wall]
+    cpu: dict[str, float] = {}
+    wall = sum(b.wall for b in blocks)
+    for b in blocks:
+        for name, seconds in b.cpu.items():
+            cpu[name] = cpu.get(name, 0.0) + seconds
+    return {
+        "concurrency": level,
+        "route": route,
+        "hold_s": hold,
+        "calls": len(judged),
+        "verdicts": counts,
+        #: Steady state (see steady_rate), per round: median and spread.
+        "routed_per_s": Summary.of(rates).as_json(),
+        #: All routed calls over the whole block, ramp-up and drain included.
+        "routed_per_s_overall": Summary.of(overall).as_json(),
+        "pdd_ms": pdd(judged).as_json(),
+        "cpu_ms_per_call": cpu_ms_per_call(cpu, len(judged)),
+        #: Share of one core each process used during the blocks.
+        "cpu_utilisation": {name: seconds / wall for name, seconds in cpu.items()} if wall else {},
+    }

@@ -1,0 +1,265 @@
+"""The results: one JSON file and one Markdown table per run, under bench/results/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.stats import fmt
+
+TARGETS = {
+    "pdd": "ARI adds ≤5 ms p50, ≤20 ms p99 at 20 calls/s",
+    "cpu": "≤0.5 ms",
+    "rate": "the app is never the bottleneck; report both rates",
+    "outage": "≤3 s at 1 s qualify, no call lost during the switch",
+    "cli": "≤100 ms",
+}
+
+
+def _met(ok: bool | None) -> str:
+    return "-" if ok is None else ("yes" if ok else "**no**")
+
+
+def _g(d: dict[str, Any] | None, *path: str) -> Any:
+    for key in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(key)
+    return d
+
+
+def _pair(route: dict[str, Any] | None) -> str:
+    p50, p99 = _g(route, "pdd_ms", "p50"), _g(route, "pdd_ms", "p99")
+    return f"p50 {fmt(p50, 2)} / p99 {fmt(p99, 2)} ms"
+
+
+def summary_rows(results: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    pdd = results.get("post_dial_delay")
+    if pdd:
+        ari = pdd["routes"].get("ari", {})
+        dp = pdd["routes"].get("dialplan", {})
+        agi = pdd["routes"].get("agi")
+        up50, up99 = ari.get("overhead_p50_ms"), ari.get("overhead_p99_ms")
+        side = "; ".join(
+            [
+                f"dialplan {_pair(dp)}",
+                f"ARI {_pair(ari)}",
+                f"FastAGI {_pair(agi)}" if agi else "FastAGI: not available yet",
+            ]
+        )
+        ok = None if up50 is None else (up50 <= 5 and up99 <= 20)
+        rows.append(
+            [
+                "Post-dial delay, ARI minus dialplan, at "
+                f"{pdd['rate_per_route']:g} calls/s per route",
+                f"+{fmt(up50, 2)} ms p50, +{fmt(up99, 2)} ms p99",
+                side,
+                TARGETS["pdd"],
+                _met(ok),
+            ]
+        )
+        cpu = pdd.get("app_cpu_ms_per_call")
+        rows.append(
+            [
+                "App CPU time per routed call",
+                f"{fmt(cpu, 2)} ms",
+                "—",
+                TARGETS["cpu"],
+                _met(None if cpu is None else cpu <= 0.5),
+            ]
+        )
+    rate = results.get("call_rate")
+    if rate:
+        top = max(r["concurrency"] for r in rate)
+        by_route = {r["route"]: r for r in rate if r["concurrency"] == top}
+        ari, dp = by_route.get("ari"), by_route.get("dialplan")
+        bad = sum(r["verdicts"]["misrouted"] + r["verdicts"]["lost"] for r in rate)
+        ari_rate, dp_rate = _g(ari, "routed_per_s", "p50"), _g(dp, "routed_per_s", "p50")
+        app_util = _g(ari, "cpu_utilisation", "app")
+        ok = None
+        if ari_rate is not None and dp_rate is not None:
+            ok = bad == 0 and ari_rate >= 0.9 * dp_rate and (app_util or 0) < 0.8
+        rows.append(
+            [
+                f"Sustained routed call rate ({top} concurrent)",
+                f"ARI {fmt(ari_rate)} calls/s, {bad} misrouted or lost; app at "
+                f"{fmt((app_util or 0) * 100, 0)}% of a core",
+                f"pure dialplan {fmt(dp_rate)} calls/s",
+                TARGETS["rate"],
+                _met(ok),
+            ]
+        )
+    outage = results.get("outage_switch")
+    if outage:
+        if outage.get("available"):
+            rows.append(
+                [
+                    "Primary outage → first call reaching continuity",
+                    f"{fmt(_g(outage, 'switch_s', 'p50'), 2)} s p50, "
+                    f"{outage.get('lost', '-')} calls lost",
+                    f"qualify {outage.get('qualify_s')} s",
+                    TARGETS["outage"],
+                    _met(outage.get("met")),
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    "Primary outage → first call reaching continuity",
+                    outage["note"],
+                    "qualify 1 s",
+                    TARGETS["outage"],
+                    "-",
+                ]
+            )
+    cli = results.get("cli_change")
+    if cli:
+        first = cli["commit_to_first_routed_call_ms"]
+        ok = None if first["max"] is None else first["max"] <= 100
+        rows.append(
+            [
+                "CLI change → first call routed by it",
+                f"{fmt(first['p50'])} ms p50, {fmt(first['max'])} ms max (n={first['n']})",
+                f"app loaded the state {fmt(cli['commit_to_app_loaded_ms']['p50'])} ms p50 "
+                "after commit",
+                TARGETS["cli"],
+                _met(ok),
+            ]
+        )
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    out = [
+        f"# Benchmark run {meta['started']}\n",
+        f"Commit `{meta['commit']}` ({meta['dirty_files']} files changed since), "
+        f"{meta['cpus']} CPUs, load average at start "
+        f"{meta['loadavg']}, {meta['asterisk']}. Post-dial delay from kernel packet "
+        f"timestamps on loopback (resolution {meta['timestamp_resolution']}).\n",
+        f"Arguments: `{meta['argv']}`\n",
+        "## Summary\n",
+        _table(["Figure", "Measured", "Side by side", "Target", "Met"], summary_rows(results)),
+    ]
+    pdd = results.get("post_dial_delay")
+    if pdd:
+        out.append(
+            f"## Post-dial delay (ms), {pdd['rate_per_route']:g} calls/s per route, "
+            f"hold {pdd['hold_s']:g} s\n"
+        )
+        rows = []
+        for route, r in pdd["routes"].items():
+            s, v = r["pdd_ms"], r["verdicts"]
+            rows.append(
+                [
+                    route,
+                    str(s["n"]),
+                    fmt(s["p50"], 2),
+                    fmt(s["p90"], 2),
+                    fmt(s["p99"], 2),
+                    fmt(s["iqr"], 2),
+                    f"{fmt(s['min'], 2)}-{fmt(s['max'], 2)}",
+                    f"{v['routed']}/{v['misrouted']}/{v['lost']}",
+                ]
+            )
+        if "agi" not in pdd["routes"]:
+            rows.append(["agi", "not available yet", "", "", "", "", "", ""])
+        out.append(
+            _table(
+                ["route", "n", "p50", "p90", "p99", "IQR", "min-max", "routed/misrouted/lost"], rows
+            )
+        )
+    if results.get("call_rate"):
+        out.append("## Call rate and cost by concurrency (closed loop)\n")
+        rows = []
+        for r in results["call_rate"]:
+            rate, s, v = r["routed_per_s"], r["pdd_ms"], r["verdicts"]
+            cpu, util = r["cpu_ms_per_call"], r["cpu_utilisation"]
+            rows.append(
+                [
+                    str(r["concurrency"]),
+                    r["route"],
+                    str(r["calls"]),
+                    f"{fmt(rate['p50'])} ({fmt(rate['min'])}-{fmt(rate['max'])})",
+                    f"{v['misrouted']}/{v['lost']}",
+                    fmt(s["p50"], 2),
+                    fmt(s["p99"], 2),
+                    fmt(cpu.get("app"), 2),
+                    fmt(cpu.get("pbx"), 2),
+                    " / ".join(
+                        f"{fmt(util.get(n, 0) * 100, 0)}%"
+                        for n in ("app", "pbx", "carrier", "primary")
+                    ),
+                ]
+            )
+        out.append(
+            _table(
+                [
+                    "concurrent",
+                    "route",
+                    "calls",
+                    "routed/s p50 (min-max)",
+                    "misrouted/lost",
+                    "PDD p50",
+                    "PDD p99",
+                    "app CPU ms/call",
+                    "pbx CPU ms/call",
+                    "CPU app / pbx / carrier / primary",
+                ],
+                rows,
+            )
+        )
+    if results.get("cli_change"):
+        cli = results["cli_change"]
+        first, loaded = cli["commit_to_first_routed_call_ms"], cli["commit_to_app_loaded_ms"]
+        out.append(f"## CLI change (ms), a call every {cli['probe_interval_ms']:g} ms\n")
+        out.append(
+            _table(
+                ["from commit to", "n", "p50", "min-max"],
+                [
+                    [
+                        "app logged the new state",
+                        str(loaded["n"]),
+                        fmt(loaded["p50"]),
+                        f"{fmt(loaded['min'])}-{fmt(loaded['max'])}",
+                    ],
+                    [
+                        "first call's INVITE at the new destination",
+                        str(first["n"]),
+                        fmt(first["p50"]),
+                        f"{fmt(first['min'])}-{fmt(first['max'])}",
+                    ],
+                ],
+            )
+        )
+        out.append(
+            f"Calls that arrived after the first new-route call but went the old way: "
+            f"{cli['calls_routed_by_old_state_after_first_new']}.\n"
+        )
+    if results.get("profile"):
+        out.append("## Profile of the app (py-spy, ARI calls)\n")
+        out.append("```\n" + results["profile"] + "\n```\n")
+    return "\n".join(out)
+
+
+def stem_of(results: dict[str, Any]) -> str:
+    """The results' file name without extension: the run's UTC start time."""
+    started: str = results["meta"]["started"]
+    return started.replace(":", "").replace("-", "")
+
+
+def write(results: dict[str, Any], directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = stem_of(results)
+    json_path, md_path = directory / f"{stem}.json", directory / f"{stem}.md"
+    json_path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
+    md_path.write_text(markdown(results))
+    return json_path, md_path

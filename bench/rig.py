@@ -1,0 +1,125 @@
+"""Everything a benchmark run needs, started the way ``tests/conftest.py`` does.
+
+The real local stack (pbx, carrier, primary), a temporary PostgreSQL database,
+the tracking numbers, the benchmark's own dialplan and ``continuity serve``
+as a process of its own. All on loopback, all stopped on the way out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg_pool import AsyncConnectionPool
+
+from bench import dialplan
+from bench.app_process import AppProcess, CpuMeter, app_process
+from continuity import names
+from continuity.admin import Admin
+from continuity.config import Config
+from continuity.core.model import TrackingNumber
+from db import migrate
+from db.store import Store
+from localstack import LocalStack, resolve_database_url, temporary_database
+from localstack.ports import PortAllocator
+from localstack.product import product_config
+from localstack.rendering import render
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Rig:
+    stack: LocalStack
+    config: Config
+    app: AppProcess
+    admin: Admin
+    store: Store
+    #: Tracking numbers per route (``dialplan`` numbers are not in the database).
+    numbers: dict[str, list[str]]
+    routes: tuple[str, ...]
+    cpu: CpuMeter
+
+
+async def widen_rtp(stack: LocalStack, size: int) -> None:
+    """Give each instance ``size`` RTP ports (the stack's default fits ~50 pbx calls)."""
+    ports = PortAllocator()
+    for instance in (stack.pbx, stack.carrier, stack.primary):
+        start, end = ports.rtp_range(size)
+        instance.write_config("rtp.conf", render("rtp.conf", rtp_start=start, rtp_end=end))
+        await instance.reload_module("res_rtp_asterisk.so")
+
+
+async def install_bench_dialplan(stack: LocalStack, config: Config, agi_url: str | None) -> None:
+    """Write the baselines' file and ``#include`` it from the pbx's own extensions.conf."""
+    pbx = stack.pbx
+    pbx.write_config(dialplan.INCLUDE, dialplan.render_bench_dialplan(config.dial_timeout, agi_url))
+    own = pbx.etc_dir / "extensions.conf"
+    include = f'#include "{dialplan.INCLUDE}"\n'
+    text = own.read_text()
+    if include not in text:
+        own.write_text(text + include)
+    await pbx.reload_dialplan()
+    shown = await pbx.cli(
+        f"dialplan show {dialplan.numbers('dialplan', 1)[0]}@{names.CTX_TRACKING}"
+    )
+    if "bench dialplan baseline" not in shown:
+        raise RuntimeError(f"the benchmark dialplan did not load:\n{shown}")
+
+
+async def add_tracking_numbers(admin: Admin, numbers: list[str]) -> None:
+    for number in numbers:
+        await admin.add_number(TrackingNumber(number, label="bench"))
+
+
+def agi_url() -> str | None:
+    """The FastAGI route's URL, once agi/ has a server (see bench/README.md)."""
+    return None
+
+
+@contextlib.asynccontextmanager
+async def rig(
+    workdir: Path,
+    *,
+    numbers_per_route: int,
+    rtp_ports: int,
+    qualify_frequency: int,
+    progress: Progress,
+) -> AsyncIterator[Rig]:
+    """Start the stack, the database and the app; yield the running :class:`Rig`."""
+    progress("starting pbx, carrier and primary (real Asterisk) ...")
+    async with LocalStack(qualify_frequency=qualify_frequency) as stack:
+        await widen_rtp(stack, rtp_ports)
+        progress("creating a temporary PostgreSQL database ...")
+        base = await resolve_database_url()
+        async with temporary_database(base, prefix="continuity_bench") as url:
+            await migrate.upgrade(url)
+            pool = AsyncConnectionPool(url, open=False, min_size=1, max_size=2)
+            await pool.open(wait=True)
+            try:
+                store = Store(pool)
+                admin = Admin(store, "bench")
+                url_agi = agi_url()
+                routes = ("dialplan", "ari") + (("agi",) if url_agi else ())
+                numbers = {r: dialplan.numbers(r, numbers_per_route) for r in routes}
+                progress(f"adding {numbers_per_route} tracking numbers per routed path ...")
+                for route in routes:
+                    if route != "dialplan":
+                        await add_tracking_numbers(admin, numbers[route])
+                config = product_config(stack, url, workdir / "state")
+                await install_bench_dialplan(stack, config, url_agi)
+                progress("starting `continuity serve` ...")
+                async with app_process(config, stack.pbx, workdir / "continuity.log") as app:
+                    pids = {"app": app.pid}
+                    for name in ("pbx", "carrier", "primary"):
+                        pid = getattr(stack, name).pid
+                        if pid is not None:
+                            pids[name] = pid
+                    yield Rig(stack, config, app, admin, store, numbers, routes, CpuMeter(pids))
+            finally:
+                await pool.close()
