@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from agi.ami import Ami, AmiCredentials, AmiError
@@ -54,22 +55,45 @@ class Voicemail:
         self.spool = Spool(config.asterisk_spool_dir)
         self.store = VoicemailStore(pool)
         self.notifier: VoicemailNotifier | None = None
+        self._addresses: dict[str, str] | None = None
         if config.smtp_host:
             self.notifier = VoicemailNotifier(
                 self.spool,
                 SentMarkers(Path(config.state_dir) / "voicemail-notices"),
-                self.store.emails,
+                self.addresses,
                 lambda: {i: line.name or i for i, line in snapshot().lines.items()},
                 functools.partial(send, smtp_settings(config)),
                 config.smtp_sender,
             )
 
+    @property
+    def known_addresses(self) -> Mapping[str, str]:
+        """The notice addresses as last read from PostgreSQL."""
+        return self._addresses or {}
+
+    async def addresses(self) -> Mapping[str, str]:
+        """Each line's notice address; the last known ones while PostgreSQL is down."""
+        try:
+            self._addresses = await self.store.emails()
+        except psycopg.Error as exc:
+            if self._addresses is None:
+                raise
+            log.warning("PostgreSQL unreachable (%s): using the last known notice addresses", exc)
+        return self._addresses
+
     async def apply(self, snapshot: Snapshot) -> None:
-        """Snapshot subscriber: a box for every line. Failures are logged, never raised."""
+        """Snapshot subscriber: a box for every line, and fresh notice addresses.
+
+        Failures are logged, never raised.
+        """
         try:
             await self.boxes.apply(snapshot)
         except (AmiError, OSError) as exc:
             log.error("could not apply the voicemail boxes for v%s: %s", snapshot.version, exc)
+        try:
+            await self.addresses()
+        except psycopg.Error as exc:
+            log.warning("could not load the voicemail notice addresses: %s", exc)
 
     async def run(self) -> None:
         if self.notifier is None:

@@ -147,6 +147,26 @@ async def test_while_the_mail_server_refuses_the_message_stays_and_the_notice_is
     assert len(mail.received) == 1
 
 
+async def test_while_postgresql_is_down_a_message_is_still_taken_and_emailed(
+    voicemail: VoicemailScenario, tmp_path: Path
+) -> None:
+    await voicemail.line("sales", SALES)
+    prompt = await voicemail.admin.set_prompt("sales", tone(tmp_path / "p.wav", 1.0, CUSTOM_HZ))
+    await voicemail.admin.set_email("sales", "desk@example.com")
+    async with asyncio.timeout(5):  # the app has seen the address
+        while voicemail.s.app.voicemail.known_addresses.get("sales") != "desk@example.com":
+            await asyncio.sleep(0.05)
+    await voicemail.s.db_link.cut()
+
+    visit = await voicemail.visit(SALES, prompt_seconds=prompt.seconds, message_seconds=2.0)
+    await visit.ended()
+
+    [message] = await voicemail.messages("sales")
+    [mail] = await voicemail.stack.mail.wait_for(1, timeout=20)
+    assert mail.recipients == ("desk@example.com",)
+    assert mail.message["X-Continuity-Voicemail"] == f"sales/{message.msg_id}"
+
+
 async def test_a_new_line_gets_its_box_without_any_hand_edit(voicemail: VoicemailScenario) -> None:
     await voicemail.s.line("jdoe")
 
