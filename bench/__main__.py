@@ -236,16 +236,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("bench: --calls, --rounds, --rate and --hold must be above 0", file=sys.stderr)
         return 2
 
-    limit = asyncio.timeout(args.time_limit)
+    expired: list[bool] = []
 
     async def bounded() -> dict[str, Any]:
-        async with limit:
-            return await run(args, argv)
+        limit = asyncio.timeout(args.time_limit)
+        try:
+            async with limit:
+                return await run(args, argv)
+        finally:
+            expired.append(limit.expired())
 
     try:
         results = asyncio.run(bounded())
     except TimeoutError:
-        if not limit.expired():
+        if not any(expired):
             raise
         print(f"bench: stopped after the {args.time_limit:g} s time limit", file=sys.stderr)
         return 1
