@@ -140,16 +140,29 @@ async def post_dial_delay(
             f"  {route:8} p50 {summary.p50:6.2f} ms  p99 {summary.p99:6.2f} ms  "
             f"(+{summary.p50 - base.p50:.2f} / +{summary.p99 - base.p99:.2f} vs dialplan)"
         )
-    ari_calls = len(done.of("ari"))
-    app_ms = cpu_ms_per_call({"app": done.cpu.get("app", 0.0)}, ari_calls)["app"]
-    progress(f"  app CPU per ARI-routed call: {app_ms:.2f} ms")
+    app_cpu: dict[str, float | None] = {}
+    for route in (r for r in routes if r != "dialplan"):
+        progress(f"  app CPU: {per_route} {route} calls alone at {rate:g} calls/s ...")
+        alone = await block(
+            rig,
+            capture,
+            (route,),
+            per_route,
+            concurrency=concurrency,
+            hold=hold,
+            rate=rate,
+            progress=progress,
+        )
+        app_cpu[route] = cpu_ms_per_call(alone.cpu, len(alone.judged)).get("app")
+        progress(f"  app CPU per {route}-routed call: {app_cpu[route] or 0:.2f} ms")
     return {
         "rate_per_route": rate,
         "offered_rate": total,
         "achieved_rate": len(done.judged) / done.wall if done.wall else None,
         "hold_s": hold,
         "routes": per,
-        "app_cpu_ms_per_call": app_ms,
+        #: Per app route, from a block of that route's calls alone at the same rate.
+        "app_cpu_ms_per_call": app_cpu,
         "cpu_s": done.cpu,
     }
 
@@ -164,22 +177,26 @@ async def call_rate(
     hold: float,
     progress: Progress,
 ) -> list[dict[str, Any]]:
-    """Closed loop at each concurrency: every route's block, alternating, ``rounds`` times."""
+    """Closed loop at each concurrency: every route's block, alternating, ``rounds`` times.
+
+    A block has ``per_route`` calls, or 3× the concurrency if that is more, so
+    most of it runs with the loop full."""
     rows = []
     for level in levels:
+        calls = max(per_route, 3 * level)
         blocks: dict[str, list[Block]] = {route: [] for route in rig.routes}
         for round_no in range(rounds):
             order = rig.routes if round_no % 2 == 0 else tuple(reversed(rig.routes))
             for route in order:
                 progress(
                     f"call rate: {level} concurrent, round {round_no + 1}/{rounds}, "
-                    f"{route}: {per_route} calls, hold {hold:g} s ..."
+                    f"{route}: {calls} calls, hold {hold:g} s ..."
                 )
                 done = await block(
                     rig,
                     capture,
                     (route,),
-                    per_route,
+                    calls,
                     concurrency=level,
                     hold=hold,
                     rate=None,

@@ -24,7 +24,7 @@ from continuity.core.model import TrackingNumber
 from db import migrate
 from db.store import Store
 from localstack import LocalStack, resolve_database_url, temporary_database
-from localstack.ports import PortAllocator
+from localstack.ports import LOOPBACK, PortAllocator
 from localstack.product import product_config
 from localstack.rendering import render
 
@@ -77,9 +77,13 @@ async def add_tracking_numbers(admin: Admin, numbers: list[str]) -> None:
         await admin.add_number(TrackingNumber(number, label="bench"))
 
 
-def agi_url() -> str | None:
-    """The FastAGI route's URL, once agi/ has a server (see bench/README.md)."""
-    return None
+def agi_url(config: Config) -> str | None:
+    """The FastAGI route's URL when the app serves one (``agi_port`` set), else ``None``."""
+    port = getattr(config, "agi_port", 0)
+    script = getattr(names, "AGI_ROUTE", None)
+    if not port or not script:
+        return None
+    return f"agi://{getattr(config, 'agi_host', LOOPBACK)}:{port}/{script}"
 
 
 @contextlib.asynccontextmanager
@@ -104,14 +108,14 @@ async def rig(
             try:
                 store = Store(pool)
                 admin = Admin(store, "bench")
-                url_agi = agi_url()
+                config = product_config(stack, url, workdir / "state")
+                url_agi = agi_url(config)
                 routes = ("dialplan", "ari") + (("agi",) if url_agi else ())
                 numbers = {r: dialplan.numbers(r, numbers_per_route) for r in routes}
                 progress(f"adding {numbers_per_route} tracking numbers per routed path ...")
                 for route in routes:
                     if route != "dialplan":
                         await add_tracking_numbers(admin, numbers[route])
-                config = product_config(stack, url, workdir / "state")
                 await install_bench_dialplan(stack, config, url_agi)
                 progress("starting `continuity serve` ...")
                 async with app_process(config, stack.pbx, workdir / "continuity.log") as app:
