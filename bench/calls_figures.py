@@ -179,7 +179,7 @@ async def call_rate(
 ) -> list[dict[str, Any]]:
     """Closed loop at each concurrency: every route's block, alternating, ``rounds`` times.
 
-    A block has ``per_route`` calls, or 3× the concurrency if that is more, so
+    A block has ``per_route`` calls, or 3 times the concurrency if that is more, so
     most of it runs with the loop full."""
     rows = []
     for level in levels:
