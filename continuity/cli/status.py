@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
+from continuity import names
 from continuity.cli.context import SubParsers, open_pool
 from continuity.cli.output import emit
 from continuity.config import Config
 from continuity.core.routing import plan_route
+from continuity.outage.banner import trunk_report
+from db.outages import OutageStore
 from db.records import CallRecordStore
 from db.store import Store
 
@@ -30,6 +34,7 @@ def add_parsers(sub: SubParsers) -> None:
 async def cmd_status(args: argparse.Namespace, config: Config) -> int:
     async with open_pool(config) as pool:
         snapshot = await Store(pool).load_snapshot()
+        trunk = await trunk_report(OutageStore(pool), names.ENDPOINT_PRIMARY)
     acc = snapshot.account
     testing = sorted(ln.id for ln in snapshot.lines.values() if ln.test_mode)
     banner: dict[str, object] = {
@@ -38,10 +43,11 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         "default_destination": str(acc.continuity.destination or "none"),
         "testing_lines": testing,
         "state_version": snapshot.version,
+        "primary_trunk": trunk.to_json(),
     }
     rows, numbers = [], []
     for number in sorted(snapshot.numbers):
-        plan = plan_route(snapshot, number)
+        plan = plan_route(snapshot, number, trunk.health)
         chain = [str(d) for d in plan.destinations]
         in_test = plan.reason.value == "test_mode"
         rows.append(
@@ -63,6 +69,8 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         )
         if testing:
             print(f"FAILOVER TEST MODE on line(s): {', '.join(testing)}")
+        for line in trunk.lines():
+            print(line)
         print()
     emit(
         {**banner, "numbers": numbers},

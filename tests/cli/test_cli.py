@@ -56,8 +56,10 @@ def test_a_failover_loop_is_refused_and_nothing_changes(run: Run) -> None:
     run("db", "upgrade")
     assert run("number", "add", "+12125550101").returncode == 0
     assert run("number", "add", "+12125550102").returncode == 0
-    before = run("status", "--json").stdout
-    audit = run("audit", "--json").stdout
+    before = run("status", "--json")
+    audit = run("audit", "--json")
+    assert before.returncode == audit.returncode == 0, audit.stderr
+    assert [e["action"] for e in json.loads(audit.stdout)] == ["number.add", "number.add"]
 
     result = run(
         "number", "set", "+12125550101", "--continuity", "on", "--external", "+12125550102"
@@ -65,8 +67,8 @@ def test_a_failover_loop_is_refused_and_nothing_changes(run: Run) -> None:
 
     assert result.returncode == 1
     assert "would loop back into this Asterisk" in result.stderr
-    assert run("status", "--json").stdout == before
-    assert run("audit", "--json").stdout == audit
+    assert run("status", "--json").stdout == before.stdout
+    assert run("audit", "--json").stdout == audit.stdout
 
 
 def test_status_json_shows_each_numbers_chain(run: Run) -> None:
