@@ -96,7 +96,7 @@ async def cmd_audit(args: argparse.Namespace, config: Config) -> int:
         for e in entries
     ]
     emit(
-        [e.__dict__ for e in entries] if args.json else [],
+        [dataclasses.asdict(e) for e in entries] if args.json else [],
         ["WHEN", "WHO", "WHAT", "SUBJECT", "OLD", "NEW"],
         rows,
         args.json,
