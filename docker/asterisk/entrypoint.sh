@@ -31,7 +31,7 @@ write = all
 CONF
 fi
 
-for generated in extensions_continuity.conf pjsip_continuity.conf; do
+for generated in extensions_continuity.conf pjsip_continuity.conf voicemail_continuity.conf; do
     [ -e "/etc/asterisk/continuity/$generated" ] || : > "/etc/asterisk/continuity/$generated"
 done
 chown asterisk:asterisk /etc/asterisk/ari.conf /etc/asterisk/manager.conf
