@@ -15,9 +15,10 @@ from ari_app.services import CallService
 from ari_app.stasis import StasisTranslator, event_key
 from continuity import names
 from continuity.config import Config
-from continuity.core.model import Snapshot, TrunkHealth
+from continuity.core.model import Snapshot
 from continuity.dialplan_sync import DialplanSync
 from continuity.files import replace_if_changed
+from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
@@ -76,10 +77,10 @@ class App:
         )
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
-        self.health = TrunkHealth()
         self.dialplan = make_dialplan_sync(config)
         self.voicemail = Voicemail(config, self.pool, lambda: self.snapshots.current)
         self.http = httpx.AsyncClient(trust_env=False)
+        self.outages = Outages(config, self.pool, self.http, ami_credentials(config))
         ari_config = AriConfig(
             base_url=config.ari_url,
             credentials=AriCredentials(config.ari_username, config.ari_password),
@@ -89,7 +90,7 @@ class App:
         self.calls = CallService(
             self.rest,
             lambda: self.snapshots.current,
-            lambda: self.health,
+            lambda: self.outages.health,
             self.recorder.record,
             config.unknown_number,
             config.dial_timeout,
@@ -118,12 +119,15 @@ class App:
         try:
             self.snapshots.subscribe(self.voicemail.apply)  # boxes before the dialplan using them
             self.snapshots.subscribe(self._apply_dialplan)
+            self.snapshots.subscribe(self.outages.override_changed)
             await self.snapshots.start()
+            await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
             async with self.ari, asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
                 tasks.create_task(self.recorder.run(), name="call-records")
+                tasks.create_task(self.outages.run(), name="outages")
                 tasks.create_task(self.voicemail.run(), name="voicemail-notices")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:

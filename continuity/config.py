@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from continuity.core.outage import OutageMode
 from continuity.errors import ConfigError
 
 #: Hangup reasons ARI accepts in ``DELETE /channels/{id}?reason=`` that make sense for
@@ -77,6 +78,18 @@ class Config:
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
     smtp_sender: str = "continuity@localhost"
+    #: Outage detection: auto (fail over and back by itself) or manual (notify only).
+    outage_mode: OutageMode = OutageMode.AUTO
+    #: Failed health checks in a row that declare an outage, good ones that clear it.
+    outage_fail_after: int = 3
+    outage_recover_after: int = 3
+    #: Seconds without a failed check before an outage may clear (flap damping).
+    outage_hold_down: float = 60.0
+    #: Seconds between health samples: the primary trunk's qualify_frequency.
+    outage_check_interval: float = 10.0
+    #: Outage notices: an HTTP POST to this URL, and e-mail to these addresses (comma-separated).
+    outage_webhook_url: str = field(default="", repr=False)
+    outage_email_to: str = ""
 
 
 def _positive_int(text: str) -> int:
@@ -91,6 +104,40 @@ def _log_level(text: str) -> str:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
     return level
+
+
+def _outage_mode(text: str) -> OutageMode:
+    if text not in {m.value for m in OutageMode}:
+        raise ValueError("must be auto or manual")
+    return OutageMode(text)
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError("must be a number of seconds, 0 or more")
+    return value
+
+
+def _interval(text: str) -> float:
+    value = _seconds(text)
+    if value < 0.1:
+        raise ValueError("must be at least 0.1 seconds")
+    return value
+
+
+def _optional_url(text: str) -> str:
+    if text and not text.startswith(("http://", "https://")):
+        raise ValueError("must be empty or start with http:// or https://")
+    return text
+
+
+def _addresses(text: str) -> str:
+    found = [a.strip() for a in text.split(",") if a.strip()]
+    bad = [a for a in found if "@" not in a]
+    if bad:
+        raise ValueError(f"not an e-mail address: {', '.join(bad)}")
+    return ", ".join(found)
 
 
 def _smtp_security(text: str) -> str:
@@ -131,6 +178,13 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "smtp_username": ("CONTINUITY_SMTP_USERNAME", str),
     "smtp_password": ("CONTINUITY_SMTP_PASSWORD", str),
     "smtp_sender": ("CONTINUITY_SMTP_SENDER", str),
+    "outage_mode": ("CONTINUITY_OUTAGE_MODE", _outage_mode),
+    "outage_fail_after": ("CONTINUITY_OUTAGE_FAIL_AFTER", _positive_int),
+    "outage_recover_after": ("CONTINUITY_OUTAGE_RECOVER_AFTER", _positive_int),
+    "outage_hold_down": ("CONTINUITY_OUTAGE_HOLD_DOWN", _seconds),
+    "outage_check_interval": ("CONTINUITY_OUTAGE_CHECK_INTERVAL", _interval),
+    "outage_webhook_url": ("CONTINUITY_OUTAGE_WEBHOOK_URL", _optional_url),
+    "outage_email_to": ("CONTINUITY_OUTAGE_EMAIL_TO", _addresses),
 }
 
 CONFIG_FILE_ENV = "CONTINUITY_CONFIG"

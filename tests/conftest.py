@@ -24,6 +24,8 @@ from localstack.instance import AsteriskInstance
 from localstack.logs import LogMark
 from localstack.product import product_config, running_app
 from localstack.tcpproxy import TcpProxy
+from tests.outage.receiver import WebhookReceiver
+from tests.outage.settings import QUALIFY_FREQUENCY, QUALIFY_TIMEOUT, outage_settings
 from tests.scenario import Scenario, reset_database
 
 _WATCHED = pytest.StashKey[list[tuple[AsteriskInstance, LogMark]]]()
@@ -50,7 +52,9 @@ def rootfs(pytestconfig: pytest.Config) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 async def local_stack(rootfs: Path) -> AsyncIterator[LocalStack]:
-    async with LocalStack(rootfs) as stack:
+    async with LocalStack(
+        rootfs, qualify_frequency=QUALIFY_FREQUENCY, qualify_timeout=QUALIFY_TIMEOUT
+    ) as stack:
         yield stack
 
 
@@ -110,14 +114,29 @@ async def db_link(product_db: str) -> AsyncIterator[TcpProxy]:
 
 
 @pytest.fixture(scope="session")
+async def webhook() -> AsyncIterator[WebhookReceiver]:
+    """Where the app POSTs outage notices: a receiver on loopback, ephemeral port."""
+    receiver = WebhookReceiver()
+    await receiver.start()
+    yield receiver
+    await receiver.close()
+
+
+@pytest.fixture(scope="session")
 async def product(
     local_stack: LocalStack,
     product_db: str,
     db_link: TcpProxy,
+    webhook: WebhookReceiver,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[App]:
     """``continuity serve`` running against the pbx, for the whole session."""
-    config = product_config(local_stack, db_link.url(product_db), tmp_path_factory.mktemp("state"))
+    config = product_config(
+        local_stack,
+        db_link.url(product_db),
+        tmp_path_factory.mktemp("state"),
+        **outage_settings(webhook.url),
+    )
     async with running_app(config) as app:
         yield app
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 
-from continuity.cli import admin, lines, numbers, status, voicemail
+from continuity.cli import admin, lines, numbers, outage, status, testcall, voicemail
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
 
@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     numbers.add_parsers(sub)
     lines.add_parsers(sub)
     status.add_parsers(sub)
+    outage.add_parsers(sub)
+    testcall.add_parsers(sub)
     voicemail.add_parsers(sub)
     return parser
 

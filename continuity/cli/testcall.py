@@ -1,0 +1,114 @@
+"""`continuity test-call NUMBER | --all`: real calls through our Asterisk, and where they landed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import functools
+import sys
+
+from agi.ami import AmiCredentials, AmiError
+from agi.ami_monitor import OriginateResult, originate_local
+from continuity import names
+from continuity.cli.context import SubParsers, open_pool
+from continuity.cli.output import emit
+from continuity.config import Config
+from continuity.core.numbers import parse_e164
+from continuity.errors import UnknownTrackingNumber
+from continuity.outage.errors import TestCallFailed
+from continuity.outage.testcall import TestCaller, TestCallResult
+from db.records import CallRecordStore
+from db.store import Store
+
+
+def add_parsers(sub: SubParsers) -> None:
+    p = sub.add_parser(
+        "test-call",
+        help="place a real test call to a tracking number and report what answered",
+        description="Calls the number through this Asterisk's tracking context, as the "
+        'carrier\'s callers do, with caller ID "Continuity test" <NUMBER>. Reports which '
+        "destination answered and how long it took, or why the call failed. Exits 1 when "
+        "a call was not answered. Needs `continuity serve` running.",
+    )
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("number", nargs="?", help="the tracking number (E.164)")
+    target.add_argument("--all", action="store_true", help="every tracking number, at once")
+    p.add_argument(
+        "--hold", type=float, default=1.0, help="seconds to stay on once answered (default 1)"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=90.0, help="seconds to wait for an answer (default 90)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_test_call)
+
+
+async def _originate(
+    creds: AmiCredentials, hold: float, timeout: float, number: str, call_id: str, caller: str
+) -> OriginateResult:
+    try:
+        return await originate_local(
+            creds,
+            number=number,
+            context=names.CTX_TRACKING,
+            channel_id=call_id,
+            caller_id=caller,
+            hold=hold,
+            timeout=timeout,
+        )
+    except AmiError as exc:
+        raise TestCallFailed(
+            f"could not place the test call to {number}: {exc}. Check the ami_* settings "
+            "and that Asterisk is running."
+        ) from exc
+
+
+async def cmd_test_call(args: argparse.Namespace, config: Config) -> int:
+    creds = AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
+    originate = functools.partial(_originate, creds, args.hold, args.timeout)
+    async with open_pool(config) as pool:
+        snapshot = await Store(pool).load_snapshot()
+        if args.all:
+            numbers = sorted(snapshot.numbers)
+            if not numbers:
+                print("no tracking numbers configured", file=sys.stderr)
+                return 1
+        else:
+            number = parse_e164(args.number, config.default_region)
+            if number not in snapshot.numbers:
+                close = difflib.get_close_matches(number, list(snapshot.numbers), n=3)
+                raise UnknownTrackingNumber(number, close)
+            numbers = [number]
+        caller = TestCaller(originate, CallRecordStore(pool), hold=args.hold)
+        print(f"calling {len(numbers)} number(s)...", file=sys.stderr)
+        results = await asyncio.gather(*(caller.call(n) for n in numbers))
+    _report(list(results), args.json)
+    return 0 if all(r.answered for r in results) else 1
+
+
+def _report(results: list[TestCallResult], as_json: bool) -> None:
+    rows = [
+        [
+            r.number,
+            r.route or "-",
+            r.destination or "NOT ANSWERED",
+            f"{r.seconds:.2f}s" if r.seconds is not None else "-",
+            r.outcome,
+            r.detail,
+        ]
+        for r in results
+    ]
+    emit(
+        [_as_dict(r) for r in results],
+        ["NUMBER", "ROUTE", "ANSWERED BY", "TIME", "OUTCOME", "TRIED"],
+        rows,
+        as_json,
+    )
+    if not as_json:
+        answered = sum(r.answered for r in results)
+        print(f"\n{answered} of {len(results)} answered")
+
+
+def _as_dict(result: TestCallResult) -> dict[str, object]:
+    return {name: getattr(result, name) for name in result.__slots__}

@@ -1,0 +1,1 @@
+"""Outage detection, outage notices and test calls (see ``plugin`` for the wiring)."""

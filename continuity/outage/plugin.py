@@ -1,0 +1,90 @@
+"""Builds outage detection and notices from the configuration; the composition root calls it."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+
+import httpx
+from psycopg_pool import AsyncConnectionPool
+
+from agi.ami import AmiCredentials
+from agi.ami_monitor import ContactWatch
+from continuity import names
+from continuity.config import Config
+from continuity.core.model import Snapshot, TrunkHealth
+from continuity.core.notices import Channel
+from continuity.core.outage import OutagePolicy
+from continuity.outage.email import EmailSender
+from continuity.outage.notifier import Notifier, Sender
+from continuity.outage.service import OutageMonitor
+from continuity.outage.webhook import WebhookSender
+from continuity.voicemail.mail import send as smtp_send
+from continuity.voicemail.plugin import smtp_settings
+from db.outages import OutageStore
+
+log = logging.getLogger(__name__)
+
+
+def outage_policy(config: Config) -> OutagePolicy:
+    return OutagePolicy(
+        config.outage_mode,
+        config.outage_fail_after,
+        config.outage_recover_after,
+        config.outage_hold_down,
+    )
+
+
+def senders(config: Config, http: httpx.AsyncClient) -> dict[Channel, Sender]:
+    found: dict[Channel, Sender] = {}
+    if config.outage_webhook_url:
+        found[Channel.WEBHOOK] = WebhookSender(http, config.outage_webhook_url)
+    if config.outage_email_to:
+        if config.smtp_host:
+            found[Channel.EMAIL] = EmailSender(
+                functools.partial(smtp_send, smtp_settings(config)),
+                config.smtp_sender,
+                tuple(a.strip() for a in config.outage_email_to.split(",")),
+            )
+        else:
+            log.warning("outage_email_to is set but smtp_host is not: no outage e-mails")
+    return found
+
+
+class Outages:
+    """The primary trunk's health for routing, and the outage journal and notices."""
+
+    def __init__(
+        self,
+        config: Config,
+        pool: AsyncConnectionPool,
+        http: httpx.AsyncClient,
+        ami: AmiCredentials,
+    ) -> None:
+        self.store = OutageStore(pool)
+        channels = senders(config, http)
+        self.notifier = Notifier(self.store, channels)
+        self.monitor = OutageMonitor(
+            outage_policy(config),
+            self.store,
+            names.ENDPOINT_PRIMARY,
+            tuple(channels),
+            on_journalled=self.notifier.wake,
+        )
+        self.watch = ContactWatch(ami, names.ENDPOINT_PRIMARY, config.outage_check_interval)
+
+    @property
+    def health(self) -> TrunkHealth:
+        return self.monitor.health
+
+    async def start(self) -> None:
+        await self.monitor.start()
+
+    async def override_changed(self, snapshot: Snapshot) -> None:
+        await self.monitor.override_changed(snapshot)
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self.monitor.run(self.watch.samples()), name="outage-monitor")
+            tasks.create_task(self.notifier.run(), name="outage-notices")
