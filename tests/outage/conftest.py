@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -24,8 +26,11 @@ from tests.scenario import Scenario
 
 
 class Drill:
-    def __init__(self, scenario: Scenario, webhook: WebhookReceiver, store: OutageStore) -> None:
+    def __init__(
+        self, scenario: Scenario, webhook: WebhookReceiver, store: OutageStore, database_url: str
+    ) -> None:
         self.scenario = scenario
+        self.database_url = database_url
         self.stack = scenario.stack
         self.app: App = scenario.app
         self.webhook = webhook
@@ -79,6 +84,26 @@ class Drill:
                         return record
                 await asyncio.sleep(0.05)
 
+    async def cli(self, *args: str) -> tuple[int, str, str]:
+        """Run `continuity ARGS` as an admin would: (exit status, stdout, stderr)."""
+        env = {
+            **os.environ,
+            "CONTINUITY_DATABASE_URL": self.database_url,
+            "CONTINUITY_LOG_LEVEL": "ERROR",
+            "SUDO_USER": "ops",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "continuity",
+            *args,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        return proc.returncode or 0, out.decode(), err.decode()
+
     async def open_outage(self) -> OutageRecord | None:
         found = await self.store.open_outages(names.ENDPOINT_PRIMARY)
         return found[0] if found else None
@@ -101,9 +126,12 @@ class Drill:
 
 @pytest.fixture
 async def drill(
-    scenario: Scenario, webhook: WebhookReceiver, product_pool: AsyncConnectionPool
+    scenario: Scenario,
+    webhook: WebhookReceiver,
+    product_pool: AsyncConnectionPool,
+    product_db: str,
 ) -> AsyncIterator[Drill]:
-    d = Drill(scenario, webhook, OutageStore(product_pool))
+    d = Drill(scenario, webhook, OutageStore(product_pool), product_db)
     await d.settled()
     webhook.clear()
     scenario.stack.mail.clear()

@@ -53,6 +53,12 @@ async def test_when_the_primary_stops_answering_the_outage_is_declared_and_calls
     outage = await drill.open_outage()
     assert outage is not None and outage.id == started.body["outage_id"]
 
+    code, out, _ = await drill.cli("status")
+    assert code == 0
+    assert "PRIMARY TRUNK OUTAGE since" in out
+    assert "calls skip the primary and go to their continuity destinations" in out
+    assert f"{MAIN}" in out and "outage" in out.split(MAIN, 1)[1].splitlines()[0]
+
 
 async def test_after_recovery_calls_reach_the_primary_and_flapping_adds_no_notices(
     drill: Drill,
@@ -101,16 +107,21 @@ async def test_an_operator_override_beats_detection_in_both_directions(drill: Dr
     await s.tracking_number(MAIN, destination=external(ANSWERING_SERVICE))
 
     # Declared by hand while the primary is healthy: calls skip it.
-    await drill.override(OverrideState.DOWN, "carrier maintenance")
+    code, out, err = await drill.cli("outage", "declare", "--reason", "carrier maintenance")
+    assert code == 0, err
+    assert "outage declared" in out
     await drill.until(lambda: drill.primary_down, timeout=5)
     [started] = await drill.webhook.wait_for("outage.started")
-    assert started.body["cause"] == "declared by cli:test: carrier maintenance"
+    assert started.body["cause"] == "declared by cli:ops: carrier maintenance"
+    code, out, _ = await drill.cli("outage", "status")
+    assert "MANUAL OVERRIDE: primary declared DOWN by cli:ops" in out
     record = await drill.answered_call(MAIN)
     assert record.reason == "outage"
     assert record.answered_target == ANSWERING_SERVICE
 
     # Handed back to detection, which sees a healthy primary: the outage is over.
-    await drill.override(None)
+    code, out, _ = await drill.cli("outage", "auto")
+    assert (code, out.strip()) == (0, "override removed: outage detection decides again")
     await drill.until(lambda: not drill.primary_down, timeout=5)
     await drill.webhook.wait_for("outage.resolved")
 
