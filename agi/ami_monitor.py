@@ -156,6 +156,12 @@ class ContactWatch:
         }
         self.contacts = contacts
         log.info("primary trunk %s contacts: %s", self.endpoint, contacts or "none")
+        if contacts and set(contacts.values()) <= {"NonQualified"}:
+            log.warning(
+                "the primary trunk %s is not qualified (qualify_frequency = 0 on its AOR): "
+                "outage detection gets no health checks until it is",
+                self.endpoint,
+            )
         self._changed.set()
 
 

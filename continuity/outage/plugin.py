@@ -18,7 +18,7 @@ from continuity.core.notices import Channel
 from continuity.core.outage import OutagePolicy
 from continuity.outage.email import EmailSender
 from continuity.outage.notifier import Notifier, Sender
-from continuity.outage.service import OutageMonitor
+from continuity.outage.service import HealthSubscriber, OutageMonitor
 from continuity.outage.webhook import WebhookSender
 from continuity.voicemail.mail import send as smtp_send
 from continuity.voicemail.plugin import smtp_settings
@@ -80,6 +80,10 @@ class Outages:
 
     async def start(self) -> None:
         await self.monitor.start()
+
+    def on_health_change(self, subscriber: HealthSubscriber) -> None:
+        """Called with the new :class:`TrunkHealth` whenever routing's view changes."""
+        self.monitor.subscribe(subscriber)
 
     async def override_changed(self, snapshot: Snapshot) -> None:
         await self.monitor.override_changed(snapshot)

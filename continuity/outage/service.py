@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Protocol
 
 import psycopg
@@ -36,6 +36,8 @@ from continuity.core.outage import (
 )
 
 log = logging.getLogger(__name__)
+
+HealthSubscriber = Callable[[TrunkHealth], Awaitable[None]]
 
 
 class OutageJournal(Protocol):
@@ -71,6 +73,13 @@ class OutageMonitor:
         self.outage: OutageRecord | None = None
         self._pending: asyncio.Queue[tuple[OutageRecord, NoticeEvent]] = asyncio.Queue()
         self._override_seen: OverrideRecord | None = None
+        self._subscribers: list[HealthSubscriber] = []
+        self._health_changed = asyncio.Event()
+
+    def subscribe(self, subscriber: HealthSubscriber) -> None:
+        """``await subscriber(health)`` after routing's view of the trunk changed
+        (e.g. to re-render the fallback dialplan without the primary)."""
+        self._subscribers.append(subscriber)
 
     @property
     def health(self) -> TrunkHealth:
@@ -118,6 +127,7 @@ class OutageMonitor:
         for event in transition.events:
             self._record(event)
         if self.health != before:
+            self._health_changed.set()
             log.warning(
                 "calls %s the primary trunk %s",
                 "now skip" if self.health.primary_down else "go to",
@@ -158,8 +168,16 @@ class OutageMonitor:
         """Consume samples and journal what they cause, until cancelled."""
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._journal_events(), name="outage-journal")
+            tasks.create_task(self._publish_health(), name="outage-health")
             async for sample in samples:
                 self.observe(sample)
+
+    async def _publish_health(self) -> None:
+        while True:
+            await self._health_changed.wait()
+            self._health_changed.clear()
+            for subscriber in self._subscribers:
+                await subscriber(self.health)
 
     async def _journal_events(self) -> None:
         while True:

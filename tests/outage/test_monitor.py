@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import psycopg
 
+from continuity.core.model import TrunkHealth
 from continuity.core.notices import Channel, Notice, OutageRecord, OverrideRecord
 from continuity.core.outage import OutageMode, OutagePolicy, OverrideState, Sample
 from continuity.outage.service import OutageMonitor
@@ -50,6 +51,7 @@ class Journal:
 async def feed(samples: list[Sample]) -> AsyncIterator[Sample]:
     for sample in samples:
         yield sample
+        await asyncio.sleep(0.01)  # samples come apart in time
     await asyncio.Event().wait()  # the AMI watch never ends on its own
 
 
@@ -128,3 +130,18 @@ async def test_an_override_set_while_the_app_was_down_applies_at_start() -> None
     await run_until(monitor, [up(1)], notices=1, journal=journal)
     [notice] = journal.notices
     assert notice.payload["cause"] == "declared by cli:ops"
+
+
+async def test_routing_subscribers_hear_each_change_of_the_trunks_health() -> None:
+    journal = Journal()
+    monitor = OutageMonitor(POLICY, journal, "primary", (Channel.WEBHOOK,))
+    heard: list[bool] = []
+
+    async def subscriber(health: TrunkHealth) -> None:
+        heard.append(health.primary_down)
+
+    monitor.subscribe(subscriber)
+    await monitor.start()
+    await run_until(monitor, [down(0), down(1), up(2), up(6)], notices=2, journal=journal)
+    await asyncio.sleep(0.05)
+    assert heard == [True, False]
