@@ -12,6 +12,8 @@ import asyncio
 import datetime as dt
 import os
 import platform
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,104 +24,11 @@ from typing import Any
 
 from bench import calls_figures, report, state_figures
 from bench.capture import InviteCapture
+from bench.options import RESULTS, build_parser
 from bench.rig import Rig, rig
 
-FIGURES = ("pdd", "rate", "outage", "cli")
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _levels(text: str) -> list[int]:
-    try:
-        levels = [int(part) for part in text.split(",") if part]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected numbers like 10,50,200, not {text!r}") from exc
-    if not levels or min(levels) < 1:
-        raise argparse.ArgumentTypeError("concurrency levels are whole numbers above 0")
-    return levels
-
-
-def _figures(text: str) -> list[str]:
-    chosen = [part for part in text.split(",") if part]
-    unknown = set(chosen) - set(FIGURES)
-    if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"figures are some of {','.join(FIGURES)}")
-    return chosen
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m bench",
-        description="Benchmark the continuity app against pure dialplan on the real local "
-        "stack; print a table and write JSON + Markdown under bench/results/.",
-    )
-    p.add_argument(
-        "--figures",
-        type=_figures,
-        default=list(FIGURES),
-        help=f"which figures, comma-separated (default: {','.join(FIGURES)})",
-    )
-    p.add_argument(
-        "--calls",
-        type=int,
-        default=200,
-        help="calls per route for the post-dial-delay run and per block of the "
-        "call-rate run (default: 200)",
-    )
-    p.add_argument(
-        "--rate",
-        type=float,
-        default=20.0,
-        help="post-dial delay: calls per second per route, routes alternating (default: 20)",
-    )
-    p.add_argument(
-        "--concurrency",
-        type=_levels,
-        default=[10, 50, 200],
-        help="call rate: concurrent-call levels, comma-separated (default: 10,50,200)",
-    )
-    p.add_argument(
-        "--rounds",
-        type=int,
-        default=2,
-        help="call rate: blocks per route and level, alternating order (default: 2)",
-    )
-    p.add_argument(
-        "--hold",
-        type=float,
-        default=1.0,
-        help="seconds each call stays up after it is answered (default: 1)",
-    )
-    p.add_argument(
-        "--cli-repeats",
-        type=int,
-        default=10,
-        help="CLI change: how many changes to time (default: 10)",
-    )
-    p.add_argument(
-        "--probe-interval",
-        type=float,
-        default=0.01,
-        help="CLI change: seconds between calls after a change (default: 0.01)",
-    )
-    p.add_argument(
-        "--numbers",
-        type=int,
-        default=50,
-        help="tracking numbers per routed path, calls cycle through them (default: 50)",
-    )
-    p.add_argument(
-        "--time-limit",
-        type=float,
-        default=1800,
-        help="stop everything after this many seconds (default: 1800)",
-    )
-    p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
-    p.add_argument(
-        "--profile",
-        action="store_true",
-        help="also profile the app with py-spy during an extra block of ARI calls",
-    )
-    return p
+#: With the outage figure the pbx qualifies its trunks every second and waits this long.
+QUALIFY_TIMEOUT = 0.5
 
 
 def progress(message: str) -> None:
@@ -159,6 +68,7 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
             numbers_per_route=args.numbers,
             rtp_ports=max(1000, 8 * max(args.concurrency)),
             qualify_frequency=qualify,
+            qualify_timeout=QUALIFY_TIMEOUT,
             progress=progress,
         ) as r:
             results["meta"]["asterisk"] = (await r.stack.pbx.cli("core show version")).split(
@@ -174,6 +84,27 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
 async def _figures_run(
     args: argparse.Namespace, r: Rig, capture: InviteCapture, results: dict[str, Any]
 ) -> None:
+    """The figures, gentlest first: the call-rate run ends by overloading the app."""
+    try:
+        await _gentle_figures(args, r, capture, results)
+        if "rate" in args.figures:
+            results["call_rate"] = await calls_figures.call_rate(
+                r,
+                capture,
+                levels=args.concurrency,
+                per_route=args.calls,
+                rounds=args.rounds,
+                hold=args.hold,
+                progress=progress,
+            )
+    finally:
+        args.out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(r.app.log_path, args.out / f"{_stem(results)}.continuity-log.tmp")
+
+
+async def _gentle_figures(
+    args: argparse.Namespace, r: Rig, capture: InviteCapture, results: dict[str, Any]
+) -> None:
     if "pdd" in args.figures:
         results["post_dial_delay"] = await calls_figures.post_dial_delay(
             r,
@@ -184,27 +115,6 @@ async def _figures_run(
             hold=args.hold,
             progress=progress,
         )
-    if "rate" in args.figures:
-        results["call_rate"] = await calls_figures.call_rate(
-            r,
-            capture,
-            levels=args.concurrency,
-            per_route=args.calls,
-            rounds=args.rounds,
-            hold=args.hold,
-            progress=progress,
-        )
-    if "cli" in args.figures:
-        results["cli_change"] = await state_figures.cli_change(
-            r,
-            capture,
-            repeats=args.cli_repeats,
-            interval=args.probe_interval,
-            progress=progress,
-        )
-    if "outage" in args.figures:
-        results["outage_switch"] = state_figures.outage_switch()
-        progress(f"outage switch: {results['outage_switch']['note']}")
     if args.profile:
         from bench import profile
 
@@ -217,6 +127,24 @@ async def _figures_run(
             progress=progress,
             save_to=args.out / f"{_stem(results)}.pyspy-collapsed.tmp",
         )
+    if "cli" in args.figures:
+        results["cli_change"] = await state_figures.cli_change(
+            r,
+            capture,
+            repeats=args.cli_repeats,
+            interval=args.probe_interval,
+            progress=progress,
+        )
+    if "outage" in args.figures:
+        results["outage_switch"] = await state_figures.outage_switch(
+            r,
+            capture,
+            repeats=args.outage_repeats,
+            interval=args.outage_interval,
+            progress=progress,
+        )
+        if not results["outage_switch"]["available"]:
+            progress(f"outage switch: {results['outage_switch']['note']}")
 
 
 def _stem(results: dict[str, Any]) -> str:
@@ -239,6 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     expired: list[bool] = []
 
     async def bounded() -> dict[str, Any]:
+        task = asyncio.current_task()
+        if task is not None:  # SIGTERM stops the run the way Ctrl-C does: cleaned up
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         limit = asyncio.timeout(args.time_limit)
         try:
             async with limit:
@@ -253,7 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"bench: stopped after the {args.time_limit:g} s time limit", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("bench: interrupted; the stack and the database were cleaned up", file=sys.stderr)
         return 130
     json_path, md_path = report.write(results, args.out)
     print(report.markdown(results))

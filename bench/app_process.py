@@ -48,14 +48,24 @@ class CpuSample:
         return {name: self.cpu[name] - earlier.cpu.get(name, 0.0) for name in self.cpu}
 
 
+def machine_busy_seconds() -> float:
+    """CPU time every CPU of the machine spent busy (not idle or iowait), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / _TICK
+
+
 class CpuMeter:
-    """Samples the CPU time of named processes (the app, each Asterisk)."""
+    """Samples the CPU time of named processes (the app, each Asterisk, the harness)
+    and, as ``others``, what every other process on the machine used meanwhile."""
 
     def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = dict(pids)
+        self.pids = {**pids, "harness": os.getpid()}
 
     def sample(self) -> CpuSample:
-        return CpuSample(time.monotonic(), {n: cpu_seconds(p) for n, p in self.pids.items()})
+        ours = {n: cpu_seconds(p) for n, p in self.pids.items()}
+        ours["others"] = machine_busy_seconds() - sum(ours.values())
+        return CpuSample(time.monotonic(), ours)
 
 
 def config_environment(config: Config) -> dict[str, str]:

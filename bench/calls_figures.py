@@ -58,7 +58,9 @@ async def block(
     await wait_quiet(rig, progress)
     specs = interleave(rig.numbers, routes, per_route)
     before = rig.cpu.sample()
-    results, wall = await run_calls(rig.stack, specs, concurrency=concurrency, hold=hold, rate=rate)
+    results, wall = await run_calls(
+        rig.carrier, specs, concurrency=concurrency, hold=hold, rate=rate
+    )
     cpu = rig.cpu.sample().since(before)
     judged = judge(
         results,
@@ -82,6 +84,14 @@ def steady_rate(block: Block, concurrency: int) -> float | None:
         return None
     share = verdicts(block.judged)["routed"] / len(block.judged)
     return (len(placed) - concurrency) / window * share
+
+
+def _samples(judged: Sequence[Judged], block: Block) -> list[tuple[float, float | None]]:
+    start = min(j.result.placed for j in block.judged)
+    return [
+        (round(j.result.placed - start, 3), None if j.pdd_ms is None else round(j.pdd_ms, 3))
+        for j in judged
+    ]
 
 
 def verdicts(judged: Sequence[Judged]) -> dict[str, int]:
@@ -132,6 +142,8 @@ async def post_dial_delay(
         summary = pdd(done.of(route))
         per[route] = {
             "pdd_ms": summary.as_json(),
+            #: Every call: seconds after the run's first call was placed, post-dial delay.
+            "samples": _samples(done.of(route), done),
             "verdicts": verdicts(done.of(route)),
             "overhead_p50_ms": summary.p50 - base.p50,
             "overhead_p99_ms": summary.p99 - base.p99,
@@ -164,6 +176,8 @@ async def post_dial_delay(
         #: Per app route, from a block of that route's calls alone at the same rate.
         "app_cpu_ms_per_call": app_cpu,
         "cpu_s": done.cpu,
+        #: Cores' worth of CPU other processes on the machine used meanwhile (noise).
+        "others_utilisation": done.cpu.get("others", 0.0) / done.wall if done.wall else None,
     }
 
 

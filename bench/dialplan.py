@@ -1,21 +1,23 @@
 """The benchmark's own dialplan on the pbx: the baselines the ARI route is compared with.
 
-The product's generated file is left alone. This file is ``#include``d from
-the pbx's ``extensions.conf`` (the admin's file) and adds, to the tracking
-context, one number range per baseline. Each range is more specific than the
-product's ``_[+0-9].``, so Asterisk picks it for those numbers only:
+The product's generated file and contexts are left alone. This file is
+``#include``d from the pbx's ``extensions.conf`` (the admin's file) and holds
+the benchmark's own context, which calls arriving through the benchmark's
+entrance reach (``bench/carrier.py``), one number range per baseline:
 
 * ``dialplan``: the limit, what a hand-written ``Dial()`` costs;
 * ``agi``: the FastAGI route, whose server sets the ``CONTINUITY_*`` variables.
 
 Both start with the same two priorities as the product's tracking context
-(``NoOp``, ``Set``), so the only difference is the routing step itself.
+(``NoOp``, ``Set``) and arrive the same way, a PJSIP endpoint identified by
+address, so the only difference is the routing step itself.
 """
 
 from __future__ import annotations
 
 import jinja2
 
+from bench.carrier import BASELINE_CONTEXT, TO_APP, TO_BASELINE
 from continuity import names
 
 INCLUDE = "bench/extensions_bench.conf"
@@ -28,9 +30,12 @@ RANGES = {
     "agi": ("_+1718555XXXX", 17185550100),
 }
 
+#: Which carrier endpoint each route's calls take to the pbx.
+ENTRANCE = {"dialplan": TO_BASELINE, "ari": TO_APP, "agi": TO_BASELINE}
+
 _TEMPLATE = """\
 ; Written by the benchmark harness (bench/dialplan.py); not part of the product.
-[{{ names.CTX_TRACKING }}]
+[{{ context }}]
 exten => {{ dialplan_pattern }},1,NoOp(bench dialplan baseline: call to ${EXTEN})
  same => n,Set(__{{ names.VAR_TRACKING_NUMBER }}=${EXTEN})
  same => n,Dial(PJSIP/${EXTEN}@{{ names.ENDPOINT_PRIMARY }},{{ dial_timeout }})
@@ -56,6 +61,7 @@ def render_bench_dialplan(dial_timeout: int, agi_url: str | None) -> str:
     )
     rendered: str = template.render(
         names=names,
+        context=BASELINE_CONTEXT,
         dialplan_pattern=RANGES["dialplan"][0],
         agi_pattern=RANGES["agi"][0],
         dial_timeout=dial_timeout,

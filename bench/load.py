@@ -10,7 +10,6 @@ never landed is lost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import random
 import time
@@ -18,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bench.capture import Invite
-from localstack import LocalStack, Observation, PlacedCall
-from localstack.errors import AsteriskCommandError
+from bench.carrier import BenchCall, BenchCarrier
+from bench.dialplan import ENTRANCE
+from localstack import Observation
 
 _callers = itertools.count(1)
 
@@ -61,7 +61,7 @@ class Judged:
         return (self.invite_out - self.invite_in) * 1000
 
 
-async def _settled(call: PlacedCall, timeout: float) -> None:
+async def _settled(call: BenchCall, timeout: float) -> None:
     """Until the pbx answered or the call ended, whichever comes first."""
     waits = [asyncio.ensure_future(e.wait()) for e in (call.answered, call.ended)]
     try:
@@ -71,35 +71,31 @@ async def _settled(call: PlacedCall, timeout: float) -> None:
             waiting.cancel()
 
 
-async def _hang_up(call: PlacedCall) -> None:
-    """The caller gives up; the call may have ended in the meantime."""
-    with contextlib.suppress(AsteriskCommandError):
-        await call.hangup()
-
-
 async def one_call(
-    stack: LocalStack, spec: CallSpec, hold: float, answer_within: float = 20.0
+    carrier: BenchCarrier, spec: CallSpec, hold: float, answer_within: float = 20.0
 ) -> CallResult:
     """Place one call; the carrier's caller hangs up ``hold`` s after the pbx answers."""
     result = CallResult(spec, time.time())
-    call = await stack.place_call(
-        spec.number, spec.caller, hold_seconds=hold, ring_timeout=answer_within
+    call = await carrier.place(
+        ENTRANCE[spec.route], spec.number, spec.caller, hold=hold, ring_timeout=answer_within
     )
     await _settled(call, answer_within)
     result.answered = call.answered.is_set()
     if not call.ended.is_set() and not result.answered:
         result.error = f"not answered in {answer_within:g} s"
-        await _hang_up(call)
+        await call.hangup()
     try:
-        result.cause = await call.wait_ended(timeout=hold + 15)
+        async with asyncio.timeout(hold + 15):
+            await call.ended.wait()
+        result.cause = call.cause
     except TimeoutError:
         result.error = result.error or "did not end"
-        await _hang_up(call)
+        await call.hangup()
     return result
 
 
 async def run_calls(
-    stack: LocalStack,
+    carrier: BenchCarrier,
     specs: Sequence[CallSpec],
     *,
     concurrency: int,
@@ -121,7 +117,7 @@ async def run_calls(
 
     async def guarded(spec: CallSpec, held: float) -> None:
         try:
-            results.append(await one_call(stack, spec, held))
+            results.append(await one_call(carrier, spec, held))
         finally:
             gate.release()
 

@@ -156,6 +156,11 @@ def markdown(results: dict[str, Any]) -> str:
             f"## Post-dial delay (ms), {pdd['rate_per_route']:g} calls/s per route, "
             f"hold {pdd['hold_s']:g} s\n"
         )
+        others = pdd.get("others_utilisation")
+        if others is not None:
+            out.append(
+                f"Other processes on the machine used {others * 100:.0f}% of a core meanwhile.\n"
+            )
         rows = []
         for route, r in pdd["routes"].items():
             s, v = r["pdd_ms"], r["verdicts"]
@@ -197,7 +202,7 @@ def markdown(results: dict[str, Any]) -> str:
                     fmt(cpu.get("pbx"), 2),
                     " / ".join(
                         f"{fmt(util.get(n, 0) * 100, 0)}%"
-                        for n in ("app", "pbx", "carrier", "primary")
+                        for n in ("app", "pbx", "carrier", "primary", "others")
                     ),
                 ]
             )
@@ -213,7 +218,7 @@ def markdown(results: dict[str, Any]) -> str:
                     "PDD p99",
                     "app CPU ms/call",
                     "pbx CPU ms/call",
-                    "CPU app / pbx / carrier / primary",
+                    "CPU app / pbx / carrier / primary / other processes",
                 ],
                 rows,
             )

@@ -8,6 +8,7 @@ as a process of its own. All on loopback, all stopped on the way out.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from bench import dialplan
 from bench.app_process import AppProcess, CpuMeter, app_process
+from bench.carrier import BASELINE_CONTEXT, BenchCarrier, add_bench_entrance
 from continuity import names
 from continuity.admin import Admin
 from continuity.config import Config
@@ -44,6 +46,19 @@ class Rig:
     numbers: dict[str, list[str]]
     routes: tuple[str, ...]
     cpu: CpuMeter
+    carrier: BenchCarrier
+
+
+#: Outage switch runs: seconds without a failed check before an outage clears, kept
+#: short so the next repeat can start (it does not affect the switch itself).
+OUTAGE_HOLD_DOWN = 2.0
+
+
+def outage_overrides(config_fields: set[str], qualify: float) -> dict[str, object]:
+    """The app samples the trunk once per qualify (outage detection, once it exists)."""
+    if "outage_check_interval" not in config_fields:
+        return {}
+    return {"outage_check_interval": qualify, "outage_hold_down": OUTAGE_HOLD_DOWN}
 
 
 async def widen_rtp(stack: LocalStack, size: int) -> None:
@@ -65,9 +80,7 @@ async def install_bench_dialplan(stack: LocalStack, config: Config, agi_url: str
     if include not in text:
         own.write_text(text + include)
     await pbx.reload_dialplan()
-    shown = await pbx.cli(
-        f"dialplan show {dialplan.numbers('dialplan', 1)[0]}@{names.CTX_TRACKING}"
-    )
+    shown = await pbx.cli(f"dialplan show {dialplan.numbers('dialplan', 1)[0]}@{BASELINE_CONTEXT}")
     if "bench dialplan baseline" not in shown:
         raise RuntimeError(f"the benchmark dialplan did not load:\n{shown}")
 
@@ -93,12 +106,17 @@ async def rig(
     numbers_per_route: int,
     rtp_ports: int,
     qualify_frequency: int,
+    qualify_timeout: float,
     progress: Progress,
 ) -> AsyncIterator[Rig]:
     """Start the stack, the database and the app; yield the running :class:`Rig`."""
     progress("starting pbx, carrier and primary (real Asterisk) ...")
-    async with LocalStack(qualify_frequency=qualify_frequency) as stack:
+    async with LocalStack(
+        qualify_frequency=qualify_frequency, qualify_timeout=qualify_timeout
+    ) as stack:
         await widen_rtp(stack, rtp_ports)
+        await add_bench_entrance(stack)
+        carrier = await BenchCarrier.connect(stack)
         progress("creating a temporary PostgreSQL database ...")
         base = await resolve_database_url()
         async with temporary_database(base, prefix="continuity_bench") as url:
@@ -108,7 +126,9 @@ async def rig(
             try:
                 store = Store(pool)
                 admin = Admin(store, "bench")
-                config = product_config(stack, url, workdir / "state")
+                fields = {f.name for f in dataclasses.fields(Config)}
+                overrides = outage_overrides(fields, float(qualify_frequency or 1))
+                config = product_config(stack, url, workdir / "state", **overrides)
                 url_agi = agi_url(config)
                 routes = ("dialplan", "ari") + (("agi",) if url_agi else ())
                 numbers = {r: dialplan.numbers(r, numbers_per_route) for r in routes}
@@ -124,6 +144,8 @@ async def rig(
                         pid = getattr(stack, name).pid
                         if pid is not None:
                             pids[name] = pid
-                    yield Rig(stack, config, app, admin, store, numbers, routes, CpuMeter(pids))
+                    cpu = CpuMeter(pids)
+                    yield Rig(stack, config, app, admin, store, numbers, routes, cpu, carrier)
             finally:
+                carrier.close()
                 await pool.close()

@@ -10,16 +10,23 @@ destination. The app's own log says when it loaded the new state.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
 
 from bench.capture import InviteCapture
-from bench.load import CallSpec, one_call
+from bench.load import CallResult, CallSpec, one_call
 from bench.rig import Rig
 from bench.stats import Summary
 from continuity.admin import SettingsChange
-from continuity.core.model import Destination, DestinationKind, TrackingNumber
+from continuity.config import Config
+from continuity.core.model import (
+    ContinuitySettings,
+    Destination,
+    DestinationKind,
+    TrackingNumber,
+)
 
 Progress = Callable[[str], None]
 
@@ -35,15 +42,19 @@ async def _probe_until_landed(
     *,
     interval: float,
     limit: float,
-) -> tuple[list[CallSpec], float | None, list[asyncio.Task[Any]]]:
-    """Call the number every ``interval`` s until one reaches ``callee`` on ``port``."""
+    number: str = CLI_NUMBER,
+    answer_within: float = 20.0,
+) -> tuple[list[CallSpec], float | None, list[asyncio.Task[CallResult]]]:
+    """Call ``number`` every ``interval`` s until one reaches ``callee`` on ``port``."""
     specs: list[CallSpec] = []
-    tasks: list[asyncio.Task[Any]] = []
+    tasks: list[asyncio.Task[CallResult]] = []
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        spec = CallSpec("ari", CLI_NUMBER)
+        spec = CallSpec("ari", number)
         specs.append(spec)
-        tasks.append(asyncio.create_task(one_call(rig.stack, spec, 0.3)))
+        tasks.append(
+            asyncio.create_task(one_call(rig.carrier, spec, 0.3, answer_within=answer_within))
+        )
         await asyncio.sleep(interval)
         callers = {s.caller for s in specs}
         landed = [
@@ -119,10 +130,98 @@ def _stale(capture: InviteCapture, specs: list[CallSpec], old_port: int, pbx_por
     return sum(1 for i in invites if i.dst_port == old_port and inbound.get(i.caller, 0) > cutoff)
 
 
-def outage_switch() -> dict[str, Any]:
-    """Not measurable yet: the app has no outage detection wired in (see README)."""
+OUTAGE_NUMBER = "+12125550998"
+
+
+def outage_available(config: Config) -> bool:
+    """Whether ``continuity serve`` watches the primary trunk (outage detection is built)."""
+    return "outage_check_interval" in {f.name for f in dataclasses.fields(config)}
+
+
+async def _wait_primary_routes(rig: Rig, capture: InviteCapture, limit: float = 60.0) -> None:
+    """Until a call to the outage number reaches the primary again."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        spec = CallSpec("ari", OUTAGE_NUMBER)
+        result = await one_call(rig.carrier, spec, 0.2, answer_within=25)
+        outbound = [
+            i
+            for i in capture.invites()
+            if i.caller == spec.caller and i.dst_port == rig.stack.carrier_primary_port
+        ]
+        if result.answered and outbound:
+            return
+        await asyncio.sleep(1.0)
+    raise RuntimeError(f"the primary did not take calls again within {limit:g} s")
+
+
+async def outage_switch(
+    rig: Rig, capture: InviteCapture, *, repeats: int, interval: float, progress: Progress
+) -> dict[str, Any]:
+    """Freeze the primary while calls keep coming; time to the first call at continuity."""
+    if not outage_available(rig.config):
+        return {
+            "available": False,
+            "note": "not available yet: continuity serve does not watch the primary trunk",
+        }
+    stack = rig.stack
+    await rig.admin.add_number(
+        TrackingNumber(
+            OUTAGE_NUMBER,  # the app has it by the time a call to it reaches the primary
+            label="bench outage",
+            continuity=ContinuitySettings(
+                destination=Destination(DestinationKind.EXTERNAL, ANSWERING_SERVICE)
+            ),
+        )
+    )
+    qualify = float(stack.qualify_frequency)
+    progress(
+        f"outage switch: {repeats} outages, qualify every {qualify:g} s, "
+        f"a call every {interval * 1000:g} ms"
+    )
+    switch, lost, placed = [], 0, 0
+    unanswered: list[list[float]] = []
+    for repeat in range(repeats):
+        await _wait_primary_routes(rig, capture)
+        frozen_at = time.time()
+        stack.freeze_primary()
+        try:
+            specs, first, tasks = await _probe_until_landed(
+                rig,
+                capture,
+                stack.carrier_pstn_port,
+                ANSWERING_SERVICE,
+                interval=interval,
+                limit=20.0,
+                number=OUTAGE_NUMBER,
+                answer_within=40.0,
+            )
+            results = await asyncio.gather(*tasks)
+        finally:
+            stack.thaw_primary()
+        placed += len(specs)
+        missing = [r for r in results if not r.answered]
+        lost += len(missing)
+        unanswered.append([round(r.placed - frozen_at, 2) for r in missing])
+        if first is None:
+            progress(f"  outage {repeat + 1}: no call reached continuity within 20 s")
+            continue
+        switch.append(first - frozen_at)
+        progress(
+            f"  outage {repeat + 1}: first call at continuity {switch[-1]:.2f} s after the "
+            f"primary froze; {len(missing)} of {len(specs)} calls not answered"
+        )
+    summary = Summary.of(switch)
     return {
-        "available": False,
-        "note": "not available yet: continuity serve does not watch the primary trunk "
-        "(no outage monitor wired into continuity/compose.py)",
+        "available": True,
+        "qualify_s": qualify,
+        "qualify_timeout_s": stack.qualify_timeout,
+        "repeats": repeats,
+        "probe_interval_ms": interval * 1000,
+        "switch_s": summary.as_json(),
+        "calls_placed": placed,
+        "lost": lost,
+        #: Per outage: when each call never answered was placed, seconds after the freeze.
+        "lost_placed_after_freeze_s": unanswered,
+        "met": bool(switch) and summary.max <= 3.0 and lost == 0,
     }
