@@ -86,6 +86,7 @@ async def _figures_run(
 ) -> None:
     """The figures, gentlest first: the call-rate run ends by overloading the app."""
     try:
+        await calls_figures.warm_up(r, capture, args.warmup, progress)
         await _gentle_figures(args, r, capture, results)
         if "rate" in args.figures:
             results["call_rate"] = await calls_figures.call_rate(

@@ -109,6 +109,17 @@ def cpu_ms_per_call(cpu: dict[str, float], calls: int) -> dict[str, float | None
     return {name: (seconds * 1000 / calls if calls else None) for name, seconds in cpu.items()}
 
 
+async def warm_up(rig: Rig, capture: InviteCapture, seconds: float, progress: Progress) -> None:
+    """A few calls per route, not counted, then a pause: start-up work settles first."""
+    if seconds <= 0:
+        return
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+    progress(f"warming up for {seconds:g} s (5 calls per route, not counted) ...")
+    await block(rig, capture, rig.routes, 5, concurrency=50, hold=0.5, rate=2.0, progress=progress)
+    await asyncio.sleep(max(0.0, until - loop.time()))
+
+
 async def post_dial_delay(
     rig: Rig,
     capture: InviteCapture,

@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="outage switch: seconds between calls while the primary is frozen (default: 0.25)",
     )
     p.add_argument(
+        "--warmup",
+        type=float,
+        default=15.0,
+        help="seconds of uncounted calls and quiet after start-up (default: 15)",
+    )
+    p.add_argument(
         "--numbers",
         type=int,
         default=50,
