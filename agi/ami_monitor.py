@@ -68,6 +68,7 @@ class ContactWatch:
     contacts: dict[str, str] = field(default_factory=dict)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _closed: bool = False
 
     async def samples(self) -> AsyncIterator[Sample]:
         manager = _manager(
@@ -78,7 +79,7 @@ class ContactWatch:
             on_disconnect=self._disconnected,
         )
         manager.register_event("ContactStatus", self._contact_status)
-        manager.connect()
+        manager.connect()  # retried by panoramisk until Asterisk answers
         try:
             while True:
                 try:
@@ -91,6 +92,7 @@ class ContactWatch:
                 if sample is not None:
                     yield sample
         finally:
+            self._closed = True
             manager.close()
             for task in self._tasks:
                 task.cancel()
@@ -120,6 +122,9 @@ class ContactWatch:
             self._changed.set()
 
     def _logged_in(self, manager: Any) -> None:
+        if self._closed:  # a reconnection panoramisk had scheduled before we closed
+            manager.close()
+            return
         task = asyncio.create_task(self._resync(manager), name="ami-contact-resync")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
