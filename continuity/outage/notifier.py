@@ -1,7 +1,9 @@
 """Delivers the outbox: each queued notice is retried with backoff until its channel takes it.
 
 Notices of one channel go out in the order they were queued, so a receiver
-never sees an outage resolved before it saw it start.
+never sees an outage resolved before it saw it start. A crash between the
+send and its ``delivered`` mark sends that notice again: delivery is at least
+once, and the unchanged idempotency key lets the receiver drop the repeat.
 """
 
 from __future__ import annotations
