@@ -86,6 +86,24 @@ def steady_rate(block: Block, concurrency: int) -> float | None:
     return (len(placed) - concurrency) / window * share
 
 
+def lost_detail(judged: Sequence[Judged]) -> dict[str, int]:
+    """Why calls that were not routed went wrong, as far as the wire and the carrier tell."""
+    detail: dict[str, int] = {}
+    for j in judged:
+        if j.verdict == "routed":
+            continue
+        if j.invite_in is None:
+            why = "the pbx never got the INVITE"
+        elif j.invite_out is None:
+            why = "the pbx never sent an INVITE to the primary"
+        elif not j.result.answered:
+            why = f"not answered ({j.result.error or 'ended'}, cause {j.result.cause})"
+        else:
+            why = f"answered, {j.verdict}"
+        detail[why] = detail.get(why, 0) + 1
+    return detail
+
+
 def _samples(judged: Sequence[Judged], block: Block) -> list[tuple[float, float | None]]:
     start = min(j.result.placed for j in block.judged)
     return [
@@ -156,6 +174,7 @@ async def post_dial_delay(
             #: Every call: seconds after the run's first call was placed, post-dial delay.
             "samples": _samples(done.of(route), done),
             "verdicts": verdicts(done.of(route)),
+            "not_routed": lost_detail(done.of(route)),
             "overhead_p50_ms": summary.p50 - base.p50,
             "overhead_p99_ms": summary.p99 - base.p99,
         }
@@ -257,6 +276,7 @@ def _rate_row(level: int, route: str, blocks: Sequence[Block], hold: float) -> d
         "hold_s": hold,
         "calls": len(judged),
         "verdicts": counts,
+        "not_routed": lost_detail(judged),
         #: Steady state (see steady_rate), per round: median and spread.
         "routed_per_s": Summary.of(rates).as_json(),
         #: All routed calls over the whole block, ramp-up and drain included.
