@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from ari_app.call import Call, CallState, call_key
-from ari_app.client.errors import AriConflict, AriNotFound
+from ari_app.client.errors import AriConflict, AriError, AriNotFound, AriServerError
 from continuity import names
 from continuity.config import UnknownNumberPolicy
-from continuity.core.causes import cause_result
+from continuity.core.causes import UNREACHABLE_CAUSE, cause_result
 from continuity.core.dialstrings import dial_string
 from continuity.core.model import DestinationKind, Snapshot, TrunkHealth
 from continuity.core.records import CallRecord
@@ -225,9 +225,21 @@ class CallService:
                     names.VAR_TRACKING_NUMBER: call.dialed,
                 },
             )
-        except (AriNotFound, AriConflict):
-            call.leg_failed("failed", None)
+        except (AriNotFound, AriConflict, AriServerError) as exc:
+            await self._not_placed(call, exc)
+
+    async def _not_placed(self, call: Call, exc: AriError) -> None:
+        """The leg could not be created or dialed (e.g. the trunk has no reachable
+        contact: ARI answers 500 "Allocation failed"). That is a transport failure."""
+        if call.leg is None:
+            return
+        step = call.leg.step
+        log.warning("call %s: could not place %s: %s", call.caller_id, step.destination, exc)
+        call.leg_failed(cause_result(UNREACHABLE_CAUSE), UNREACHABLE_CAUSE)
+        if step.hands_on(UNREACHABLE_CAUSE):
             await self._dial_next(call)
+        else:
+            await self._end(call, reason="congestion")
 
     async def leg_ready(self, leg_id: str) -> None:
         """The created leg is in Stasis (it enters asynchronously after create): dial it."""
@@ -239,9 +251,8 @@ class CallService:
             await self._ari.dial(
                 leg_id, caller=call.caller_id, timeout=call.leg.step.timeout or self._dial_timeout
             )
-        except (AriNotFound, AriConflict):
-            call.leg_failed("failed", None)
-            await self._dial_next(call)
+        except (AriNotFound, AriConflict, AriServerError) as exc:
+            await self._not_placed(call, exc)
 
     async def _end(self, call: Call, reason: str | None = None, hang_up: bool = True) -> None:
         if call.state is CallState.ENDED or call.caller_id not in self.calls:

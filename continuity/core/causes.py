@@ -28,6 +28,8 @@ SIP_TO_Q850: dict[int, int] = {
 #: Causes that mean the far end could not be reached at all (no route, no contact,
 #: out of order, network down): always a reason to move on.
 TRANSPORT_FAILURE_CAUSES: frozenset[int] = frozenset({3, 20, 27, 38})
+#: A destination we could not even place a call to (no reachable contact).
+UNREACHABLE_CAUSE = 20
 #: The cause of a destination that rang until our timeout.
 NO_ANSWER_CAUSE = 19
 

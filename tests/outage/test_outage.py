@@ -148,3 +148,29 @@ async def test_an_operator_override_beats_detection_in_both_directions(drill: Dr
     await asyncio.sleep(2 * QUALIFY_FREQUENCY)
     assert not drill.primary_down
     assert drill.webhook.events() == ["outage.started", "outage.resolved"] * 2
+
+
+async def test_forcing_the_primary_up_while_it_has_no_reachable_contact_still_never_dead_ends(
+    drill: Drill,
+) -> None:
+    s = drill.scenario
+    await s.tracking_number(MAIN, destination=external(ANSWERING_SERVICE))
+    drill.freeze_primary()
+    try:
+        await drill.until(
+            lambda: drill.asterisk_sees_primary is False, timeout=DETECTION_WINDOW + 2
+        )
+        await drill.override(OverrideState.UP, "insisting")
+        await drill.until(lambda: not drill.primary_down, timeout=5)
+
+        record = await drill.answered_call(MAIN)
+    finally:
+        drill.thaw_primary()
+        await drill.override(None)
+
+    # Asterisk refuses to create a channel to a trunk without a reachable contact:
+    # that is a transport failure, so the same call moves on to continuity.
+    assert [(a.kind, a.result) for a in record.attempts] == [
+        ("primary", "unavailable"),
+        ("external", "answered"),
+    ]
