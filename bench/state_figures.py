@@ -123,10 +123,14 @@ def _stale(capture: InviteCapture, specs: list[CallSpec], old_port: int, pbx_por
     callers = {s.caller for s in specs}
     invites = [i for i in capture.invites() if i.caller in callers]
     inbound = {i.caller: i.time for i in invites if i.dst_port == pbx_port}
-    new = [inbound[i.caller] for i in invites if i.dst_port not in (old_port, pbx_port)]
+    new = [
+        inbound[i.caller]
+        for i in invites
+        if i.dst_port not in (old_port, pbx_port) and i.caller in inbound
+    ]
     if not new:
         return 0
-    cutoff = min(t for t in new if t)
+    cutoff = min(new)
     return sum(1 for i in invites if i.dst_port == old_port and inbound.get(i.caller, 0) > cutoff)
 
 
