@@ -53,6 +53,9 @@ class Ami:
                     await asyncio.sleep(0.01)
                 if manager.authenticated_future is not None:
                     await manager.authenticated_future
+                    # panoramisk sets .authenticated in a done-callback that may not
+                    # have run yet when the future was already done: let it run.
+                    await asyncio.sleep(0)
         except (OSError, TimeoutError) as exc:
             manager.close()
             raise AmiError(

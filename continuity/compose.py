@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import Ami, AmiCredentials, AmiError
+from agi.ami import AmiCredentials, AmiError
+from agi.plugin import make_agi_server
 from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
 from ari_app.stasis import StasisTranslator, event_key
 from continuity import names
 from continuity.config import Config
-from continuity.core.model import Snapshot
+from continuity.core.model import Snapshot, TrunkHealth
+from continuity.dialplan_plugin import generated_files
 from continuity.dialplan_sync import DialplanSync
-from continuity.files import replace_if_changed
+from continuity.errors import DialplanRejected
 from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
@@ -26,7 +30,6 @@ from continuity.voicemail.plugin import Voicemail
 from db.listener import ChangeListener
 from db.records import CallRecordStore
 from db.store import Store
-from dialplan_templates.render import extensions_path, render_extensions
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +51,10 @@ def ami_credentials(config: Config) -> AmiCredentials:
     return AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
 
 
-def make_dialplan_sync(config: Config) -> DialplanSync:
-    creds = ami_credentials(config)
-
-    async def reload() -> None:
-        async with Ami(creds) as ami:
-            await ami.command("dialplan reload")
-
-    def render(snapshot: Snapshot) -> str:
-        return render_extensions(snapshot, config.unknown_number, config.dial_timeout)
-
-    return DialplanSync(
-        extensions_path(config.asterisk_config_dir), render, replace_if_changed, reload
-    )
+def make_dialplan_sync(
+    config: Config, health: Callable[[], TrunkHealth] = TrunkHealth
+) -> DialplanSync:
+    return DialplanSync(generated_files(config, ami_credentials(config), health))
 
 
 class App:
@@ -77,7 +71,10 @@ class App:
         )
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
-        self.dialplan = make_dialplan_sync(config)
+        self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
+        self.agi = make_agi_server(
+            config, lambda: self.snapshots.current, lambda: self.outages.health
+        )
         self.voicemail = Voicemail(config, self.pool, lambda: self.snapshots.current)
         self.http = httpx.AsyncClient(trust_env=False)
         self.outages = Outages(config, self.pool, self.http, ami_credentials(config))
@@ -111,20 +108,42 @@ class App:
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
         try:
             await self.dialplan.apply(snapshot)
-        except (AmiError, OSError) as exc:
+        except (AmiError, OSError, DialplanRejected) as exc:
             log.error("could not apply the fallback dialplan for v%s: %s", snapshot.version, exc)
+
+    async def _health_changed(self, _health: TrunkHealth) -> None:
+        """The fallback routes around a primary that is down, like the app does."""
+        await self._apply_dialplan(self.snapshots.current)
+
+    def _agi_serving(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self.agi if self.agi is not None else contextlib.nullcontext()
+
+    async def run_agi(self) -> None:
+        """`continuity agi serve`: routing state, trunk health and the FastAGI route only."""
+        await self.pool.open(wait=False)
+        try:
+            self.snapshots.subscribe(self.outages.override_changed)
+            await self.snapshots.start()
+            await self.outages.start()
+            async with self._agi_serving(), asyncio.TaskGroup() as tasks:
+                tasks.create_task(self.snapshots.run(), name="snapshot-changes")
+                tasks.create_task(self.outages.run(), name="outages")
+        finally:
+            await self.http.aclose()
+            await self.pool.close()
 
     async def run(self) -> None:
         await self.pool.open(wait=False)
         try:
             self.snapshots.subscribe(self.voicemail.apply)  # boxes before the dialplan using them
             self.snapshots.subscribe(self._apply_dialplan)
+            self.outages.on_health_change(self._health_changed)
             self.snapshots.subscribe(self.outages.override_changed)
             await self.snapshots.start()
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
-            async with self.ari, asyncio.TaskGroup() as tasks:
+            async with self._agi_serving(), self.ari, asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
                 tasks.create_task(self.recorder.run(), name="call-records")
                 tasks.create_task(self.outages.run(), name="outages")

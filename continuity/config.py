@@ -8,6 +8,7 @@ every problem at once.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,18 @@ class Config:
     dial_timeout: int = 30
     default_region: str = "US"
     log_level: str = "INFO"
+    #: SIP URIs of the trunks rendered into pjsip_continuity.conf. Unset: the
+    #: product leaves that file alone and the admin defines both endpoints.
+    primary_trunk: str = ""
+    pstn_trunk: str = ""
+    #: The PJSIP transport the trunks use; empty: PJSIP picks one by the URI.
+    trunk_transport: str = ""
+    #: Seconds between SIP OPTIONS to each trunk (0: never), and how long to wait.
+    trunk_qualify_frequency: int = 10
+    trunk_qualify_timeout: float = 3.0
+    #: The FastAGI route (agi://host:port/continuity_route); port 0 turns it off.
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
     #: Voicemail notices go out through this SMTP server; empty: no notices.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -97,6 +110,36 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise ValueError("must be a whole number above 0")
     return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a port number, 1-65535, or 0 for off")
+    return value
+
+
+#: A SIP URI as PJSIP reads it from a config line: no spaces, commas or quotes.
+_SIP_URI = re.compile(r"sips?:[A-Za-z0-9._~+@:\[\]-]+(;[A-Za-z0-9._~=-]+)*\Z")
+
+
+def _sip_uri(text: str) -> str:
+    if text and not _SIP_URI.match(text):
+        raise ValueError("must be a SIP URI such as sip:trunk.example.com:5060 (or empty)")
+    return text
+
+
+def _object_name(text: str) -> str:
+    if text and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", text):
+        raise ValueError("must be a PJSIP object name: letters, digits, _ . -")
+    return text
 
 
 def _log_level(text: str) -> str:
@@ -172,6 +215,13 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "dial_timeout": ("CONTINUITY_DIAL_TIMEOUT", _positive_int),
     "default_region": ("CONTINUITY_DEFAULT_REGION", str.upper),
     "log_level": ("CONTINUITY_LOG_LEVEL", _log_level),
+    "primary_trunk": ("CONTINUITY_PRIMARY_TRUNK", _sip_uri),
+    "pstn_trunk": ("CONTINUITY_PSTN_TRUNK", _sip_uri),
+    "trunk_transport": ("CONTINUITY_TRUNK_TRANSPORT", _object_name),
+    "trunk_qualify_frequency": ("CONTINUITY_TRUNK_QUALIFY_FREQUENCY", _non_negative_int),
+    "trunk_qualify_timeout": ("CONTINUITY_TRUNK_QUALIFY_TIMEOUT", _interval),
+    "agi_host": ("CONTINUITY_AGI_HOST", str),
+    "agi_port": ("CONTINUITY_AGI_PORT", _port),
     "smtp_host": ("CONTINUITY_SMTP_HOST", str),
     "smtp_port": ("CONTINUITY_SMTP_PORT", _positive_int),
     "smtp_security": ("CONTINUITY_SMTP_SECURITY", _smtp_security),

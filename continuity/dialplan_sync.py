@@ -1,39 +1,149 @@
-"""Keeps the generated dialplan in step with the routing state.
+"""Keeps the generated Asterisk files in step with the routing state.
 
-Rendering and reloading are injected: the composition root passes the Jinja
-renderer and an AMI reload, so this module speaks no wire format itself.
+For each file: render, read the text back the way Asterisk will (before
+anything is written), write it atomically, reload, then ask Asterisk what it
+loaded and compare. If the reload or the comparison fails, the previous file
+is put back and reloaded, and :class:`DialplanRejected` says why, so what is
+on disk is always what Asterisk runs.
+
+Rendering, parsing, reloading and asking Asterisk are injected by the
+composition root, so this module speaks no wire format itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from continuity.core.model import Snapshot
+from continuity.errors import DialplanRejected
+from continuity.files import write_atomically
 
 log = logging.getLogger(__name__)
 
+#: What Asterisk should hold after a reload: section (a context, an endpoint) -> items.
+Expected = dict[str, set[tuple[object, ...]]]
 Render = Callable[[Snapshot], str]
-Write = Callable[[Path, str], bool]
+#: Parse rendered text into what Asterisk should load; raise ValueError if it is off.
+Parse = Callable[[str], Expected]
 Reload = Callable[[], Awaitable[None]]
+#: What Asterisk has loaded for one section.
+Loaded = Callable[[str], Awaitable[set[tuple[object, ...]]]]
+Write = Callable[[Path, str], None]
+Progress = Callable[[str], None]
+
+#: Left in place of a file that had no previous version when its apply failed.
+EMPTY = "; continuity: nothing applied yet\n"
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedFile:
+    path: Path
+    render: Render
+    parse: Parse
+    reload: Reload
+    loaded: Loaded
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    file: GeneratedFile
+    #: The file's current text; ``None`` if it does not exist yet.
+    old: str | None
+    new: str
 
 
 class DialplanSync:
-    def __init__(self, path: Path, render: Render, write: Write, reload: Reload) -> None:
-        self._path = path
-        self._render = render
+    def __init__(self, files: Sequence[GeneratedFile], write: Write = write_atomically) -> None:
+        self.files = tuple(files)
         self._write = write
-        self._reload = reload
+        self._lock = asyncio.Lock()
 
-    async def apply(self, snapshot: Snapshot) -> bool:
-        """Render, write if changed, reload. Return whether anything changed."""
-        if not self._write(self._path, self._render(snapshot)):
-            return False
-        await self._reload()
-        log.info(
-            "dialplan for routing state v%s written to %s and reloaded",
-            snapshot.version,
-            self._path,
-        )
-        return True
+    def render(self, snapshot: Snapshot) -> list[tuple[GeneratedFile, str]]:
+        """Every file's text, each read back as Asterisk will read it.
+
+        Raises :class:`DialplanRejected` if any file cannot be rendered or does
+        not read back cleanly.
+        """
+        rendered = []
+        for file in self.files:
+            try:
+                text = file.render(snapshot)
+                file.parse(text)
+            except ValueError as exc:
+                raise DialplanRejected(str(file.path), str(exc)) from exc
+            rendered.append((file, text))
+        return rendered
+
+    def pending(self, snapshot: Snapshot) -> list[Change]:
+        """The files whose text would change; nothing is written."""
+        changes = []
+        for file, new in self.render(snapshot):
+            old = _read(file.path)
+            if old != new:
+                changes.append(Change(file, old, new))
+        return changes
+
+    async def apply(self, snapshot: Snapshot, progress: Progress = _quiet) -> bool:
+        """Render, write what changed, reload and verify. Return whether anything changed."""
+        async with self._lock:
+            changes = self.pending(snapshot)
+            for change in changes:
+                progress(f"writing {change.file.path} and reloading it")
+                await self._install(change)
+                progress(f"verified: Asterisk holds {change.file.path}")
+                log.info(
+                    "%s for routing state v%s written, reloaded and verified",
+                    change.file.path,
+                    snapshot.version,
+                )
+            return bool(changes)
+
+    async def _install(self, change: Change) -> None:
+        file = change.file
+        self._write(file.path, change.new)
+        try:
+            await file.reload()
+            await self._verify(file, file.parse(change.new))
+        except BaseException as exc:
+            self._write(file.path, change.old if change.old is not None else EMPTY)
+            if not isinstance(exc, Exception):
+                raise  # cancelled: the old text is back on disk, the next apply reloads
+            await self._restore(file, exc)
+            if isinstance(exc, DialplanRejected):
+                raise
+            raise DialplanRejected(str(file.path), f"reload failed: {exc}") from exc
+
+    async def _verify(self, file: GeneratedFile, expected: Expected) -> None:
+        for section, items in expected.items():
+            loaded = await file.loaded(section)
+            if loaded != items:
+                missing = sorted(items - loaded, key=repr)[:3]
+                extra = sorted(loaded - items, key=repr)[:3]
+                raise DialplanRejected(
+                    str(file.path),
+                    f"after the reload Asterisk holds a different {section}: "
+                    f"missing {missing or 'nothing'}, unexpected {extra or 'nothing'}",
+                )
+
+    @staticmethod
+    async def _restore(file: GeneratedFile, cause: Exception) -> None:
+        log.error("%s rejected (%s); restoring the previous file", file.path, cause)
+        try:
+            await file.reload()
+        except Exception as exc:  # noqa: BLE001 - reported; the original error is raised
+            log.error("reloading the restored %s failed too: %s", file.path, exc)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None

@@ -90,3 +90,15 @@ class LineInUse(ContinuityError):
 
 class InvalidSetting(ContinuityError):
     """A value that is well-formed but not allowed here; the message says why."""
+
+
+class DialplanRejected(ContinuityError):
+    """A generated file was not applied; the previous one is still in place."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(
+            f"{path} was not applied: {problem}. The previous file is still in place "
+            "and loaded; `continuity dialplan diff` shows what would change."
+        )
+        self.path = path
+        self.problem = problem

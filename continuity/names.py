@@ -23,6 +23,9 @@ CTX_VOICEMAIL: Final = "continuity-voicemail"
 #: app_voicemail context holding every line's box (generated voicemail.conf).
 VOICEMAIL_CONTEXT: Final = "continuity"
 
+#: The FastAGI script name: ``AGI(agi://host:port/continuity_route)``.
+AGI_ROUTE: Final = "continuity_route"
+
 #: appArgs of the channels the app creates, to tell them from callers in StasisStart.
 ARI_LEG_ARG: Final = "dialed"
 
@@ -34,10 +37,24 @@ ENDPOINT_INBOUND: Final = "continuity-inbound"
 
 #: Channel variables set on the caller's channel.
 VAR_TRACKING_NUMBER: Final = "CONTINUITY_TRACKING_NUMBER"
+#: Set by the FastAGI route: what the call reaches first (primary, external, sip,
+#: voice_agent, voicemail), ``unknown`` for a number we do not route.
 VAR_ROUTE_KIND: Final = "CONTINUITY_ROUTE_KIND"
+#: Set by the FastAGI route: why (normal, continuity, outage, test_mode, unknown_number).
+VAR_ROUTE_REASON: Final = "CONTINUITY_ROUTE_REASON"
+#: Set by the FastAGI route: the first Dial() resource, its ring timeout and the
+#: ``-``-separated Q.850 causes after which the call moves on to the fallback
+#: (empty: any failure does).
 VAR_DIAL_STRING: Final = "CONTINUITY_DIAL_STRING"
+VAR_DIAL_TIMEOUT: Final = "CONTINUITY_DIAL_TIMEOUT"
+VAR_FAILOVER_CAUSES: Final = "CONTINUITY_FAILOVER_CAUSES"
+#: Set by the FastAGI route: the continuity destination tried next, and its timeout.
 VAR_FALLBACK_DIAL: Final = "CONTINUITY_FALLBACK_DIAL"
+VAR_FALLBACK_TIMEOUT: Final = "CONTINUITY_FALLBACK_TIMEOUT"
+#: The voicemail box (an extension of ``CTX_VOICEMAIL``) that ends the chain, if any.
 VAR_MAILBOX: Final = "CONTINUITY_MAILBOX"
+#: The Q.850 cause of the last failed Dial() in the generated fallback.
+VAR_DIAL_CAUSE: Final = "CONTINUITY_DIAL_CAUSE"
 #: Path (without extension) of the line's custom voicemail prompt, in dialplan.
 VAR_VOICEMAIL_PROMPT: Final = "CONTINUITY_VOICEMAIL_PROMPT"
 

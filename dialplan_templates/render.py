@@ -1,7 +1,15 @@
-"""Render the Asterisk files the product owns, and write them atomically."""
+"""Render the Asterisk files the product owns, and write them atomically.
+
+Every value that reaches a generated file passes one of the checks below:
+extension names and mailboxes must match a strict grammar, dial strings are
+checked and their ``;`` escaped, and free text (labels) only ever lands in a
+comment, reduced to characters no parser reads as syntax. A value that fails
+a check stops the render: the previous file stays in place.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,39 +18,97 @@ import jinja2
 
 from continuity import names
 from continuity.config import REJECT_REASONS, UnknownNumberPolicy
-from continuity.core.dialstrings import dial_string
-from continuity.core.model import DestinationKind, Snapshot
+from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.routing import plan_route
+from continuity.core.static_route import (
+    CAUSE_SEPARATOR,
+    RING_TIMEOUT_CAUSE,
+    UNAVAILABLE_CAUSE,
+    DialStep,
+    static_route,
+)
 
 #: Every value written into dialplan must match this: no separators, no ``${``,
 #: no newlines, nothing Asterisk's config parser or expression engine reads.
 _SAFE = re.compile(r"[A-Za-z0-9+@:._/-]+\Z")
+#: An extension we write for a tracking number: E.164 digits only. ``_`` would
+#: make it a pattern, ``/`` a caller-id match, anything else is not a number.
+_NUMBER_PATTERN = "[+]?[0-9]{1,20}"
+_NUMBER = re.compile(_NUMBER_PATTERN + r"\Z")
+#: A mailbox is a line id: it names an extension and an app_voicemail box.
+_MAILBOX = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")
+#: A Dial() resource. ``;`` (SIP URI parameters) is written escaped as ``\;``;
+#: ``,`` ``&`` ``(`` ``)`` ``$`` ``[`` and whitespace never pass.
+_DIAL = re.compile(r"[A-Za-z0-9+@:._/=;-]{1,300}\Z")
+#: What survives of free text in a comment; everything else becomes ``?``.
+_COMMENT_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,'+@/:&-]")
+_COMMENT_MAX = 60
 
 
 class UnsafeValue(ValueError):
-    def __init__(self, what: str, value: str) -> None:
+    def __init__(self, what: str, value: str, allowed: str) -> None:
         super().__init__(
-            f"refusing to write {what} {value!r} into dialplan: "
-            "only letters, digits and + @ : . _ / - are allowed"
+            f"refusing to write {what} {value!r} into dialplan: {allowed}. The previous "
+            "generated files stay in place; correct the value (`continuity number list`, "
+            "`continuity line list`) and apply again"
         )
+        self.what = what
+        self.value = value
 
 
 def _safe(what: str, value: str) -> str:
     if not _SAFE.match(value):
-        raise UnsafeValue(what, value)
+        raise UnsafeValue(what, value, "only letters, digits and + @ : . _ / - are allowed")
     return value
+
+
+def _number(value: str) -> str:
+    if not _NUMBER.match(value):
+        raise UnsafeValue("tracking number", value, "it must be E.164 digits, e.g. +12125550101")
+    return value
+
+
+def _mailbox(value: str) -> str:
+    if not _MAILBOX.match(value):
+        raise UnsafeValue("mailbox", value, "it must be a line id: a-z, 0-9 and -")
+    return value
+
+
+def _dial(value: str) -> str:
+    if not _DIAL.match(value):
+        raise UnsafeValue(
+            "dial string", value, "only letters, digits and + @ : . _ / = ; - are allowed"
+        )
+    return value.replace(";", "\\;")
+
+
+def comment(text: str) -> str:
+    """``text`` reduced to one line no config parser reads as anything but a comment."""
+    cleaned = _COMMENT_UNSAFE.sub("?", " ".join(text.split()))
+    if len(cleaned) > _COMMENT_MAX:
+        cleaned = cleaned[: _COMMENT_MAX - 3] + "..."
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackStep:
+    dial: str
+    timeout: int
+    #: Q.850 causes that move on, as FIELDNUM() reads them; ``None``: any failure does.
+    causes: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class FallbackRoute:
     number: str
     reason: str
-    #: (dial string, ring timeout) per dialed step, in order.
-    dials: tuple[tuple[str, int], ...]
+    label: str
+    steps: tuple[FallbackStep, ...]
     #: The line's mailbox, if the chain ends in voicemail.
     mailbox: str | None
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("dialplan_templates", ""),
@@ -50,7 +116,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - dialplan, not HTML; values are validated by _safe
+        autoescape=False,  # noqa: S701 - dialplan, not HTML; values are checked above
     )
 
 
@@ -58,40 +124,47 @@ def _constants() -> dict[str, str]:
     return {k: v for k, v in vars(names).items() if k.isupper() and isinstance(v, str)}
 
 
-def fallback_routes(snapshot: Snapshot, dial_timeout: int) -> list[FallbackRoute]:
+def _step(step: DialStep) -> FallbackStep:
+    return FallbackStep(_dial(step.dial), int(step.timeout), step.failover_causes)
+
+
+def fallback_routes(
+    snapshot: Snapshot, dial_timeout: int, health: TrunkHealth | None = None
+) -> list[FallbackRoute]:
+    """Each number's chain as the ARI app would route it now, as dial steps."""
     routes = []
     for number in sorted(snapshot.numbers):
-        plan = plan_route(snapshot, number)
-        dials: list[tuple[str, int]] = []
-        mailbox = None
-        for step in plan.steps:
-            if step.destination.kind is DestinationKind.VOICEMAIL:
-                mailbox = _safe("mailbox", step.destination.target)
-                break
-            dials.append(
-                (
-                    _safe("destination", dial_string(step.destination)),
-                    int(step.timeout or dial_timeout),
-                )
-            )
+        route = static_route(plan_route(snapshot, number, health), dial_timeout)
         routes.append(
             FallbackRoute(
-                _safe("tracking number", number), plan.reason.value, tuple(dials), mailbox
+                _number(number),
+                route.reason.value,
+                comment(snapshot.numbers[number].label),
+                tuple(_step(step) for step in route.dials),
+                _mailbox(route.mailbox) if route.mailbox is not None else None,
             )
         )
     return routes
 
 
-def render_extensions(snapshot: Snapshot, unknown: UnknownNumberPolicy, dial_timeout: int) -> str:
+def render_extensions(
+    snapshot: Snapshot,
+    unknown: UnknownNumberPolicy,
+    dial_timeout: int,
+    health: TrunkHealth | None = None,
+) -> str:
     template = _environment().get_template("extensions_continuity.conf.j2")
     return template.render(
         **_constants(),
-        version=snapshot.version,
-        routes=fallback_routes(snapshot, dial_timeout),
+        version=int(snapshot.version),
+        routes=fallback_routes(snapshot, dial_timeout, health),
         unknown=unknown,
-        mailboxes=[_safe("mailbox", line.mailbox) for _, line in sorted(snapshot.lines.items())],
+        mailboxes=[_mailbox(line.mailbox) for _, line in sorted(snapshot.lines.items())],
         unknown_cause=REJECT_REASONS.get(unknown.value, 1),
-        dial_timeout=int(dial_timeout),
+        number_regex=f"^{_NUMBER_PATTERN}$",
+        cause_separator=CAUSE_SEPARATOR,
+        ring_timeout_cause=RING_TIMEOUT_CAUSE,
+        unavailable_cause=UNAVAILABLE_CAUSE,
     )
 
 

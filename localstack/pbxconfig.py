@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from continuity import names
+from dialplan_templates.pjsip import TrunkSettings, render_pjsip
 from localstack.rendering import render
 
 PLACEHOLDER = "; Placeholder: the product writes this file.\n"
@@ -31,22 +32,21 @@ def render_pbx(
     qualify_frequency: int = 0,
     qualify_timeout: float = 1.0,
 ) -> dict[str, str]:
-    """``pjsip.conf``, ``extensions.conf``, ``voicemail.conf`` and empty generated files."""
-    trunks = [(names.ENDPOINT_PRIMARY, primary_contact), (names.ENDPOINT_PSTN, pstn_contact)]
-    pjsip = render(
-        "pbx_pjsip.conf",
-        sip_bind=sip_bind,
-        inbound_match=inbound_match,
-        trunks=trunks,
-        qualify_frequency=qualify_frequency,
-        qualify_timeout=qualify_timeout,
-    )
+    """``pjsip.conf``, ``extensions.conf``, ``voicemail.conf`` and the generated files.
+
+    The generated files start as placeholders, except the trunks: they are the
+    product's own ``pjsip_continuity.conf``, rendered by the product's renderer
+    as its first ``dialplan apply`` would, so the pbx can dial out before the
+    product ever ran.
+    """
+    trunks = TrunkSettings(primary_contact, pstn_contact, qualify_frequency, qualify_timeout)
+    pjsip = render("pbx_pjsip.conf", sip_bind=sip_bind, inbound_match=inbound_match)
     return {
         "pjsip.conf": pjsip,
         "extensions.conf": render("pbx_extensions.conf"),
         "voicemail.conf": render("pbx_voicemail.conf"),
         GENERATED_EXTENSIONS: PLACEHOLDER,
-        GENERATED_PJSIP: PLACEHOLDER,
+        GENERATED_PJSIP: render_pjsip(trunks),
         GENERATED_VOICEMAIL: PLACEHOLDER,
     }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from continuity.compose import App
 from continuity.config import Config
+from localstack.ports import PortAllocator
 from localstack.stack import LocalStack
 
 
@@ -33,6 +34,11 @@ def product_config(
         smtp_host=stack.mail.host,
         smtp_port=stack.mail.port,
         dial_timeout=15,
+        primary_trunk=stack.primary_contact,
+        pstn_trunk=stack.pstn_contact,
+        trunk_qualify_frequency=stack.qualify_frequency,
+        trunk_qualify_timeout=stack.qualify_timeout,
+        agi_port=PortAllocator().tcp(),
     )
     return dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
 

@@ -97,12 +97,22 @@ class LocalStack:
         self._control = CarrierControl(self.carrier, self._ami, observations, [peer])
         logger.info("local stack up: %r, %r, %r", self.pbx, self.carrier, self.primary)
 
+    @property
+    def primary_contact(self) -> str:
+        """The SIP URI the pbx's primary trunk points at (the ``primary`` instance)."""
+        return f"sip:{LOOPBACK}:{self.carrier_primary_port}"
+
+    @property
+    def pstn_contact(self) -> str:
+        """The SIP URI the pbx's PSTN trunk points at (the carrier)."""
+        return f"sip:{LOOPBACK}:{self.carrier_pstn_port}"
+
     def _pbx_base(self) -> dict[str, str]:
         return render_pbx(
             sip_bind=f"{LOOPBACK}:{self.pbx.sip_port}",
             inbound_match=LOOPBACK,
-            primary_contact=f"sip:{LOOPBACK}:{self.carrier_primary_port}",
-            pstn_contact=f"sip:{LOOPBACK}:{self.carrier_pstn_port}",
+            primary_contact=self.primary_contact,
+            pstn_contact=self.pstn_contact,
             qualify_frequency=self.qualify_frequency,
             qualify_timeout=self.qualify_timeout,
         )

@@ -1,0 +1,21 @@
+"""Builds the FastAGI server from the configuration; the composition root calls it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agi.route import ContinuityRoute
+from agi.server import AgiServer
+from continuity import names
+from continuity.config import Config
+from continuity.core.model import Snapshot, TrunkHealth
+
+
+def make_agi_server(
+    config: Config, snapshot: Callable[[], Snapshot], health: Callable[[], TrunkHealth]
+) -> AgiServer | None:
+    """The ``continuity_route`` server, or ``None`` when ``agi_port`` is 0 (off)."""
+    if config.agi_port == 0:
+        return None
+    route = ContinuityRoute(snapshot, health, config.dial_timeout)
+    return AgiServer(config.agi_host, config.agi_port, {names.AGI_ROUTE: route.handle})

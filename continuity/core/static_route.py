@@ -1,0 +1,86 @@
+"""A route plan as plain dial steps, for executors that cannot ask again mid-call.
+
+The ARI app walks a :class:`RoutePlan` step by step. The generated fallback
+dialplan and the FastAGI route cannot come back to Python between steps, so
+they get the same plan flattened: what to dial, for how long, after which
+causes to move on, and the mailbox that ends the chain. All three read it
+from :func:`plan_route` and :func:`dial_string`, so they decide alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from continuity.core.causes import NO_ANSWER_CAUSE
+from continuity.core.dialstrings import dial_string
+from continuity.core.model import DestinationKind
+from continuity.core.routing import PlanReason, RoutePlan
+
+#: The cause a dialplan executor assumes when Dial() fails without one (the
+#: channel could not even be created): unavailable, which always moves on.
+UNAVAILABLE_CAUSE = 20
+#: Dial() reports a ring timeout as DIALSTATUS=NOANSWER with no hangup cause.
+RING_TIMEOUT_CAUSE = NO_ANSWER_CAUSE
+#: Separates the causes of a failover list in dialplan (no comma: that splits arguments).
+CAUSE_SEPARATOR = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class DialStep:
+    """One Dial(): the channel to dial, seconds to ring, and the causes that move on."""
+
+    dial: str
+    timeout: int
+    #: Q.850 causes after which the next step is tried; ``None``: any failure.
+    moves_on: frozenset[int] | None
+    #: The destination kind, e.g. ``primary`` or ``external``.
+    kind: str
+
+    @property
+    def failover_causes(self) -> str | None:
+        """``moves_on`` as dialplan reads it with FIELDNUM(): ``-``-separated, ascending."""
+        if self.moves_on is None:
+            return None
+        return CAUSE_SEPARATOR.join(str(cause) for cause in sorted(self.moves_on))
+
+
+@dataclass(frozen=True, slots=True)
+class StaticRoute:
+    number: str
+    reason: PlanReason
+    dials: tuple[DialStep, ...]
+    #: The mailbox (an extension of the voicemail context) that ends the chain, if any.
+    mailbox: str | None
+
+    @property
+    def known(self) -> bool:
+        return self.reason is not PlanReason.UNKNOWN_NUMBER
+
+    @property
+    def kind(self) -> str:
+        """What the call reaches first: a destination kind, or ``unknown``/``none``."""
+        if not self.known:
+            return "unknown"
+        if self.dials:
+            return self.dials[0].kind
+        return DestinationKind.VOICEMAIL.value if self.mailbox else "none"
+
+
+def static_route(plan: RoutePlan, default_timeout: int) -> StaticRoute:
+    """Flatten ``plan``: dial steps up to the first voicemail step, which ends it."""
+    dials: list[DialStep] = []
+    mailbox = None
+    for step in plan.steps:
+        dest = step.destination
+        if dest.kind is DestinationKind.VOICEMAIL:
+            mailbox = dest.target
+            break
+        dials.append(
+            DialStep(
+                dial_string(dest),
+                int(step.timeout or default_timeout),
+                step.moves_on,
+                dest.kind.value,
+            )
+        )
+    return StaticRoute(plan.tracking_number, plan.reason, tuple(dials), mailbox)

@@ -1,0 +1,80 @@
+"""Builds the generated files' renderers, checks, reloads and verifications from the config.
+
+The composition root calls :func:`generated_files`; :class:`DialplanSync`
+applies them. Each reload and each question to Asterisk opens its own short
+AMI session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from agi.ami import Ami, AmiCredentials
+from agi.loaded import dialplan_context, endpoint_contacts
+from continuity.config import Config
+from continuity.core.model import Snapshot, TrunkHealth
+from continuity.dialplan_sync import GeneratedFile, Loaded, Reload
+from dialplan_templates.parse import expected_dialplan
+from dialplan_templates.pjsip import TrunkSettings, expected_contacts, pjsip_path, render_pjsip
+from dialplan_templates.render import extensions_path, render_extensions
+
+#: An AMI question about one section (a context, an endpoint).
+Ask = Callable[[Ami, str], Awaitable[set[tuple[object, ...]]]]
+
+
+def trunk_settings(config: Config) -> TrunkSettings | None:
+    """The trunks to render, or ``None`` when the admin defines them."""
+    if not (config.primary_trunk and config.pstn_trunk):
+        return None
+    return TrunkSettings(
+        config.primary_trunk,
+        config.pstn_trunk,
+        config.trunk_qualify_frequency,
+        config.trunk_qualify_timeout,
+        config.trunk_transport,
+    )
+
+
+def _reload(creds: AmiCredentials, command: str) -> Reload:
+    async def reload() -> None:
+        async with Ami(creds) as ami:
+            await ami.command(command)
+
+    return reload
+
+
+def _loaded(creds: AmiCredentials, ask: Ask) -> Loaded:
+    async def loaded(section: str) -> set[tuple[object, ...]]:
+        async with Ami(creds) as ami:
+            return await ask(ami, section)
+
+    return loaded
+
+
+def generated_files(
+    config: Config, creds: AmiCredentials, health: Callable[[], TrunkHealth]
+) -> list[GeneratedFile]:
+    def extensions(snapshot: Snapshot) -> str:
+        return render_extensions(snapshot, config.unknown_number, config.dial_timeout, health())
+
+    files = [
+        GeneratedFile(
+            extensions_path(config.asterisk_config_dir),
+            extensions,
+            expected_dialplan,
+            _reload(creds, "dialplan reload"),
+            _loaded(creds, dialplan_context),
+        )
+    ]
+    trunks = trunk_settings(config)
+    if trunks is not None:
+        files.append(
+            GeneratedFile(
+                pjsip_path(config.asterisk_config_dir),
+                lambda _snapshot: render_pjsip(trunks),
+                expected_contacts,
+                _reload(creds, "module reload res_pjsip.so"),
+                _loaded(creds, endpoint_contacts),
+            )
+        )
+    return files

@@ -1,0 +1,190 @@
+"""Issue 6: `dialplan apply` writes the generated files, Asterisk loads exactly them, and a
+file Asterisk would not load as written never replaces the one it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+
+from agi.ami import Ami
+from agi.loaded import dialplan_context, endpoint_contacts
+from continuity import names
+from continuity.compose import ami_credentials
+from continuity.config import Config
+from continuity.core.model import TrackingNumber
+from continuity.dialplan_sync import DialplanSync, GeneratedFile
+from continuity.errors import DialplanRejected
+from dialplan_templates.parse import expected_dialplan
+from dialplan_templates.pjsip import expected_contacts
+from tests.dialplan.processes import run_cli
+from tests.scenario import Scenario, external
+
+MAIN = "+12125550101"
+SALES = "+12125550102"
+ANSWERING_SERVICE = "+13125550150"
+
+
+async def loaded_dialplan(config: Config, text: str) -> dict[str, set[tuple[object, ...]]]:
+    """What Asterisk holds for each context ``text`` defines."""
+    async with Ami(ami_credentials(config)) as ami:
+        return {ctx: await dialplan_context(ami, ctx) for ctx in expected_dialplan(text)}
+
+
+def extensions_file(scenario: Scenario) -> GeneratedFile:
+    return scenario.app.dialplan.files[0]
+
+
+async def settled(scenario: Scenario) -> str:
+    """Once the app's own apply for the current state is done: the generated dialplan."""
+    await scenario.app.dialplan.apply(scenario.app.snapshots.current)
+    return extensions_file(scenario).path.read_text()
+
+
+async def test_asterisk_holds_exactly_the_generated_dialplan_and_trunks(scenario: Scenario) -> None:
+    await scenario.tracking_number(MAIN, on=True, destination=external(ANSWERING_SERVICE))
+    app = scenario.app
+    await app.dialplan.apply(app.snapshots.current)
+    extensions, pjsip = app.dialplan.files
+
+    text = extensions.path.read_text()
+    assert await loaded_dialplan(app.config, text) == expected_dialplan(text)
+    trunks = pjsip.path.read_text()
+    async with Ami(ami_credentials(app.config)) as ami:
+        for endpoint, contacts in expected_contacts(trunks).items():
+            assert await endpoint_contacts(ami, endpoint) == contacts
+    assert (names.ENDPOINT_PRIMARY, scenario.stack.primary_contact) in expected_contacts(trunks)[
+        names.ENDPOINT_PRIMARY
+    ]
+    # The pbx's own pjsip.conf no longer defines the trunks: only the product's file does.
+    own = (scenario.stack.pbx.etc_dir / "pjsip.conf").read_text()
+    assert f"[{names.ENDPOINT_PRIMARY}]" not in own
+
+
+async def test_a_change_reaches_the_fallback_dialplan_without_anyone_applying_it(
+    scenario: Scenario,
+) -> None:
+    await scenario.tracking_number(MAIN)
+    config = scenario.app.config
+    started = time.monotonic()
+    await scenario.admin.add_number(TrackingNumber(SALES))
+    async with asyncio.timeout(5):
+        while True:
+            async with Ami(ami_credentials(config)) as ami:
+                fallback = await dialplan_context(ami, names.CTX_FALLBACK)
+            if any(item[0] == SALES for item in fallback):
+                break
+            await asyncio.sleep(0.01)
+    took = time.monotonic() - started
+    print(f"admin change -> Asterisk routes it in the fallback: {took * 1000:.0f} ms")
+
+
+async def test_a_rendered_file_the_reader_refuses_is_never_written(scenario: Scenario) -> None:
+    await scenario.tracking_number(MAIN)
+    before = await settled(scenario)
+    file = extensions_file(scenario)
+    reloads = 0
+
+    async def counted_reload() -> None:
+        nonlocal reloads
+        reloads += 1
+
+    smuggled = dataclasses.replace(
+        file,
+        render=lambda _s: before + '#include "/etc/passwd"\n',
+        reload=counted_reload,
+    )
+
+    with pytest.raises(DialplanRejected, match="directives"):
+        await DialplanSync([smuggled]).apply(scenario.app.snapshots.current)
+
+    assert file.path.read_text() == before
+    assert reloads == 0
+
+
+async def test_a_file_asterisk_does_not_load_as_written_is_put_back_and_the_error_reported(
+    scenario: Scenario,
+) -> None:
+    await scenario.tracking_number(MAIN)
+    before = await settled(scenario)
+    file = extensions_file(scenario)
+    newer = dataclasses.replace(scenario.app.snapshots.current, version=10**6)
+    intended = file.render(newer)
+    broken = intended.replace(f"[{names.CTX_FALLBACK}]", f"[{names.CTX_FALLBACK}", 1)
+    # A reader that misses the broken header (as a parser gap would): only the
+    # comparison with what Asterisk loaded can catch it.
+    lenient = dataclasses.replace(
+        file, render=lambda _s: broken, parse=lambda _t: expected_dialplan(intended)
+    )
+
+    with pytest.raises(DialplanRejected, match="after the reload Asterisk holds a different"):
+        await DialplanSync([lenient]).apply(newer)
+
+    assert file.path.read_text() == before
+    assert await loaded_dialplan(scenario.app.config, before) == expected_dialplan(before)
+    call = await scenario.call(MAIN)
+    await call.wait_answered()
+    assert (await scenario.reached(MAIN)).role == "primary"
+
+
+async def test_dialplan_apply_refuses_a_value_stored_behind_the_admins_back(
+    scenario: Scenario,
+) -> None:
+    await scenario.tracking_number(MAIN)
+    before = await settled(scenario)
+    file = extensions_file(scenario)
+    async with scenario.store.pool.connection() as conn:
+        await conn.execute(
+            "UPDATE tracking_numbers SET dest_kind = %s, dest_target = %s WHERE number = %s",
+            ("sip", "agent&PJSIP/evil,60,tT", MAIN),
+        )
+
+    applied = await run_cli(scenario.app.config, "dialplan", "apply")
+    diff = await run_cli(scenario.app.config, "dialplan", "diff")
+
+    assert applied.returncode == 1
+    assert "refusing to write dial string 'PJSIP/agent&PJSIP/evil,60,tT'" in applied.stderr
+    assert "The previous generated files stay in place" in applied.stderr
+    assert diff.returncode == 1
+    assert file.path.read_text() == before  # neither the CLI nor the running app wrote it
+
+
+async def test_an_admin_sees_what_apply_would_change_then_applies_it(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    await scenario.tracking_number(MAIN)
+    config = scenario.app.config
+    current = await settled(scenario)
+    # A stale copy of the generated files, where the running app will not fix them.
+    stale_dir = tmp_path / "etc"
+    stale = stale_dir / names.GENERATED_DIR / names.GENERATED_EXTENSIONS
+    stale.parent.mkdir(parents=True)
+    stale.write_text(current.replace(MAIN, "+12125550199"))
+    pjsip = scenario.app.dialplan.files[1].path
+    (stale.parent / names.GENERATED_PJSIP).write_text(pjsip.read_text())
+    stale_config = dataclasses.replace(config, asterisk_config_dir=stale_dir)
+
+    diff = await run_cli(stale_config, "dialplan", "diff", "--exit-code")
+    rendered = await run_cli(stale_config, "dialplan", "render", "--out-dir", str(tmp_path / "out"))
+    await scenario.stack.write_generated_dialplan(current.replace(MAIN, "+12125550199"))
+    applied = await run_cli(config, "dialplan", "apply")
+    again = await run_cli(config, "dialplan", "diff", "--exit-code")
+
+    assert diff.returncode == 1
+    assert f"+exten => {MAIN},1," in diff.stdout
+    assert "-exten => +12125550199,1," in diff.stdout
+    assert pjsip.name not in diff.stdout  # the trunks did not change
+    assert rendered.returncode == 0, rendered.stderr
+    out = tmp_path / "out" / names.GENERATED_DIR
+    assert (out / names.GENERATED_EXTENSIONS).read_text() == current
+    assert (out / names.GENERATED_PJSIP).read_text() == pjsip.read_text()
+    # The running app may fix the stale file first: either way, Asterisk ends up current.
+    assert applied.returncode == 0, applied.stderr
+    assert "loading routing state" in applied.stderr
+    assert extensions_file(scenario).path.read_text() == current
+    assert await loaded_dialplan(config, current) == expected_dialplan(current)
+    assert (again.returncode, again.stdout) == (0, "")
+    assert "no changes" in again.stderr
