@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import calls_figures, report, state_figures
+from bench import calls_figures, recovery, report, state_figures
 from bench.capture import InviteCapture
 from bench.options import RESULTS, build_parser
 from bench.rig import Rig, rig
@@ -98,6 +98,7 @@ async def _figures_run(
                 hold=args.hold,
                 progress=progress,
             )
+            results["after_overload"] = await recovery.after_overload(r, capture, progress)
     finally:
         args.out.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(r.app.log_path, args.out / f"{_stem(results)}.continuity-log.tmp")

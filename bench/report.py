@@ -223,6 +223,17 @@ def markdown(results: dict[str, Any]) -> str:
                 rows,
             )
         )
+    after = results.get("after_overload")
+    if after:
+        seconds = after.get("routed_again_after_s")
+        out.append(
+            "After the heaviest block the app routed a call again "
+            + (
+                f"{seconds:.1f} s after the load ended.\n"
+                if seconds is not None
+                else f"— not within the {after['attempts']} calls tried.\n"
+            )
+        )
     if results.get("cli_change"):
         cli = results["cli_change"]
         first, loaded = cli["commit_to_first_routed_call_ms"], cli["commit_to_app_loaded_ms"]

@@ -215,6 +215,7 @@ async def outage_switch(
             f"  outage {repeat + 1}: first call at continuity {switch[-1]:.2f} s after the "
             f"primary froze; {len(missing)} of {len(specs)} calls not answered"
         )
+    await _wait_primary_routes(rig, capture)  # the next figure starts with a reachable primary
     summary = Summary.of(switch)
     return {
         "available": True,
