@@ -59,9 +59,25 @@ def _meta(argv: Sequence[str]) -> dict[str, Any]:
     }
 
 
+#: Figures that run on a stack of their own, so one cannot leave the next a wedged
+#: app or a just-thawed primary: (figures, the pbx's qualify interval).
+GROUPS = ((("pdd", "cli"), 0), (("outage",), 1), (("rate",), 0))
+
+
 async def run(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
     results: dict[str, Any] = {"meta": _meta(argv)}
-    qualify = 1 if "outage" in args.figures else 0
+    for figures, qualify in GROUPS:
+        wanted = [f for f in figures if f in args.figures]
+        if figures[0] == "pdd" and args.profile:
+            wanted.append("profile")
+        if wanted:
+            await _on_fresh_stack(args, results, wanted, qualify)
+    return results
+
+
+async def _on_fresh_stack(
+    args: argparse.Namespace, results: dict[str, Any], figures: list[str], qualify: int
+) -> None:
     with tempfile.TemporaryDirectory(prefix="continuity-bench-") as tmp:
         async with rig(
             Path(tmp),
@@ -71,82 +87,85 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
             qualify_timeout=QUALIFY_TIMEOUT,
             progress=progress,
         ) as r:
-            results["meta"]["asterisk"] = (await r.stack.pbx.cli("core show version")).split(
-                " built"
-            )[0]
+            version = await r.stack.pbx.cli("core show version")
+            results["meta"]["asterisk"] = version.split(" built")[0]
             results["meta"]["routes"] = list(r.routes)
             ports = [r.stack.pbx.sip_port, r.stack.carrier_primary_port, r.stack.carrier_pstn_port]
-            with InviteCapture(ports) as capture:
-                await _figures_run(args, r, capture, results)
-    return results
+            try:
+                with InviteCapture(ports) as capture:
+                    await calls_figures.warm_up(r, capture, args.warmup, progress)
+                    for figure in figures:
+                        await FIGURE_RUNS[figure](args, r, capture, results)
+            finally:
+                args.out.mkdir(parents=True, exist_ok=True)
+                log = args.out / f"{_stem(results)}.{'-'.join(figures)}.continuity-log.tmp"
+                shutil.copyfile(r.app.log_path, log)
 
 
-async def _figures_run(
+async def _pdd(
     args: argparse.Namespace, r: Rig, capture: InviteCapture, results: dict[str, Any]
 ) -> None:
-    """The figures, gentlest first: the call-rate run ends by overloading the app."""
-    try:
-        await calls_figures.warm_up(r, capture, args.warmup, progress)
-        await _gentle_figures(args, r, capture, results)
-        if "rate" in args.figures:
-            results["call_rate"] = await calls_figures.call_rate(
-                r,
-                capture,
-                levels=args.concurrency,
-                per_route=args.calls,
-                rounds=args.rounds,
-                hold=args.hold,
-                progress=progress,
-            )
-            results["after_overload"] = await recovery.after_overload(r, capture, progress)
-    finally:
-        args.out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(r.app.log_path, args.out / f"{_stem(results)}.continuity-log.tmp")
+    results["post_dial_delay"] = await calls_figures.post_dial_delay(
+        r,
+        capture,
+        per_route=args.calls,
+        rate=args.rate,
+        concurrency=max(200, int(args.rate * len(r.routes) * (args.hold + 3))),
+        hold=args.hold,
+        progress=progress,
+    )
 
 
-async def _gentle_figures(
+async def _profile(
     args: argparse.Namespace, r: Rig, capture: InviteCapture, results: dict[str, Any]
 ) -> None:
-    if "pdd" in args.figures:
-        results["post_dial_delay"] = await calls_figures.post_dial_delay(
-            r,
-            capture,
-            per_route=args.calls,
-            rate=args.rate,
-            concurrency=max(200, int(args.rate * len(r.routes) * (args.hold + 3))),
-            hold=args.hold,
-            progress=progress,
-        )
-    if args.profile:
-        from bench import profile
+    from bench import profile
 
-        results["profile"] = await profile.profile_ari(
-            r,
-            capture,
-            calls=args.calls,
-            rate=args.rate,
-            hold=args.hold,
-            progress=progress,
-            save_to=args.out / f"{_stem(results)}.pyspy-collapsed.tmp",
-        )
-    if "cli" in args.figures:
-        results["cli_change"] = await state_figures.cli_change(
-            r,
-            capture,
-            repeats=args.cli_repeats,
-            interval=args.probe_interval,
-            progress=progress,
-        )
-    if "outage" in args.figures:
-        results["outage_switch"] = await state_figures.outage_switch(
-            r,
-            capture,
-            repeats=args.outage_repeats,
-            interval=args.outage_interval,
-            progress=progress,
-        )
-        if not results["outage_switch"]["available"]:
-            progress(f"outage switch: {results['outage_switch']['note']}")
+    results["profile"] = await profile.profile_ari(
+        r,
+        capture,
+        calls=args.calls,
+        rate=args.rate,
+        hold=args.hold,
+        progress=progress,
+        save_to=args.out / f"{_stem(results)}.pyspy-collapsed.tmp",
+    )
+
+
+async def _cli(
+    args: argparse.Namespace, r: Rig, capture: InviteCapture, results: dict[str, Any]
+) -> None:
+    results["cli_change"] = await state_figures.cli_change(
+        r, capture, repeats=args.cli_repeats, interval=args.probe_interval, progress=progress
+    )
+
+
+async def _outage(
+    args: argparse.Namespace, r: Rig, capture: InviteCapture, results: dict[str, Any]
+) -> None:
+    results["outage_switch"] = await state_figures.outage_switch(
+        r, capture, repeats=args.outage_repeats, interval=args.outage_interval, progress=progress
+    )
+    if not results["outage_switch"]["available"]:
+        progress(f"outage switch: {results['outage_switch']['note']}")
+
+
+async def _rate(
+    args: argparse.Namespace, r: Rig, capture: InviteCapture, results: dict[str, Any]
+) -> None:
+    results["call_rate"] = await calls_figures.call_rate(
+        r,
+        capture,
+        levels=args.concurrency,
+        per_route=args.calls,
+        rounds=args.rounds,
+        hold=args.hold,
+        progress=progress,
+    )
+    results["after_overload"] = await recovery.after_overload(r, capture, progress)
+
+
+FIGURE_RUNS = {"pdd": _pdd, "profile": _profile, "cli": _cli, "outage": _outage, "rate": _rate}
 
 
 def _stem(results: dict[str, Any]) -> str:

@@ -41,7 +41,10 @@ async def wait_quiet(rig: Rig, progress: Progress, timeout: float = 60.0) -> Non
                 await asyncio.sleep(0.1)
     except TimeoutError:
         progress(f"  the pbx still had channels {timeout:g} s after the last call; hanging up")
-        await rig.stack.pbx.hangup_all(timeout=30)
+        try:
+            await rig.stack.pbx.hangup_all(timeout=30)
+        except TimeoutError:
+            progress("  the pbx kept channels 30 s after `channel request hangup all`; going on")
 
 
 async def block(
