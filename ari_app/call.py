@@ -47,6 +47,8 @@ class Leg:
     started_at: dt.datetime = field(default_factory=_now)
     ringing: bool = False
     answered: bool = False
+    #: The SIP response that ended the leg, reported by its hangup handler.
+    sip_code: int | None = None
 
     @property
     def destination(self) -> Destination:
@@ -137,4 +139,5 @@ class Call:
             cause=cause,
             started_at=leg.started_at.isoformat(),
             ended_at=_now().isoformat(),
+            sip_code=leg.sip_code,
         )

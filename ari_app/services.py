@@ -11,7 +11,7 @@ from ari_app.call import Call, CallState, call_key
 from ari_app.client.errors import AriConflict, AriError, AriNotFound, AriServerError
 from continuity import names
 from continuity.config import UnknownNumberPolicy
-from continuity.core.causes import UNREACHABLE_CAUSE, cause_result
+from continuity.core.causes import UNREACHABLE_CAUSE, cause_result, sip_code
 from continuity.core.dialstrings import dial_string
 from continuity.core.model import DestinationKind, Snapshot, TrunkHealth
 from continuity.core.records import CallRecord
@@ -127,6 +127,12 @@ class CallService:
             call.leg.ringing = True
             await self._ignore_gone(self._ari.ring(call.caller_id))
 
+    def leg_sip_response(self, leg_id: str, tech_cause: str) -> None:
+        """The leg's hangup handler reported the SIP response that ended it."""
+        call = self._current(leg_id)
+        if call is not None and call.leg is not None:
+            call.leg.sip_code = sip_code(tech_cause)
+
     async def leg_answered(self, leg_id: str) -> None:
         """The destination answered: answer the caller and bridge the two."""
         call = self._current(leg_id)
@@ -223,6 +229,7 @@ class CallService:
                     "CALLERID(num)": call.caller_number,
                     "CALLERID(name)": call.caller_name,
                     names.VAR_TRACKING_NUMBER: call.dialed,
+                    "CHANNEL(hangup_handler_push)": f"{names.CTX_LEG_HANGUP},s,1",
                 },
             )
         except (AriNotFound, AriConflict, AriServerError) as exc:

@@ -16,6 +16,7 @@ from ari_app.client.events import (
     PlaybackFinished,
     StasisEnd,
     StasisStart,
+    UnknownEvent,
 )
 from ari_app.services import CallService
 from continuity import names
@@ -50,6 +51,13 @@ class StasisTranslator:
                 await service.channel_gone(channel.id, cause)
             case StasisEnd(channel=channel) if call_key(channel.id) == channel.id:
                 await service.channel_gone(channel.id, None)
+            case UnknownEvent(raw=raw) if (
+                raw.get("type") == "ChannelUserevent"
+                and raw.get("eventname") == names.USEREVENT_LEG_CAUSE
+                and event.channel_id
+            ):
+                userevent = raw.get("userevent") or {}
+                service.leg_sip_response(event.channel_id, str(userevent.get("tech_cause", "")))
             case PlaybackFinished() if event.channel_id:
                 await service.announcement_finished(event.channel_id)
             case _:

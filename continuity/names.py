@@ -26,6 +26,11 @@ VOICEMAIL_CONTEXT: Final = "continuity"
 #: The FastAGI script name: ``AGI(agi://host:port/continuity_route)``.
 AGI_ROUTE: Final = "continuity_route"
 
+#: Hangup handler of every leg the ARI app dials; it raises USEREVENT_LEG_CAUSE with
+#: the SIP response that ended the leg (generated).
+CTX_LEG_HANGUP: Final = "continuity-leg-hangup"
+USEREVENT_LEG_CAUSE: Final = "ContinuityLegCause"
+
 #: appArgs of the channels the app creates, to tell them from callers in StasisStart.
 ARI_LEG_ARG: Final = "dialed"
 

@@ -60,3 +60,11 @@ def failover_causes(sip_codes: frozenset[int]) -> frozenset[int]:
     """The Q.850 causes that move a call on, given the SIP codes an admin chose."""
     mapped = {SIP_TO_Q850[code] for code in sip_codes if code in SIP_TO_Q850}
     return frozenset(mapped) | TRANSPORT_FAILURE_CAUSES | {NO_ANSWER_CAUSE}
+
+
+def sip_code(tech_cause: str) -> int | None:
+    """``"SIP 503 Service Unavailable"`` (``HANGUPCAUSE(chan,tech)``) -> 503."""
+    parts = tech_cause.split()
+    if len(parts) >= 2 and parts[0] == "SIP" and parts[1].isdigit():
+        return int(parts[1])
+    return None

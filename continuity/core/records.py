@@ -19,6 +19,8 @@ class Attempt:
     cause: int | None = None
     started_at: str = ""
     ended_at: str = ""
+    #: The final SIP response that ended the attempt, when the far end sent one.
+    sip_code: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,7 @@ async def test_the_primary_answers_503_and_the_same_call_reaches_the_answering_s
         ("primary", "congestion"),
         ("external", "answered"),
     ]
+    assert record.attempts[0].sip_code == 503
 
 
 async def test_a_primary_that_never_answers_fails_over_after_its_timeout(
@@ -175,6 +176,7 @@ async def test_when_every_destination_fails_the_call_is_handed_to_the_line_voice
         ("external", "busy"),
         ("voicemail", "handed_over"),
     ]
+    assert [a.sip_code for a in record.attempts] == [503, 486, None]
     assert (record.answered_kind, record.answered_target) == ("voicemail", "sales")
 
 

@@ -71,7 +71,9 @@ def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan:
         names.CTX_FALLBACK,
         names.CTX_UNKNOWN,
         names.CTX_VOICEMAIL,
+        names.CTX_LEG_HANGUP,
     }
+    assert extensions(dialplan, names.CTX_LEG_HANGUP) == {"s"}
     assert extensions(dialplan, names.CTX_TRACKING) == {PATTERN}
     assert extensions(dialplan, names.CTX_FALLBACK) == set(snapshot.numbers) | {PATTERN}
     assert extensions(dialplan, names.CTX_UNKNOWN) == {PATTERN, "s"}
