@@ -75,6 +75,7 @@ def _check_characters(number: int, raw: str) -> None:
 def parse_extensions(text: str) -> Dialplan:
     """Parse ``text``; raise :class:`InvalidDialplan` at the first thing we never write."""
     dialplan: Dialplan = {}
+    taken: set[tuple[str, str, int]] = set()
     context: str | None = None
     exten: str | None = None
     last = 0
@@ -121,10 +122,12 @@ def parse_extensions(text: str) -> Dialplan:
         else:
             priority = int(prio.group(1))
         last = priority
-        entry = Priority(exten, priority, prio.group(2), app.group(1), app.group(2))
-        if any(p.exten == exten and p.priority == priority for p in dialplan[context]):
+        if (context, exten, priority) in taken:
             raise InvalidDialplan(number, raw, "this priority is already taken")
-        dialplan[context].append(entry)
+        taken.add((context, exten, priority))
+        dialplan[context].append(
+            Priority(exten, priority, prio.group(2), app.group(1), app.group(2))
+        )
     return dialplan
 
 

@@ -108,8 +108,14 @@ class Builder:
 
 
 @st.composite
-def snapshots(draw: st.DrawFn) -> Snapshot:
-    """Labels and line names are always hostile; in half the states, so is one value in four."""
+def snapshots(draw: st.DrawFn, evil: st.SearchStrategy[bool] | None = None) -> Snapshot:
+    """Labels and line names are always hostile; in half the states (``evil``), so is
+    one value in four."""
     rnd = draw(st.randoms(use_true_random=False))
     pool = draw(st.lists(hostile, min_size=1, max_size=4))
-    return Builder(rnd, pool, draw(st.booleans())).snapshot()
+    return Builder(rnd, pool, draw(st.booleans() if evil is None else evil)).snapshot()
+
+
+def stored_snapshots() -> st.SearchStrategy[Snapshot]:
+    """States the admin service could have stored: hostile labels and names only."""
+    return snapshots(st.just(False))

@@ -2,7 +2,7 @@
 
 ``continuity serve`` runs as a real subprocess, configured through CONTINUITY_*
 variables from ``product_config``, against a local stack and a database of
-this module's own (the session's app must not answer for it). Once it has
+this package's own (the session's app must not answer for it). Once it has
 applied the generated files it is killed with SIGKILL: Stasis() then fails
 and the fallback context, rendered from the last state, routes every call.
 """
@@ -22,9 +22,8 @@ from psycopg_pool import AsyncConnectionPool
 from continuity import names
 from continuity.admin import Admin
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
-from db import migrate
 from db.store import Store
-from localstack import LocalStack, temporary_database
+from localstack import LocalStack
 from localstack.product import product_config
 from tests.dialplan.calls import Landing, landing, quiet, seen
 from tests.dialplan.processes import REPO, environment
@@ -56,17 +55,10 @@ class Serve:
 
 
 @pytest.fixture(scope="module")
-async def own_stack(rootfs: Path) -> AsyncIterator[LocalStack]:
-    async with LocalStack(rootfs) as stack:
-        yield stack
-
-
-@pytest.fixture(scope="module")
-async def own_db(database_url: str) -> AsyncIterator[str]:
-    async with temporary_database(database_url) as url:
-        await migrate.upgrade(url)
-        await configure(url)
-        yield url
+async def state(own_db: str) -> str:
+    """The numbers of this module, one per kind of route, stored once."""
+    await configure(own_db)
+    return own_db
 
 
 async def configure(url: str) -> None:
@@ -110,8 +102,8 @@ async def pbx_channels(stack: LocalStack) -> int:
 
 
 @pytest.fixture
-async def serve(own_stack: LocalStack, own_db: str, tmp_path: Path) -> AsyncIterator[Serve]:
-    config = product_config(own_stack, own_db, tmp_path / "state")
+async def serve(own_stack: LocalStack, state: str, tmp_path: Path) -> AsyncIterator[Serve]:
+    config = product_config(own_stack, state, tmp_path / "state")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(

@@ -59,9 +59,6 @@ async def test_asterisk_holds_exactly_the_generated_dialplan_and_trunks(scenario
     assert (names.ENDPOINT_PRIMARY, scenario.stack.primary_contact) in expected_contacts(trunks)[
         names.ENDPOINT_PRIMARY
     ]
-    # The pbx's own pjsip.conf no longer defines the trunks: only the product's file does.
-    own = (scenario.stack.pbx.etc_dir / "pjsip.conf").read_text()
-    assert f"[{names.ENDPOINT_PRIMARY}]" not in own
 
 
 async def test_a_change_reaches_the_fallback_dialplan_without_anyone_applying_it(
