@@ -49,6 +49,8 @@ class Rig:
     carrier: BenchCarrier
 
 
+PBX_TRANSPORT = "transport-udp"
+
 #: Outage switch runs: seconds without a failed check before an outage clears, kept
 #: short so the next repeat can start (it does not affect the switch itself).
 OUTAGE_HOLD_DOWN = 2.0
@@ -128,6 +130,11 @@ async def rig(
                 admin = Admin(store, "bench")
                 fields = {f.name for f in dataclasses.fields(Config)}
                 overrides = outage_overrides(fields, float(qualify_frequency or 1))
+                if "trunk_transport" in fields:
+                    # The pbx's own transport (localstack's pbx_pjsip.conf). Without one,
+                    # Asterisk looks up its host name for every outbound leg, and with no
+                    # DNS to answer that stalls every call for seconds (see README).
+                    overrides["trunk_transport"] = PBX_TRANSPORT
                 config = product_config(stack, url, workdir / "state", **overrides)
                 url_agi = agi_url(config)
                 routes = ("dialplan", "ari") + (("agi",) if url_agi else ())
