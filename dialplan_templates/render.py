@@ -161,6 +161,7 @@ def render_extensions(
         unknown=unknown,
         mailboxes=[_mailbox(line.mailbox) for _, line in sorted(snapshot.lines.items())],
         unknown_cause=REJECT_REASONS.get(unknown.value, 1),
+        congestion_cause=REJECT_REASONS["congestion"],  # every destination failed, as in ARI
         number_regex=f"^{_NUMBER_PATTERN}$",
         cause_separator=CAUSE_SEPARATOR,
         ring_timeout_cause=RING_TIMEOUT_CAUSE,
