@@ -7,6 +7,7 @@ AMI session.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from agi.ami import Ami, AmiCredentials
@@ -18,6 +19,8 @@ from dialplan_templates.parse import expected_dialplan
 from dialplan_templates.pjsip import TrunkSettings, expected_contacts, pjsip_path, render_pjsip
 from dialplan_templates.render import extensions_path, render_extensions
 
+log = logging.getLogger(__name__)
+
 #: An AMI question about one section (a context, an endpoint).
 Ask = Callable[[Ami, str], Awaitable[set[tuple[object, ...]]]]
 
@@ -26,6 +29,11 @@ def trunk_settings(config: Config) -> TrunkSettings | None:
     """The trunks to render, or ``None`` when the admin defines them."""
     if not (config.primary_trunk and config.pstn_trunk):
         return None
+    if not config.trunk_transport:
+        log.warning(
+            "trunk_transport is not set: with no transport on the trunks Asterisk looks up "
+            "its own host name for every outbound call, which stalls calls where DNS is slow"
+        )
     return TrunkSettings(
         config.primary_trunk,
         config.pstn_trunk,

@@ -21,6 +21,9 @@ PLACEHOLDER = "; Placeholder: the product writes this file.\n"
 GENERATED_EXTENSIONS = f"{names.GENERATED_DIR}/{names.GENERATED_EXTENSIONS}"
 GENERATED_PJSIP = f"{names.GENERATED_DIR}/{names.GENERATED_PJSIP}"
 GENERATED_VOICEMAIL = f"{names.GENERATED_DIR}/{names.GENERATED_VOICEMAIL}"
+#: The pbx's one SIP transport; the product's trunks name it (``trunk_transport``):
+#: without one Asterisk looks up its own host name for every outbound leg.
+TRANSPORT = "transport-udp"
 
 
 def render_pbx(
@@ -39,8 +42,12 @@ def render_pbx(
     as its first ``dialplan apply`` would, so the pbx can dial out before the
     product ever ran.
     """
-    trunks = TrunkSettings(primary_contact, pstn_contact, qualify_frequency, qualify_timeout)
-    pjsip = render("pbx_pjsip.conf", sip_bind=sip_bind, inbound_match=inbound_match)
+    trunks = TrunkSettings(
+        primary_contact, pstn_contact, qualify_frequency, qualify_timeout, TRANSPORT
+    )
+    pjsip = render(
+        "pbx_pjsip.conf", sip_bind=sip_bind, inbound_match=inbound_match, transport=TRANSPORT
+    )
     return {
         "pjsip.conf": pjsip,
         "extensions.conf": render("pbx_extensions.conf"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from continuity.compose import App
 from continuity.config import Config
+from localstack.pbxconfig import TRANSPORT
 from localstack.ports import PortAllocator
 from localstack.stack import LocalStack
 
@@ -38,6 +39,7 @@ def product_config(
         pstn_trunk=stack.pstn_contact,
         trunk_qualify_frequency=stack.qualify_frequency,
         trunk_qualify_timeout=stack.qualify_timeout,
+        trunk_transport=TRANSPORT,
         agi_port=PortAllocator().tcp(),
     )
     return dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
