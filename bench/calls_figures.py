@@ -151,66 +151,61 @@ async def post_dial_delay(
     hold: float,
     progress: Progress,
 ) -> dict[str, Any]:
-    """Routes' calls alternate at ``rate`` calls/s per route (open loop)."""
-    routes = rig.routes
-    total = rate * len(routes)
-    progress(
-        f"post-dial delay: {per_route} calls per route, {' / '.join(routes)} alternating, "
-        f"{rate:g} calls/s per route ({total:g}/s offered), hold {hold:g} s ..."
-    )
-    done = await block(
-        rig,
-        capture,
-        routes,
-        per_route,
-        concurrency=concurrency,
-        hold=hold,
-        rate=total,
-        progress=progress,
-    )
-    base = pdd(done.of("dialplan"))
+    """Each app route side by side with pure dialplan: their calls alternate, ``rate``
+    calls/s each (open loop), so the app handles ``rate`` calls/s of that route."""
     per: dict[str, Any] = {}
-    for route in routes:
-        summary = pdd(done.of(route))
+    baseline: list[Judged] = []
+    app_cpu: dict[str, float | None] = {}
+    others: list[float] = []
+    for route in (r for r in rig.routes if r != "dialplan"):
+        progress(
+            f"post-dial delay: {route} and dialplan alternating, {per_route} calls each at "
+            f"{rate:g} calls/s each, hold {hold:g} s ..."
+        )
+        done = await block(
+            rig,
+            capture,
+            ("dialplan", route),
+            per_route,
+            concurrency=concurrency,
+            hold=hold,
+            rate=2 * rate,
+            progress=progress,
+        )
+        base, summary = pdd(done.of("dialplan")), pdd(done.of(route))
+        baseline += done.of("dialplan")
+        app_cpu[route] = cpu_ms_per_call(done.cpu, len(done.of(route))).get("app")
+        others.append(done.cpu.get("others", 0.0) / done.wall if done.wall else 0.0)
         per[route] = {
             "pdd_ms": summary.as_json(),
-            #: Every call: seconds after the run's first call was placed, post-dial delay.
+            #: The dialplan calls that alternated with this route's.
+            "baseline_pdd_ms": base.as_json(),
+            #: Every call: seconds after the block's first call was placed, post-dial delay.
             "samples": _samples(done.of(route), done),
             "verdicts": verdicts(done.of(route)),
             "not_routed": lost_detail(done.of(route)),
             "overhead_p50_ms": summary.p50 - base.p50,
             "overhead_p99_ms": summary.p99 - base.p99,
+            "app_cpu_ms_per_call": app_cpu[route],
+            "others_utilisation": others[-1],
         }
         progress(
-            f"  {route:8} p50 {summary.p50:6.2f} ms  p99 {summary.p99:6.2f} ms  "
-            f"(+{summary.p50 - base.p50:.2f} / +{summary.p99 - base.p99:.2f} vs dialplan)"
+            f"  {route}: p50 {summary.p50:.2f} ms, p99 {summary.p99:.2f} ms; dialplan p50 "
+            f"{base.p50:.2f} ms, p99 {base.p99:.2f} ms; app CPU {app_cpu[route] or 0:.2f} ms/call"
         )
-    app_cpu: dict[str, float | None] = {}
-    for route in (r for r in routes if r != "dialplan"):
-        progress(f"  app CPU: {per_route} {route} calls alone at {rate:g} calls/s ...")
-        alone = await block(
-            rig,
-            capture,
-            (route,),
-            per_route,
-            concurrency=concurrency,
-            hold=hold,
-            rate=rate,
-            progress=progress,
-        )
-        app_cpu[route] = cpu_ms_per_call(alone.cpu, len(alone.judged)).get("app")
-        progress(f"  app CPU per {route}-routed call: {app_cpu[route] or 0:.2f} ms")
+    per["dialplan"] = {
+        "pdd_ms": pdd(baseline).as_json(),
+        "verdicts": verdicts(baseline),
+        "not_routed": lost_detail(baseline),
+    }
     return {
         "rate_per_route": rate,
-        "offered_rate": total,
-        "achieved_rate": len(done.judged) / done.wall if done.wall else None,
         "hold_s": hold,
         "routes": per,
-        #: Per app route, from a block of that route's calls alone at the same rate.
+        #: Per app route: the app's CPU during its block over that route's calls.
         "app_cpu_ms_per_call": app_cpu,
-        "cpu_s": done.cpu,
         #: Cores' worth of CPU other processes on the machine used meanwhile (noise).
-        "others_utilisation": done.cpu.get("others", 0.0) / done.wall if done.wall else None,
+        "others_utilisation": max(others) if others else None,
     }
 
 
