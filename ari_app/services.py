@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
-from ari_app.call import Call, CallState, call_key
+from ari_app.call import ID_SEP, Call, CallState, call_key
 from ari_app.client.errors import AriConflict, AriError, AriNotFound, AriServerError
+from ari_app.client.models import Bridge
 from continuity import names
 from continuity.config import UnknownNumberPolicy
 from continuity.core.causes import UNREACHABLE_CAUSE, cause_result, sip_code
@@ -58,6 +60,7 @@ class AriRest(Protocol):
     ) -> object: ...
     async def add_to_bridge(self, bridge_id: str, channel_ids: list[str]) -> None: ...
     async def destroy_bridge(self, bridge_id: str) -> None: ...
+    async def list_bridges(self) -> list[Bridge]: ...
 
 
 class CallService:
@@ -77,6 +80,8 @@ class CallService:
         self._unknown = unknown_number
         self._dial_timeout = dial_timeout
         self.calls: dict[str, Call] = {}
+        #: Calls this process ended recently: their late events need no orphan check.
+        self._ended: OrderedDict[str, None] = OrderedDict()
 
     # -- caller side -----------------------------------------------------
     async def caller_entered(
@@ -176,6 +181,8 @@ class CallService:
     async def channel_gone(self, channel_id: str, cause: int | None) -> None:
         call = self.calls.get(call_key(channel_id))
         if call is None:
+            if call_key(channel_id) not in self._ended:
+                await self._release_orphans({call_key(channel_id)})
             return
         if channel_id != call.caller_id:
             await self.leg_gone(channel_id, cause)
@@ -188,10 +195,33 @@ class CallService:
         await self._end(call)
 
     async def forget_missing(self, live_channel_ids: set[str]) -> None:
-        """After a reconnect: end every call whose caller channel no longer exists."""
+        """After a reconnect: end every call whose caller channel no longer exists, and
+        release calls another run of the app bridged whose other side has hung up."""
         for key in [k for k in self.calls if k not in live_channel_ids]:
             log.warning("call %s vanished while disconnected from Asterisk", key)
             await self._end(self.calls[key])
+        await self._release_orphans(None)
+
+    async def _release_orphans(self, keys: set[str] | None) -> None:
+        """Hang up the lone survivor of a bridge of ours that no call of this run owns
+        (the app restarted while the call was up, then one side hung up)."""
+        for bridge in await self._ari.list_bridges():
+            key = call_key(bridge.id)
+            if (
+                bridge.id != f"{key}{ID_SEP}bridge"
+                or key in self.calls
+                or (keys is not None and key not in keys)
+                or len(bridge.channels) > 1
+            ):
+                continue
+            log.warning(
+                "call %s: releasing %d channel(s) left alone in its bridge",
+                key,
+                len(bridge.channels),
+            )
+            for channel_id in bridge.channels:
+                await self._ignore_gone(self._ari.hangup(channel_id))
+            await self._ignore_gone(self._ari.destroy_bridge(bridge.id))
 
     # -- internals -----------------------------------------------------------
     async def _dial_next(self, call: Call) -> None:
@@ -266,6 +296,9 @@ class CallService:
             return
         call.state = CallState.ENDED
         del self.calls[call.caller_id]
+        self._ended[call.caller_id] = None
+        while len(self._ended) > 10_000:
+            self._ended.popitem(last=False)
         if call.leg is not None:
             await self._ignore_gone(self._ari.hangup(call.leg.channel_id))
         if hang_up:

@@ -72,3 +72,18 @@ async def test_after_asterisk_restarts_the_app_reconnects_and_the_next_call_rout
     call = await scenario.call(MAIN)
     await call.wait_answered()
     assert (await scenario.reached(MAIN)).role == "primary"
+
+
+async def test_a_call_bridged_by_an_earlier_run_of_the_app_is_released_when_one_side_hangs_up(
+    scenario: Scenario,
+) -> None:
+    await scenario.tracking_number(MAIN)
+    await scenario.stack.set_behavior(MAIN, "hangup-after:1")
+    call = await scenario.call(MAIN)
+    await call.wait_answered()
+    await scenario.reached(MAIN)
+    scenario.app.calls.calls.clear()  # all a restarted app knows of this call: nothing
+
+    await call.wait_ended(timeout=4)  # the answering side hung up after 1 s
+
+    assert await scenario.pbx_quiet_within(1.0) < 1.0
