@@ -163,7 +163,7 @@ class CallService:
         if call is None or call.leg is None:
             return
         if call.state is CallState.BRIDGED:
-            await self._end(call)  # the answering side hung up
+            await self._end(call, gone=leg_id)  # the answering side hung up
             return
         step = call.leg.step
         result = cause_result(cause)
@@ -192,7 +192,7 @@ class CallService:
             return
         if call.state is not CallState.BRIDGED and not call.outcome:
             call.outcome = "caller_hangup"
-        await self._end(call)
+        await self._end(call, gone=channel_id)  # it left Stasis: hung up
 
     async def forget_missing(self, live_channel_ids: set[str]) -> None:
         """After a reconnect: end every call whose caller channel no longer exists, and
@@ -291,7 +291,11 @@ class CallService:
         except (AriNotFound, AriConflict, AriServerError) as exc:
             await self._not_placed(call, exc)
 
-    async def _end(self, call: Call, reason: str | None = None, hang_up: bool = True) -> None:
+    async def _end(
+        self, call: Call, reason: str | None = None, hang_up: bool = True, gone: str | None = None
+    ) -> None:
+        """Tear the call down and record it. ``gone`` is a channel already hung up:
+        no request is spent on it."""
         if call.state is CallState.ENDED or call.caller_id not in self.calls:
             return
         call.state = CallState.ENDED
@@ -299,11 +303,12 @@ class CallService:
         self._ended[call.caller_id] = None
         while len(self._ended) > 10_000:
             self._ended.popitem(last=False)
-        if call.leg is not None:
+        if call.leg is not None and call.leg.channel_id != gone:
             await self._ignore_gone(self._ari.hangup(call.leg.channel_id))
-        if hang_up:
+        if hang_up and call.caller_id != gone:
             await self._ignore_gone(self._ari.hangup(call.caller_id, reason=reason))
-        await self._ignore_gone(self._ari.destroy_bridge(call.bridge_id))
+        if call.answered_at is not None:  # only an answered call ever had a bridge
+            await self._ignore_gone(self._ari.destroy_bridge(call.bridge_id))
         await self._record(call.record())
 
     @staticmethod
