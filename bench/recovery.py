@@ -37,7 +37,7 @@ async def after_overload(
         if verdict.verdict == "routed":
             seconds = time.monotonic() - started
             progress(f"  routed again {seconds:.1f} s after the load ended ({attempts} calls)")
-            return {"routed_again_after_s": seconds, "attempts": attempts}
+            return {"routed_again_after_s": seconds, "attempts": attempts, "limit_s": limit}
         await asyncio.sleep(1.0)
     progress(f"  the app routed no call within {limit:g} s after the load")
-    return {"routed_again_after_s": None, "attempts": attempts}
+    return {"routed_again_after_s": None, "attempts": attempts, "limit_s": limit}

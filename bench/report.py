@@ -212,7 +212,7 @@ def markdown(results: dict[str, Any]) -> str:
                     fmt(cpu.get("app"), 2),
                     fmt(cpu.get("pbx"), 2),
                     " / ".join(
-                        f"{fmt(util.get(n, 0) * 100, 0)}%"
+                        f"{fmt(max(0.0, util.get(n, 0)) * 100, 0)}%"
                         for n in ("app", "pbx", "carrier", "primary", "others")
                     ),
                 ]
@@ -238,12 +238,11 @@ def markdown(results: dict[str, Any]) -> str:
     if after:
         seconds = after.get("routed_again_after_s")
         out.append(
-            "After the heaviest block the app routed a call again "
-            + (
-                f"{seconds:.1f} s after the load ended.\n"
-                if seconds is not None
-                else f"— not within the {after['attempts']} calls tried.\n"
-            )
+            f"After the heaviest block the app routed a call again {seconds:.1f} s after the "
+            "load ended.\n"
+            if seconds is not None
+            else "After the heaviest block the app routed **no** call again: "
+            f"{after['attempts']} calls over {after.get('limit_s', 120):g} s, none routed.\n"
         )
     if results.get("cli_change"):
         cli = results["cli_change"]
