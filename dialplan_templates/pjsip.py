@@ -6,14 +6,12 @@ image's build stage can render the same file before the product ever runs.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from continuity import names
+from dialplan_templates.environment import constants, environment
 
 #: A contact URI as one pjsip.conf value: ``;`` (URI parameters) is written as
 #: ``\\;``; spaces, commas, quotes and newlines never pass.
@@ -54,18 +52,6 @@ def _contact(what: str, uri: str) -> str:
     return uri.replace(";", "\\;")
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("dialplan_templates", ""),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - pjsip.conf, not HTML; values are checked above
-    )
-
-
 def render_pjsip(settings: TrunkSettings) -> str:
     if settings.transport and not _OBJECT.match(settings.transport):
         raise UnsafeTrunk("transport", settings.transport)
@@ -73,12 +59,11 @@ def render_pjsip(settings: TrunkSettings) -> str:
         Trunk(names.ENDPOINT_PRIMARY, _contact("primary trunk", settings.primary_contact)),
         Trunk(names.ENDPOINT_PSTN, _contact("PSTN trunk", settings.pstn_contact)),
     ]
-    constants = {k: v for k, v in vars(names).items() if k.isupper() and isinstance(v, str)}
     return (
-        _environment()
+        environment()
         .get_template("pjsip_continuity.conf.j2")
         .render(
-            **constants,
+            **constants(),
             trunks=trunks,
             transport=settings.transport,
             qualify_frequency=max(0, int(settings.qualify_frequency)),

@@ -9,12 +9,9 @@ a check stops the render: the previous file stays in place.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
 
 from continuity import names
 from continuity.config import REJECT_REASONS, UnknownNumberPolicy
@@ -27,6 +24,7 @@ from continuity.core.static_route import (
     DialStep,
     static_route,
 )
+from dialplan_templates.environment import constants, environment
 
 #: Every value written into dialplan must match this: no separators, no ``${``,
 #: no newlines, nothing Asterisk's config parser or expression engine reads.
@@ -108,22 +106,6 @@ class FallbackRoute:
     mailbox: str | None
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("dialplan_templates", ""),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - dialplan, not HTML; values are checked above
-    )
-
-
-def _constants() -> dict[str, str]:
-    return {k: v for k, v in vars(names).items() if k.isupper() and isinstance(v, str)}
-
-
 def _step(step: DialStep) -> FallbackStep:
     return FallbackStep(_dial(step.dial), int(step.timeout), step.failover_causes)
 
@@ -153,9 +135,9 @@ def render_extensions(
     dial_timeout: int,
     health: TrunkHealth | None = None,
 ) -> str:
-    template = _environment().get_template("extensions_continuity.conf.j2")
+    template = environment().get_template("extensions_continuity.conf.j2")
     return template.render(
-        **_constants(),
+        **constants(),
         version=int(snapshot.version),
         routes=fallback_routes(snapshot, dial_timeout, health),
         unknown=unknown,

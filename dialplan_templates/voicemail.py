@@ -8,7 +8,8 @@ from pathlib import Path
 
 from continuity import names
 from continuity.core.model import Snapshot
-from dialplan_templates.render import _constants, _environment, _safe
+from dialplan_templates.environment import constants, environment
+from dialplan_templates.render import _safe
 
 #: voicemail.conf splits a box on commas and ``|`` and reads ``;`` as a comment:
 #: a display name keeps only what cannot be read as syntax.
@@ -36,8 +37,8 @@ def boxes(snapshot: Snapshot) -> list[Box]:
 
 
 def render_voicemail(snapshot: Snapshot) -> str:
-    template = _environment().get_template("voicemail_continuity.conf.j2")
-    return template.render(**_constants(), version=snapshot.version, boxes=boxes(snapshot))
+    template = environment().get_template("voicemail_continuity.conf.j2")
+    return template.render(**constants(), version=snapshot.version, boxes=boxes(snapshot))
 
 
 def voicemail_path(asterisk_config_dir: Path) -> Path:
