@@ -33,8 +33,8 @@ _WATCHED = pytest.StashKey[list[tuple[AsteriskInstance, LogMark]]]()
 
 def _require_root() -> None:
     if os.geteuid() != 0 and os.environ.get("CI") != "true":
-        # allowed-skip: outside CI only; in CI (CI=true) a missing Asterisk fails the run.
-        pytest.skip("the local Asterisk stack runs with chroot and needs root")
+        # Outside CI only, and only for a non-root user: with CI=true this fails instead.
+        pytest.skip("the local Asterisk stack runs with chroot and needs root")  # allowed-skip
 
 
 @pytest.fixture(scope="session")
