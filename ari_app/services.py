@@ -9,7 +9,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from ari_app.call import ID_SEP, Call, CallState, call_key
-from ari_app.client.errors import AriConflict, AriError, AriNotFound, AriServerError
+from ari_app.client.errors import (
+    AriConflict,
+    AriConnectionError,
+    AriError,
+    AriNotFound,
+    AriServerError,
+)
 from ari_app.client.models import Bridge
 from continuity import names
 from continuity.config import UnknownNumberPolicy
@@ -262,7 +268,7 @@ class CallService:
                     "CHANNEL(hangup_handler_push)": f"{names.CTX_LEG_HANGUP},s,1",
                 },
             )
-        except (AriNotFound, AriConflict, AriServerError) as exc:
+        except (AriNotFound, AriConflict, AriServerError, AriConnectionError) as exc:
             await self._not_placed(call, exc)
 
     async def _not_placed(self, call: Call, exc: AriError) -> None:
@@ -288,7 +294,7 @@ class CallService:
             await self._ari.dial(
                 leg_id, caller=call.caller_id, timeout=call.leg.step.timeout or self._dial_timeout
             )
-        except (AriNotFound, AriConflict, AriServerError) as exc:
+        except (AriNotFound, AriConflict, AriServerError, AriConnectionError) as exc:
             await self._not_placed(call, exc)
 
     async def _end(

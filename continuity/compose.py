@@ -33,6 +33,9 @@ from db.store import Store
 
 log = logging.getLogger(__name__)
 
+#: Concurrent HTTP connections to ARI; well under Asterisk's default session limit.
+ARI_HTTP_CONNECTIONS = 16
+
 
 def make_pool(config: Config) -> AsyncConnectionPool:
     """A pool that opens in the background: the app starts even while PostgreSQL is down."""
@@ -76,7 +79,15 @@ class App:
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
         self.voicemail = Voicemail(config, self.pool, lambda: self.snapshots.current)
-        self.http = httpx.AsyncClient(trust_env=False)
+        # Asterisk's HTTP server takes 100 sessions (http.conf sessionlimit), the event
+        # WebSocket included: past that, requests hang and the pool never drains. A
+        # small pool queues requests here instead (bench: 200 concurrent calls).
+        self.http = httpx.AsyncClient(
+            trust_env=False,
+            limits=httpx.Limits(
+                max_connections=ARI_HTTP_CONNECTIONS, max_keepalive_connections=ARI_HTTP_CONNECTIONS
+            ),
+        )
         self.outages = Outages(config, self.pool, self.http, ami_credentials(config))
         ari_config = AriConfig(
             base_url=config.ari_url,
