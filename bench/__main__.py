@@ -72,6 +72,7 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
             wanted.append("profile")
         if wanted:
             await _on_fresh_stack(args, results, wanted, qualify)
+            report.write(results, args.out)  # what is done survives an interrupted run
     return results
 
 
