@@ -35,6 +35,24 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def _public(argv: Sequence[str]) -> list[str]:
+    """``argv`` as recorded: an output folder outside the repository is not named."""
+    root = RESULTS.parent.parent
+
+    def folder(value: str) -> str:
+        path = Path(value).resolve()
+        return str(path.relative_to(root)) if path.is_relative_to(root) else "<folder>"
+
+    shown: list[str] = []
+    for arg in argv:
+        if shown[-1:] == ["--out"]:
+            arg = folder(arg)
+        elif arg.startswith("--out="):
+            arg = "--out=" + folder(arg.removeprefix("--out="))
+        shown.append(arg)
+    return shown
+
+
 def _meta(argv: Sequence[str]) -> dict[str, Any]:
     def git(*args: str) -> str:
         return subprocess.run(
@@ -54,7 +72,7 @@ def _meta(argv: Sequence[str]) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "python": platform.python_version(),
-        "argv": " ".join(["python -m bench", *argv]),
+        "argv": " ".join(["python -m bench", *_public(argv)]),
         "timestamp_resolution": "1 µs (kernel SO_TIMESTAMPNS on lo)",
     }
 
