@@ -57,7 +57,6 @@ class Scenario:
         self.store = store
         self.admin = admin
         self.records = CallRecordStore(store.pool)
-        self._calls: list[PlacedCall] = []
 
     async def synced(self) -> float:
         """Wait until the app routes with the database's current state."""
@@ -118,7 +117,6 @@ class Scenario:
         call = await self.stack.place_call(
             number, caller, caller_name=caller_name, hold_seconds=hold_seconds
         )
-        self._calls.append(call)
         return call
 
     async def reached(
