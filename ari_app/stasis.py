@@ -24,6 +24,18 @@ from continuity import names
 log = logging.getLogger(__name__)
 
 
+#: The event types ``StasisTranslator`` acts on; Asterisk is asked for these only
+#: (``AriClient(event_types=...)``), which spares ~45 events per call.
+HANDLED_EVENTS = (
+    "StasisStart",
+    "StasisEnd",
+    "Dial",
+    "ChannelDestroyed",
+    "ChannelUserevent",
+    "PlaybackFinished",
+)
+
+
 def event_key(event: AriEvent) -> str | None:
     """All events of one call share a key, so they are handled in order."""
     channel_id = event.channel_id

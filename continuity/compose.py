@@ -15,7 +15,7 @@ from agi.ami import AmiCredentials, AmiError
 from agi.plugin import make_agi_server
 from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
-from ari_app.stasis import StasisTranslator, event_key
+from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
 from continuity import names
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
@@ -109,6 +109,7 @@ class App:
             StasisTranslator(self.calls).handle,
             key=event_key,
             on_connected=self._resync,
+            event_types=HANDLED_EVENTS,
         )
 
     async def _resync(self) -> None:

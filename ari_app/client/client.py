@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from types import TracebackType
 
 from ari_app.client.backoff import Jitter
 from ari_app.client.config import AriConfig, ReconnectPolicy
 from ari_app.client.dispatch import Handler, KeyedDispatcher, KeyFn, channel_key
-from ari_app.client.errors import AriError
+from ari_app.client.errors import AriError, AriHttpError
 from ari_app.client.rest import AriRest
 from ari_app.client.stream import EventStream, OnConnected
 
@@ -27,6 +28,11 @@ class AriClient:
     On a clean exit the stream stops, queued events get ``drain_timeout``
     seconds to finish, then remaining handlers are cancelled. The REST
     client's ``httpx.AsyncClient`` belongs to the caller and is not closed.
+
+    ``event_types``, if given, is the only event types Asterisk sends (set
+    after every connect, before ``on_connected``); with ``rest_over_websocket``
+    the REST client sends its requests over the event WebSocket whenever
+    Asterisk takes them there, and over HTTP otherwise.
     """
 
     def __init__(
@@ -40,20 +46,36 @@ class AriClient:
         reconnect: ReconnectPolicy | None = None,
         jitter: Jitter | None = None,
         drain_timeout: float = 5.0,
+        event_types: Sequence[str] | None = None,
+        rest_over_websocket: bool = True,
     ) -> None:
         self.config = config
         self.rest = rest
         self.dispatcher = KeyedDispatcher(handler, key)
+        self._on_connected = on_connected
+        self._event_types = tuple(event_types) if event_types is not None else None
         self.events = EventStream(
             config,
             self.dispatcher.deliver,
-            on_connected=on_connected,
+            on_connected=self._connected,
             policy=reconnect,
             jitter=jitter,
         )
+        if rest_over_websocket:
+            rest.send_over(self.events.rest)
         self._drain_timeout = drain_timeout
         self._task: asyncio.Task[None] | None = None
         self._started = False
+
+    async def _connected(self) -> None:
+        """After each (re)connect: ask for only the events we handle, then resync."""
+        if self._event_types is not None:
+            try:
+                await self.rest.set_event_filter(self.config.app, self._event_types)
+            except AriHttpError as exc:  # an Asterisk older than the filter: take them all
+                logger.warning("ARI app %s receives every event type: %s", self.config.app, exc)
+        if self._on_connected is not None:
+            await self._on_connected()
 
     def __repr__(self) -> str:
         return f"AriClient(config={self.config!r}, running={self.running})"

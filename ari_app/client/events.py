@@ -242,12 +242,17 @@ def parse_event(data: Json) -> AriEvent:
     return parser(data)
 
 
-def decode_event(frame: str | bytes) -> AriEvent:
-    """Parse one WebSocket text frame; ``AriProtocolError`` if it is not an event."""
+def decode_frame(frame: str | bytes) -> dict[str, Any]:
+    """One WebSocket text frame as a JSON object; ``AriProtocolError`` if it is not one."""
     try:
         data = json.loads(frame)
     except ValueError as exc:
         raise AriProtocolError(f"ARI event frame is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise AriProtocolError(f"ARI event frame must be a JSON object, got {type(data).__name__}")
-    return parse_event(data)
+    return data
+
+
+def decode_event(frame: str | bytes) -> AriEvent:
+    """Parse one WebSocket text frame; ``AriProtocolError`` if it is not an event."""
+    return parse_event(decode_frame(frame))

@@ -1,4 +1,5 @@
-"""The ARI REST calls this app needs, over an injected ``httpx.AsyncClient``.
+"""The ARI REST calls this app needs, over an injected ``httpx.AsyncClient``
+or, where Asterisk takes them, over the event WebSocket.
 
 Paths and parameters follow the Asterisk 22 ARI (``/ari/channels``,
 ``/ari/bridges``, ``/ari/asterisk``). Query parameters carry plain values;
@@ -7,6 +8,7 @@ channel variables go in the JSON body as ``{"variables": {...}}``.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,6 +19,7 @@ import httpx
 from ari_app.client.config import AriConfig
 from ari_app.client.errors import AriConnectionError, AriProtocolError, http_error
 from ari_app.client.models import AsteriskInfo, Bridge, Channel, Playback, text
+from ari_app.client.wsrest import RestOverWebSocket
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +38,28 @@ def _csv(values: str | Sequence[str]) -> str:
 
 
 class AriRest:
-    """Typed async ARI REST client; it never owns the HTTP client."""
+    """Typed async ARI REST client; it never owns the HTTP client.
+
+    Requests go over the event WebSocket while it takes them (see
+    :meth:`send_over`), otherwise over HTTP: the same calls, errors and results.
+    """
 
     def __init__(self, config: AriConfig, http: httpx.AsyncClient) -> None:
         self._config = config
         self._http = http
+        self._ws: RestOverWebSocket | None = None
 
     def __repr__(self) -> str:
         return f"AriRest(base_url={self._config.base_url!r}, app={self._config.app!r})"
+
+    def send_over(self, websocket: RestOverWebSocket) -> None:
+        """Send requests over this WebSocket whenever it is ready for them."""
+        self._ws = websocket
+
+    @property
+    def over_websocket(self) -> bool:
+        """True while requests go over the event WebSocket rather than HTTP."""
+        return self._ws is not None and self._ws.ready
 
     async def _call(
         self,
@@ -51,27 +68,45 @@ class AriRest:
         params: Params | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
-        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        query = [(k, str(v)) for k, v in (params or {}).items() if v is not None]
+        ws = self._ws
+        if ws is not None and ws.ready:
+            payload = None if body is None else json.dumps(body, separators=(",", ":"))
+            reply = await ws.request(
+                method, path.lstrip("/"), query, payload, self._config.http_timeout
+            )
+            status, reason, content = reply.status, reply.reason, reply.body
+        else:
+            status, reason, content = await self._over_http(method, path, query, body)
+        logger.debug("ARI %s %s -> %s", method, path, status)
+        if not 200 <= status < 300:
+            raise http_error(status, method, path, _error_message(content, reason))
+        if status == 204 or not content:
+            return None
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise AriProtocolError(f"ARI {method} {path} returned invalid JSON: {exc}") from exc
+
+    async def _over_http(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        body: Mapping[str, Any] | None,
+    ) -> tuple[int, str, str]:
         try:
             response = await self._http.request(
                 method,
                 self._config.ari_root + path,
-                params=query,
+                params=dict(query),
                 json=body,
                 headers=self._config.auth_headers(),
                 timeout=self._config.http_timeout,
             )
         except httpx.TransportError as exc:
             raise AriConnectionError(method, path, f"{type(exc).__name__}: {exc}") from exc
-        logger.debug("ARI %s %s -> %s", method, path, response.status_code)
-        if not response.is_success:
-            raise http_error(response.status_code, method, path, _error_message(response))
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise AriProtocolError(f"ARI {method} {path} returned invalid JSON: {exc}") from exc
+        return response.status_code, response.reason_phrase, response.text
 
     async def _object(self, method: str, path: str, **kw: Any) -> Mapping[str, Any]:
         data = await self._call(method, path, **kw)
@@ -89,6 +124,14 @@ class AriRest:
 
     async def asterisk_info(self) -> AsteriskInfo:
         return AsteriskInfo.from_json(await self._object("GET", "/asterisk/info"))
+
+    # --- Applications -------------------------------------------------------
+
+    async def set_event_filter(self, app: str, allowed: Sequence[str]) -> None:
+        """``PUT /applications/{app}/eventFilter``: Asterisk sends ``app`` only these
+        event types (Asterisk 20.11, 21.6, 22.1 and later)."""
+        body = {"allowed": [{"type": kind} for kind in allowed]}
+        await self._call("PUT", f"/applications/{_seg(app)}/eventFilter", body=body)
 
     # --- Channels -----------------------------------------------------------
 
@@ -213,12 +256,12 @@ class AriRest:
         return [Bridge.from_json(b) for b in await self._list("/bridges")]
 
 
-def _error_message(response: httpx.Response) -> str:
+def _error_message(content: str, reason: str) -> str:
     """ARI's ``{"message": ...}`` body, or the reason phrase."""
     try:
-        data = response.json()
+        data = json.loads(content) if content else None
     except ValueError:
         data = None
     if isinstance(data, Mapping) and isinstance(data.get("message"), str):
         return str(data["message"])
-    return response.reason_phrase or "no error message"
+    return reason or "no error message"

@@ -20,7 +20,8 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 from ari_app.client.backoff import Backoff, Jitter
 from ari_app.client.config import AriConfig, ReconnectPolicy
 from ari_app.client.errors import AriProtocolError
-from ari_app.client.events import AriEvent, decode_event
+from ari_app.client.events import AriEvent, decode_frame, parse_event
+from ari_app.client.wsrest import REPLY_TYPE, RestOverWebSocket
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class EventStream:
         self._connections = 0
         self._connected = False
         self._session_events = 0
+        #: REST requests over this stream's WebSocket, once Asterisk has shown it takes them.
+        self.rest = RestOverWebSocket(config.app)
 
     def __repr__(self) -> str:
         return f"EventStream(url={self._config.events_url!r}, connections={self._connections})"
@@ -118,6 +121,7 @@ class EventStream:
                     self._config.events_url,
                 )
                 if await self._resync():
+                    await self.rest.attach(ws.send)
                     await self._read(ws)
             logger.warning("ARI event WebSocket for app %s closed", self._config.app)
         except InvalidStatus as exc:
@@ -136,6 +140,7 @@ class EventStream:
             )
         finally:
             self._connected = False
+            self.rest.detach("the ARI event WebSocket closed")
         uptime = 0.0 if opened_at is None else time.monotonic() - opened_at
         stayed_up = opened_at is not None and uptime >= self._policy.stable_after
         return self._session_events > 0 or stayed_up
@@ -158,7 +163,11 @@ class EventStream:
         """Deliver frames until the server closes the connection."""
         async for frame in ws:
             try:
-                event = decode_event(frame)
+                data = decode_frame(frame)
+                if data.get("type") == REPLY_TYPE:
+                    self.rest.on_reply(data)
+                    continue
+                event = parse_event(data)
             except AriProtocolError as exc:
                 logger.warning("Skipping unreadable ARI event: %s", exc)
                 continue
