@@ -10,11 +10,13 @@ from typing import Protocol
 
 from ari_app.call import ID_SEP, Call, CallState, call_key
 from ari_app.client.errors import (
+    AriBadRequest,
     AriConflict,
     AriConnectionError,
     AriError,
     AriNotFound,
     AriServerError,
+    AriUnprocessable,
 )
 from ari_app.client.models import Bridge
 from continuity import names
@@ -157,8 +159,9 @@ class CallService:
             await self._ari.answer(call.caller_id)
             await self._ari.create_bridge("mixing", call.bridge_id)
             await self._ari.add_to_bridge(call.bridge_id, [call.caller_id, leg_id])
-        except AriNotFound:
-            log.info("call %s: a side hung up while bridging", call.caller_id)
+        except (AriNotFound, AriBadRequest, AriUnprocessable) as exc:
+            # addChannel answers 400 "Channel not found" for a channel that hung up.
+            log.info("call %s: a side hung up while bridging (%s)", call.caller_id, exc)
             await self._end(call)
             return
         call.state = CallState.BRIDGED

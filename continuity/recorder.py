@@ -83,6 +83,10 @@ class CallRecorder:
                 count += len(data) if isinstance(data, list) else 1
         return count
 
+    def idle(self) -> bool:
+        """Nothing waits to be spooled or to reach the database."""
+        return not self._open and self.pending() == 0
+
     def _read(self, path: Path) -> list[CallRecord]:
         """The records of one spool file (a list, or one record as older versions wrote)."""
         data: Any = json.loads(path.read_text("utf-8"))

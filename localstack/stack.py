@@ -161,6 +161,20 @@ class LocalStack:
     def primary_frozen(self) -> bool:
         return self._primary_frozen
 
+    async def wait_reachable(self, endpoint: str, timeout: float = 10.0) -> None:
+        """Until the pbx's qualify has found a contact of ``endpoint`` available."""
+        async with asyncio.timeout(timeout):
+            while True:
+                shown = await self.pbx.cli("pjsip show contacts")
+                if any(
+                    line.split()[:1] == ["Contact:"]
+                    and line.split()[1].startswith(f"{endpoint}/")
+                    and "Avail" in line.split()
+                    for line in shown.splitlines()
+                ):
+                    return
+                await asyncio.sleep(0.1)
+
     async def stop(self) -> None:
         if self._ami is not None:
             self._ami.close()

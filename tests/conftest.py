@@ -8,6 +8,7 @@ be started the tests fail; they never skip in CI.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
+from continuity import names
 from continuity.admin import Admin
 from continuity.compose import App
 from db import migrate
@@ -138,6 +140,9 @@ async def product(
         **outage_settings(webhook.url),
     )
     async with running_app(config) as app:
+        # The app's first apply wrote the trunks: wait for the first qualify to find them.
+        await local_stack.wait_reachable(names.ENDPOINT_PRIMARY)
+        await local_stack.wait_reachable(names.ENDPOINT_PSTN)
         yield app
 
 
@@ -149,6 +154,10 @@ async def scenario(
     if not db_link.up:
         await db_link.restore()
     store = Store(product_pool)
+    # Let the calls of the previous test end and their records land before the reset.
+    async with asyncio.timeout(10):
+        while product.calls.calls or not product.recorder.idle():
+            await asyncio.sleep(0.02)
     await reset_database(product_pool)
     s = Scenario(stack, product, store, Admin(store, "test"), db_link)
     await s.synced()

@@ -18,6 +18,7 @@ from ari_app.client.dispatch import Handler, KeyedDispatcher, KeyFn, channel_key
 from ari_app.client.errors import AriError, AriHttpError
 from ari_app.client.rest import AriRest
 from ari_app.client.stream import EventStream, OnConnected
+from ari_app.client.wsrest import REPLY_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ class AriClient:
         self.rest = rest
         self.dispatcher = KeyedDispatcher(handler, key)
         self._on_connected = on_connected
+        if event_types is not None and rest_over_websocket:
+            # The filter applies to every message on the socket, REST replies included.
+            event_types = (*event_types, REPLY_TYPE)
         self._event_types = tuple(event_types) if event_types is not None else None
         self.events = EventStream(
             config,

@@ -127,6 +127,12 @@ class AriRest:
 
     # --- Applications -------------------------------------------------------
 
+    async def event_filter(self, app: str) -> list[str]:
+        """The event types Asterisk sends ``app`` (``[]``: every type)."""
+        data = await self._object("GET", f"/applications/{_seg(app)}")
+        allowed = data.get("events_allowed") or []
+        return [str(item.get("type")) for item in allowed if isinstance(item, Mapping)]
+
     async def set_event_filter(self, app: str, allowed: Sequence[str]) -> None:
         """``PUT /applications/{app}/eventFilter``: Asterisk sends ``app`` only these
         event types (Asterisk 20.11, 21.6, 22.1 and later)."""

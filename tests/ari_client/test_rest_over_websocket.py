@@ -184,6 +184,7 @@ async def test_the_event_filter_is_set_on_every_connection_before_the_resync() -
     assert filters_at_resync == [1, 2]  # each connection: the filter first, then the resync
     assert [r.url.path for r in filters()] == ["/ari/applications/continuity/eventFilter"] * 2
     assert all(r.method == "PUT" for r in filters())
+    # Asterisk filters REST replies like events: without RESTResponse none would come back.
     assert json.loads(filters()[0].content) == {
-        "allowed": [{"type": "StasisStart"}, {"type": "Dial"}]
+        "allowed": [{"type": "StasisStart"}, {"type": "Dial"}, {"type": "RESTResponse"}]
     }

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
+from continuity import names
 from continuity.admin import SettingsChange
 from continuity.core.model import LineKind
 from tests.scenario import CALLER, Scenario, external
@@ -113,3 +116,33 @@ async def test_the_caller_hears_ringing_and_is_not_answered_before_the_callee_an
 
     assert not call.answered.is_set()
     assert await scenario.pbx_bridges() == []
+
+
+async def test_the_app_speaks_to_asterisk_over_one_websocket_and_gets_only_its_events(
+    scenario: Scenario,
+) -> None:
+    http_requests: list[str] = []
+
+    async def seen(request: httpx.Request) -> None:
+        http_requests.append(f"{request.method} {request.url.path}")
+
+    scenario.app.http.event_hooks["request"].append(seen)
+    try:
+        await scenario.tracking_number(MAIN)
+        call = await scenario.call(MAIN)
+        await call.wait_answered()
+        await scenario.reached(MAIN)
+        async with asyncio.timeout(5):
+            while not await scenario.pbx_bridges():  # answered, then bridged
+                await asyncio.sleep(0.02)
+        await call.hangup()
+        record = await scenario.call_record(MAIN)
+    finally:
+        scenario.app.http.event_hooks["request"].remove(seen)
+
+    assert record.outcome == "answered"
+    assert scenario.app.rest.over_websocket
+    assert [r for r in http_requests if "/ari/" in r] == []  # every ARI request on the socket
+    allowed = await scenario.app.rest.event_filter(names.ARI_APP)
+    assert "StasisStart" in allowed
+    assert "ChannelVarset" not in allowed  # ~36 per call, none of use
