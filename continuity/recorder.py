@@ -1,13 +1,14 @@
-"""Call records: spooled to local disk first, then written to PostgreSQL.
+"""Call records: in PostgreSQL, or on local disk until PostgreSQL has them.
 
-A record is in a file in the spool directory until the database has it, so
-neither a PostgreSQL outage nor a crash of the app loses one.
+``record`` returns once the record is durable: committed to the database or,
+if the database does not answer within ``db_timeout`` (or is known to be
+down), written and fsync'd to a file in the spool directory. The flusher
+moves spooled records to the database once it is back. Neither a PostgreSQL
+outage nor a crash of the app loses a record; an insert that timed out but
+did commit is harmless (inserts skip a call id already present).
 
-Records that end while the previous spool write is under way are written
-together (group commit): one file and one fsync per batch, however many calls
-end at once. ``record`` returns only once its record is on disk. The flusher
-waits ``linger`` seconds after a wake-up so one insert carries the records of
-several calls.
+Records that end while the previous write is under way are written together
+(group commit): one insert, or one file and one fsync, per batch.
 """
 
 from __future__ import annotations
@@ -28,30 +29,39 @@ from continuity.ports import CallRecordSink
 
 log = logging.getLogger(__name__)
 
+#: What a failed insert raises: the database is unreachable or refused the batch.
+DB_ERRORS = (psycopg.Error, OSError, TimeoutError)
+
 
 class CallRecorder:
     def __init__(
-        self, spool: Path, sink: CallRecordSink, batch: int = 200, linger: float = 0.1
+        self,
+        spool: Path,
+        sink: CallRecordSink,
+        batch: int = 200,
+        db_timeout: float = 2.0,
     ) -> None:
         self._spool = spool
         self._sink = sink
         self._batch = batch
-        self._linger = linger
+        self._db_timeout = db_timeout
+        #: False from a failed insert until the flusher has emptied the spool.
+        self._db_up = True
         self._wake = asyncio.Event()
-        #: Records waiting for the next spool write, and the future it resolves.
+        #: Records waiting for the next write, and the future that write resolves.
         self._open: list[CallRecord] = []
         self._open_written: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         spool.mkdir(parents=True, exist_ok=True)
 
     async def record(self, record: CallRecord) -> None:
-        """Durably spool one record (return once it is on disk) and wake the flusher."""
+        """Return once ``record`` is durable: in the database or in the spool."""
         if self._open_written is None:
             self._open_written = asyncio.get_running_loop().create_future()
         written = self._open_written
         self._open.append(record)
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_batches(), name="call-record-spool")
+            self._writer = asyncio.create_task(self._write_batches(), name="call-record-writer")
         await asyncio.shield(written)
 
     async def _write_batches(self) -> None:
@@ -60,16 +70,27 @@ class CallRecorder:
             self._open, self._open_written = [], None
             assert written is not None
             try:
-                await asyncio.to_thread(self._write, batch)
+                await self._write(batch)
             except BaseException as exc:
                 written.set_exception(exc)
                 if not isinstance(exc, Exception):
                     raise
             else:
                 written.set_result(None)
-                self._wake.set()
 
-    def _write(self, batch: list[CallRecord]) -> None:
+    async def _write(self, batch: list[CallRecord]) -> None:
+        if self._db_up:
+            try:
+                async with asyncio.timeout(self._db_timeout):
+                    await self._sink.insert_call_records(batch)
+                return
+            except DB_ERRORS as exc:
+                self._db_up = False
+                log.warning("call records go to the spool until PostgreSQL is back: %s", exc)
+        await asyncio.to_thread(self._spool_batch, batch)
+        self._wake.set()
+
+    def _spool_batch(self, batch: list[CallRecord]) -> None:
         # A call id is unique, so the batch's first one names the file.
         text = json.dumps([record.to_json() for record in batch])
         write_atomically(self._spool / f"{batch[0].call_id}.json", text)
@@ -85,7 +106,8 @@ class CallRecorder:
 
     def idle(self) -> bool:
         """Nothing waits to be spooled or to reach the database."""
-        return not self._open and self.pending() == 0
+        writing = self._writer is not None and not self._writer.done()
+        return not self._open and not writing and self.pending() == 0
 
     def _read(self, path: Path) -> list[CallRecord]:
         """The records of one spool file (a list, or one record as older versions wrote)."""
@@ -112,19 +134,20 @@ class CallRecorder:
                 files.append(path)
             if not files:
                 return written
-            await self._sink.insert_call_records(records)
+            async with asyncio.timeout(self._db_timeout * 5):
+                await self._sink.insert_call_records(records)
             for path in files:
                 path.unlink(missing_ok=True)
             written += len(records)
 
     async def run(self) -> None:
-        """Flush whenever records arrive; retry with backoff while the database is down."""
+        """Move spooled records to the database; retry with backoff while it is down."""
         backoff = Backoff(base=0.5, cap=10.0)
         while True:
             self._wake.clear()
             try:
                 count = await self.flush()
-            except (psycopg.Error, OSError) as exc:
+            except DB_ERRORS as exc:
                 delay = backoff.next_delay()
                 log.warning(
                     "%d call records wait for PostgreSQL (%s); retry in %.1fs",
@@ -135,8 +158,10 @@ class CallRecorder:
                 await asyncio.sleep(delay)
                 continue
             if count:
-                log.debug("wrote %d call records", count)
+                log.info("%d spooled call records written to PostgreSQL", count)
+            if not self._db_up:
+                self._db_up = True
+                continue  # a batch may have been spooled meanwhile
             backoff.reset()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=30)
-            await asyncio.sleep(self._linger)

@@ -1,8 +1,8 @@
-"""The call-record spool: on disk before ``record`` returns, batched, never lost.
+"""Call records: durable before ``record`` returns, batched, never lost.
 
 The database side is exercised against real PostgreSQL in
-tests/calls/test_faults.py; here the sink is a list so the spool's own
-guarantees can be checked file by file.
+tests/calls/test_faults.py; here the database is a list that can be made to
+fail or hang, so the recorder's own guarantees can be checked file by file.
 """
 
 from __future__ import annotations
@@ -45,11 +45,17 @@ class Database:
 
     def __init__(self) -> None:
         self.rows: list[CallRecord] = []
+        self.inserts = 0
         self.down = False
+        self.hangs = False
 
     async def insert_call_records(self, records: list[CallRecord]) -> None:
+        self.inserts += 1
+        if self.hangs:
+            await asyncio.Event().wait()
         if self.down:
             raise OSError("connection refused")
+        await asyncio.sleep(0)  # a round trip: calls ending meanwhile join the next batch
         self.rows.extend(records)
 
 
@@ -65,7 +71,7 @@ def spooled(spool: Path) -> list[str]:
     return sorted(ids)
 
 
-async def test_calls_ending_together_share_one_spool_write_and_each_is_on_disk_when_recorded(
+async def test_calls_ending_together_share_one_insert_and_each_is_stored_when_recorded(
     tmp_path: Path,
 ) -> None:
     db = Database()
@@ -74,30 +80,49 @@ async def test_calls_ending_together_share_one_spool_write_and_each_is_on_disk_w
 
     await asyncio.gather(*(recorder.record(r) for r in records))
 
-    assert spooled(tmp_path) == sorted(r.call_id for r in records)
-    files = files_in(tmp_path)
-    assert len(files) < 50, f"{len(files)} spool files for 50 records: no batching"
-    assert recorder.pending() == 50
-    assert await recorder.flush() == 50
     assert sorted(r.call_id for r in db.rows) == sorted(r.call_id for r in records)
+    assert db.inserts < 50, f"{db.inserts} inserts for 50 records: no batching"
     assert db.rows[0] == records[0]
-    assert files_in(tmp_path) == []
+    assert files_in(tmp_path) == []  # the database had them: nothing spooled
+    assert recorder.idle()
 
 
-async def test_records_wait_on_disk_while_the_database_is_down(tmp_path: Path) -> None:
+async def test_while_the_database_is_down_records_are_on_disk_when_recorded(
+    tmp_path: Path,
+) -> None:
     db = Database()
     db.down = True
     recorder = CallRecorder(tmp_path, db)
-    await recorder.record(call_record(1))
-    await recorder.record(call_record(2))
+    records = [call_record(n) for n in range(20)]
 
+    await asyncio.gather(*(recorder.record(r) for r in records))
+
+    assert spooled(tmp_path) == sorted(r.call_id for r in records)
+    assert len(files_in(tmp_path)) < 20  # one file per batch, not per call
+    assert recorder.pending() == 20
     with pytest.raises(OSError):
         await recorder.flush()
-    assert recorder.pending() == 2
+    assert recorder.pending() == 20
 
     db.down = False
-    assert await recorder.flush() == 2
+    assert await recorder.flush() == 20
     assert recorder.pending() == 0
+    assert sorted(r.call_id for r in db.rows) == sorted(r.call_id for r in records)
+
+
+async def test_a_database_that_does_not_answer_gets_the_records_spooled_after_the_timeout(
+    tmp_path: Path,
+) -> None:
+    db = Database()
+    db.hangs = True
+    recorder = CallRecorder(tmp_path, db, db_timeout=0.2)
+
+    async with asyncio.timeout(2):
+        await recorder.record(call_record(1))
+        await recorder.record(call_record(2))  # known down now: straight to disk
+
+    assert recorder.pending() == 2
+    assert db.inserts == 1
 
 
 async def test_a_spool_left_by_an_earlier_version_and_an_unreadable_file_are_handled(
@@ -107,25 +132,29 @@ async def test_a_spool_left_by_an_earlier_version_and_an_unreadable_file_are_han
     (tmp_path / "torn.json").write_text('[{"call_id": ')
     db = Database()
     recorder = CallRecorder(tmp_path, db)
-    await recorder.record(call_record(8))
 
-    assert await recorder.flush() == 2
+    assert await recorder.flush() == 1
 
-    assert sorted(r.call_id for r in db.rows) == ["pbx-1795327914.7", "pbx-1795327914.8"]
+    assert [r.call_id for r in db.rows] == ["pbx-1795327914.7"]
     assert files_in(tmp_path) == ["torn.bad"]  # kept for the admin
 
 
-async def test_the_flusher_writes_records_as_they_arrive(tmp_path: Path) -> None:
+async def test_the_flusher_empties_the_spool_once_the_database_is_back(tmp_path: Path) -> None:
     db = Database()
-    recorder = CallRecorder(tmp_path, db, linger=0.01)
+    db.down = True
+    recorder = CallRecorder(tmp_path, db)
+    for n in range(3):
+        await recorder.record(call_record(n))
+    assert recorder.pending() == 3
+    db.down = False
+
     async with asyncio.TaskGroup() as tasks:
         flusher = tasks.create_task(recorder.run())
-        for n in range(3):
-            await recorder.record(call_record(n))
         async with asyncio.timeout(5):
             while len(db.rows) < 3:
                 await asyncio.sleep(0.01)
+        await recorder.record(call_record(3))  # the database is used directly again
         flusher.cancel()
 
-    assert [r.call_id for r in db.rows] == [f"pbx-1795327914.{n}" for n in range(3)]
-    assert recorder.pending() == 0
+    assert [r.call_id for r in db.rows] == [f"pbx-1795327914.{n}" for n in range(4)]
+    assert recorder.idle()
