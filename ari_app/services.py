@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
@@ -39,6 +40,24 @@ HANGUP_REASON = {
     34: "congestion",
     102: "timeout",
 }
+
+
+class _Tally:
+    """Counts events and reports the count at most once per ``every`` seconds."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self._every = every
+        self._count = 0
+        self._last = -every
+
+    def add(self) -> int:
+        """Count one; return the count to report now (and reset it), or 0."""
+        self._count += 1
+        now = time.monotonic()
+        if now - self._last < self._every:
+            return 0
+        self._last, count, self._count = now, self._count, 0
+        return count
 
 
 class AriRest(Protocol):
@@ -80,6 +99,8 @@ class CallService:
         record: Callable[[CallRecord], Awaitable[None]],
         unknown_number: UnknownNumberPolicy,
         dial_timeout: int,
+        *,
+        handoff_after: float = 1.0,
     ) -> None:
         self._ari = ari
         self._snapshot = snapshot
@@ -87,17 +108,30 @@ class CallService:
         self._record = record
         self._unknown = unknown_number
         self._dial_timeout = dial_timeout
+        #: Seconds a new caller may have waited for us before we hand it to the
+        #: fallback dialplan instead of routing it ourselves (overload).
+        self.handoff_after = handoff_after
+        self._handoffs = _Tally()
         self.calls: dict[str, Call] = {}
         #: Calls this process ended recently: their late events need no orphan check.
         self._ended: OrderedDict[str, None] = OrderedDict()
 
     # -- caller side -----------------------------------------------------
     async def caller_entered(
-        self, channel_id: str, dialed: str, caller_number: str, caller_name: str
+        self,
+        channel_id: str,
+        dialed: str,
+        caller_number: str,
+        caller_name: str,
+        waited: float = 0.0,
     ) -> None:
+        """A caller entered Stasis ``waited`` seconds ago (the event's age)."""
         plan = plan_route(self._snapshot(), dialed, self._health())
         call = Call(channel_id, dialed, caller_number, caller_name, plan)
         self.calls[channel_id] = call
+        if plan.known and waited >= self.handoff_after:
+            await self._hand_to_fallback(call, waited)
+            return
         log.info(
             "call %s from %s to %s: %s via %s",
             channel_id,
@@ -121,6 +155,26 @@ class CallService:
             )
         else:
             await self._end(call, reason=self._unknown.value)
+
+    async def _hand_to_fallback(self, call: Call, waited: float) -> None:
+        """We are behind: the generated fallback dialplan routes this call instead.
+        It dials the same chain (it is rewritten on every state and health change);
+        the record says where the call went, Asterisk's CDR what happened next."""
+        count = self._handoffs.add()
+        if count:
+            log.warning(
+                "overloaded: %d call(s) handed to the fallback dialplan (the last waited"
+                " %.2f s for the app, more than %.2f s)",
+                count,
+                waited,
+                self.handoff_after,
+            )
+        call.state = CallState.HANDED_OVER
+        call.outcome = "handed_to_fallback"
+        try:
+            await self._ari.continue_in_dialplan(call.caller_id, names.CTX_FALLBACK, call.dialed, 1)
+        except AriNotFound:
+            await self._end(call, hang_up=False)
 
     async def announcement_finished(self, channel_id: str) -> None:
         call = self.calls.get(call_key(channel_id))

@@ -6,6 +6,7 @@ in order per call (the dispatcher keys them with :func:`event_key`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from ari_app.call import call_key
@@ -51,9 +52,10 @@ class StasisTranslator:
         match event:
             case StasisStart(channel=channel, args=args) if args and args[0] == names.ARI_LEG_ARG:
                 await service.leg_ready(channel.id)  # its answer comes later, as Dial ANSWER
-            case StasisStart(channel=channel):
+            case StasisStart(channel=channel, timestamp=sent):
+                waited = (dt.datetime.now(dt.UTC) - sent).total_seconds() if sent else 0.0
                 await service.caller_entered(
-                    channel.id, channel.exten, channel.caller_number, channel.caller_name
+                    channel.id, channel.exten, channel.caller_number, channel.caller_name, waited
                 )
             case Dial(peer=peer, dialstatus=status) if status in ("RINGING", "PROGRESS"):
                 await service.leg_ringing(peer.id)

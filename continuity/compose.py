@@ -102,6 +102,7 @@ class App:
             self.recorder.record,
             config.unknown_number,
             config.dial_timeout,
+            handoff_after=config.overload_handoff_after,
         )
         self.ari = AriClient(
             ari_config,

@@ -70,6 +70,9 @@ class Config:
     state_dir: Path = Path("/var/lib/continuity")
     unknown_number: UnknownNumberPolicy = UnknownNumberPolicy("reject", "unallocated")
     dial_timeout: int = 30
+    #: A caller whose StasisStart waited this long for the ARI app (the app is
+    #: overloaded) is handed to the generated fallback dialplan, which routes the same.
+    overload_handoff_after: float = 1.0
     default_region: str = "US"
     log_level: str = "INFO"
     #: SIP URIs of the trunks rendered into pjsip_continuity.conf. Unset: the
@@ -213,6 +216,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "state_dir": ("CONTINUITY_STATE_DIR", Path),
     "unknown_number": ("CONTINUITY_UNKNOWN_NUMBER", UnknownNumberPolicy.parse),
     "dial_timeout": ("CONTINUITY_DIAL_TIMEOUT", _positive_int),
+    "overload_handoff_after": ("CONTINUITY_OVERLOAD_HANDOFF_AFTER", _interval),
     "default_region": ("CONTINUITY_DEFAULT_REGION", str.upper),
     "log_level": ("CONTINUITY_LOG_LEVEL", _log_level),
     "primary_trunk": ("CONTINUITY_PRIMARY_TRUNK", _sip_uri),

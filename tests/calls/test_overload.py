@@ -1,0 +1,53 @@
+"""When the app falls behind, callers are handed to the generated fallback dialplan.
+
+A caller whose StasisStart waited longer than ``overload_handoff_after`` for
+the app is sent on to [continuity-fallback], which dials the same chain. Here
+the threshold is set to zero, so every call counts as one that waited too long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.scenario import Scenario, external
+
+MAIN = "+12125550101"
+SALES = "+12125550102"
+ANSWERING_SERVICE = "+13125550150"
+
+
+@pytest.fixture
+async def overloaded(scenario: Scenario) -> AsyncIterator[Scenario]:
+    calls = scenario.app.calls
+    before = calls.handoff_after
+    calls.handoff_after = 0.0
+    try:
+        yield scenario
+    finally:
+        calls.handoff_after = before
+
+
+async def test_a_caller_the_app_is_too_late_for_still_reaches_the_right_destination(
+    overloaded: Scenario,
+) -> None:
+    scenario = overloaded
+    await scenario.tracking_number(MAIN)
+    await scenario.tracking_number(SALES, on=True, destination=external(ANSWERING_SERVICE))
+    await scenario.synced()
+    await scenario.app.dialplan.apply(scenario.app.snapshots.current)
+
+    for number, reached, role in ((MAIN, MAIN, "primary"), (SALES, ANSWERING_SERVICE, "pstn")):
+        call = await scenario.call(number)
+        await call.wait_answered()
+        seen = await scenario.reached(reached)
+        assert seen.role == role
+        # Dial() in dialplan bridged it, not the app (its bridges are "<caller>~bridge").
+        assert [b for b in await scenario.pbx_bridges() if b.endswith("~bridge")] == []
+        await call.hangup()
+        await call.wait_ended()
+
+        record = await scenario.call_record(number)
+        assert record.outcome == "handed_to_fallback"
+        assert record.attempts == ()
