@@ -28,6 +28,8 @@ class Block:
     judged: list[Judged]
     wall: float
     cpu: dict[str, float]
+    #: Calls the app handed to the fallback dialplan because it was behind.
+    handed_off: int = 0
 
     def of(self, route: str) -> list[Judged]:
         return [j for j in self.judged if j.result.spec.route == route]
@@ -60,11 +62,14 @@ async def block(
 ) -> Block:
     await wait_quiet(rig, progress)
     specs = interleave(rig.numbers, routes, per_route)
+    handed_before = await handed_off(rig)
     before = rig.cpu.sample()
     results, wall = await run_calls(
         rig.carrier, specs, concurrency=concurrency, hold=hold, rate=rate
     )
     cpu = rig.cpu.sample().since(before)
+    await asyncio.sleep(0.5)  # the last calls' records
+    handed = await handed_off(rig) - handed_before
     judged = judge(
         results,
         capture.invites(),
@@ -72,7 +77,17 @@ async def block(
         pbx_port=rig.stack.pbx.sip_port,
         destination_port=rig.stack.carrier_primary_port,
     )
-    return Block(judged, wall, cpu)
+    return Block(judged, wall, cpu, handed)
+
+
+async def handed_off(rig: Rig) -> int:
+    """Call records of calls the app handed to the fallback dialplan (overload)."""
+    async with rig.store.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FROM call_records WHERE outcome = 'handed_to_fallback'"
+        )
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
 
 
 def steady_rate(block: Block, concurrency: int) -> float | None:
@@ -251,6 +266,7 @@ async def call_rate(
                     f"  {steady or 0:6.1f} routed calls/s steady "
                     f"({counts['routed'] / done.wall:.1f} overall), "
                     f"{counts['misrouted']} misrouted, {counts['lost']} lost, "
+                    f"{done.handed_off} handed to the fallback dialplan, "
                     f"p50 PDD {pdd(done.judged).p50:.2f} ms"
                 )
         for route, done_blocks in blocks.items():
@@ -274,6 +290,7 @@ def _rate_row(level: int, route: str, blocks: Sequence[Block], hold: float) -> d
         "hold_s": hold,
         "calls": len(judged),
         "verdicts": counts,
+        "handed_off": sum(b.handed_off for b in blocks),
         "not_routed": lost_detail(judged),
         #: Steady state (see steady_rate), per round: median and spread.
         "routed_per_s": Summary.of(rates).as_json(),

@@ -91,8 +91,9 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         rows.append(
             [
                 f"Sustained routed call rate ({top} concurrent)",
-                f"ARI {fmt(ari_rate)} calls/s, {bad} misrouted or lost; app at "
-                f"{fmt((app_util or 0) * 100, 0)}% of a core",
+                f"ARI {fmt(ari_rate)} calls/s, {bad} misrouted or lost, "
+                f"{(top_ari or {}).get('handed_off', 0)} handed to the fallback dialplan;"
+                f" app at {fmt((app_util or 0) * 100, 0)}% of a core",
                 f"pure dialplan {fmt(dp_rate)} calls/s"
                 + (
                     f"; FastAGI {fmt(_g(by_route['agi'], 'routed_per_s', 'p50'))} calls/s"
@@ -206,7 +207,7 @@ def markdown(results: dict[str, Any]) -> str:
                     r["route"],
                     str(r["calls"]),
                     f"{fmt(rate['p50'])} ({fmt(rate['min'])}-{fmt(rate['max'])})",
-                    f"{v['misrouted']}/{v['lost']}",
+                    f"{v['misrouted']}/{v['lost']}/{r.get('handed_off', 0)}",
                     fmt(s["p50"], 2),
                     fmt(s["p99"], 2),
                     fmt(cpu.get("app"), 2),
@@ -224,7 +225,7 @@ def markdown(results: dict[str, Any]) -> str:
                     "route",
                     "calls",
                     "routed/s p50 (min-max)",
-                    "misrouted/lost",
+                    "misrouted/lost/handed off",
                     "PDD p50",
                     "PDD p99",
                     "app CPU ms/call",
