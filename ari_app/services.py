@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections import OrderedDict
@@ -60,6 +61,28 @@ class _Tally:
         return count
 
 
+class Lag:
+    """How long Asterisk recently took to start a leg we asked for (its StasisStart
+    after our create): milliseconds normally, seconds when Asterisk is overloaded.
+    A figure older than ``stale_after`` seconds counts as none, so the first call
+    after a quiet spell measures afresh."""
+
+    def __init__(self, stale_after: float = 2.0) -> None:
+        self._stale_after = stale_after
+        self._seconds = 0.0
+        self._at = -stale_after
+
+    def observe(self, seconds: float, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        fresh = now - self._at < self._stale_after
+        self._seconds = 0.7 * self._seconds + 0.3 * seconds if fresh else seconds
+        self._at = now
+
+    def current(self, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        return self._seconds if now - self._at < self._stale_after else 0.0
+
+
 class AriRest(Protocol):
     """The REST calls the call service makes."""
 
@@ -100,7 +123,7 @@ class CallService:
         unknown_number: UnknownNumberPolicy,
         dial_timeout: int,
         *,
-        handoff_after: float = 1.0,
+        handoff_after: float = 0.5,
     ) -> None:
         self._ari = ari
         self._snapshot = snapshot
@@ -108,10 +131,11 @@ class CallService:
         self._record = record
         self._unknown = unknown_number
         self._dial_timeout = dial_timeout
-        #: Seconds a new caller may have waited for us before we hand it to the
-        #: fallback dialplan instead of routing it ourselves (overload).
+        #: Seconds behind (a new caller waited for us, or Asterisk took to start
+        #: a leg) from which new callers go to the fallback dialplan (overload).
         self.handoff_after = handoff_after
         self._handoffs = _Tally()
+        self.lag = Lag()
         self.calls: dict[str, Call] = {}
         #: Calls this process ended recently: their late events need no orphan check.
         self._ended: OrderedDict[str, None] = OrderedDict()
@@ -129,8 +153,9 @@ class CallService:
         plan = plan_route(self._snapshot(), dialed, self._health())
         call = Call(channel_id, dialed, caller_number, caller_name, plan)
         self.calls[channel_id] = call
-        if plan.known and waited >= self.handoff_after:
-            await self._hand_to_fallback(call, waited)
+        behind = max(waited, self.lag.current())
+        if plan.known and behind >= self.handoff_after:
+            await self._hand_to_fallback(call, behind)
             return
         log.info(
             "call %s from %s to %s: %s via %s",
@@ -156,17 +181,17 @@ class CallService:
         else:
             await self._end(call, reason=self._unknown.value)
 
-    async def _hand_to_fallback(self, call: Call, waited: float) -> None:
+    async def _hand_to_fallback(self, call: Call, behind: float) -> None:
         """We are behind: the generated fallback dialplan routes this call instead.
         It dials the same chain (it is rewritten on every state and health change);
         the record says where the call went, Asterisk's CDR what happened next."""
         count = self._handoffs.add()
         if count:
             log.warning(
-                "overloaded: %d call(s) handed to the fallback dialplan (the last waited"
-                " %.2f s for the app, more than %.2f s)",
+                "overloaded: %d call(s) handed to the fallback dialplan (the app or"
+                " Asterisk %.2f s behind, more than %.2f s)",
                 count,
-                waited,
+                behind,
                 self.handoff_after,
             )
         call.state = CallState.HANDED_OVER
@@ -347,6 +372,7 @@ class CallService:
         if call is None or call.leg is None or call.state is not CallState.DIALING:
             await self._ignore_gone(self._ari.hangup(leg_id))
             return
+        self.lag.observe((dt.datetime.now(dt.UTC) - call.leg.started_at).total_seconds())
         try:
             await self._ari.dial(
                 leg_id, caller=call.caller_id, timeout=call.leg.step.timeout or self._dial_timeout

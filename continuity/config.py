@@ -70,9 +70,10 @@ class Config:
     state_dir: Path = Path("/var/lib/continuity")
     unknown_number: UnknownNumberPolicy = UnknownNumberPolicy("reject", "unallocated")
     dial_timeout: int = 30
-    #: A caller whose StasisStart waited this long for the ARI app (the app is
-    #: overloaded) is handed to the generated fallback dialplan, which routes the same.
-    overload_handoff_after: float = 1.0
+    #: Seconds behind (a caller's StasisStart waited this long for the ARI app, or
+    #: Asterisk took this long to start a leg the app asked for) from which new
+    #: callers go to the generated fallback dialplan, which routes the same.
+    overload_handoff_after: float = 0.5
     default_region: str = "US"
     log_level: str = "INFO"
     #: SIP URIs of the trunks rendered into pjsip_continuity.conf. Unset: the

@@ -1,8 +1,8 @@
 """When the app falls behind, callers are handed to the generated fallback dialplan.
 
-A caller whose StasisStart waited longer than ``overload_handoff_after`` for
-the app is sent on to [continuity-fallback], which dials the same chain. Here
-the threshold is set to zero, so every call counts as one that waited too long.
+A new caller is sent on to [continuity-fallback], which dials the same chain,
+when the app or Asterisk is more than ``overload_handoff_after`` behind. Here
+the threshold is set to zero, so every call counts as one that came too late.
 """
 
 from __future__ import annotations

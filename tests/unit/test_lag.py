@@ -1,0 +1,27 @@
+"""The lag that sends new callers to the fallback dialplan when Asterisk falls behind."""
+
+from __future__ import annotations
+
+from ari_app.services import Lag
+
+
+def test_a_leg_that_took_seconds_to_start_marks_asterisk_as_behind() -> None:
+    lag = Lag(stale_after=2.0)
+    assert lag.current(now=0.0) == 0.0
+
+    lag.observe(0.004, now=1.0)
+    assert lag.current(now=1.0) == 0.004
+
+    for t in (1.1, 1.2, 1.3, 1.4, 1.5):
+        lag.observe(1.5, now=t)
+    assert lag.current(now=1.5) > 1.0
+
+
+def test_once_nobody_measured_for_a_while_the_next_call_measures_afresh() -> None:
+    lag = Lag(stale_after=2.0)
+    lag.observe(3.0, now=10.0)
+    assert lag.current(now=11.9) == 3.0
+    assert lag.current(now=12.1) == 0.0  # stale: the next call routes and measures
+
+    lag.observe(0.003, now=12.2)
+    assert lag.current(now=12.2) == 0.003
