@@ -149,7 +149,7 @@ class CallService:
         caller_name: str,
         waited: float = 0.0,
     ) -> None:
-        """A caller entered Stasis ``waited`` seconds ago (the event's age)."""
+        """A caller entered Stasis; its StasisStart waited ``waited`` seconds for us."""
         plan = plan_route(self._snapshot(), dialed, self._health())
         call = Call(channel_id, dialed, caller_number, caller_name, plan)
         self.calls[channel_id] = call
@@ -200,6 +200,10 @@ class CallService:
             await self._ari.continue_in_dialplan(call.caller_id, names.CTX_FALLBACK, call.dialed, 1)
         except AriNotFound:
             await self._end(call, hang_up=False)
+        except (AriConflict, AriServerError, AriConnectionError) as exc:
+            log.warning("call %s: hand-off failed (%s); routing it here", call.caller_id, exc)
+            call.state, call.outcome = CallState.ROUTING, ""
+            await self._dial_next(call)
 
     async def announcement_finished(self, channel_id: str) -> None:
         call = self.calls.get(call_key(channel_id))

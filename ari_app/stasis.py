@@ -6,8 +6,8 @@ in order per call (the dispatcher keys them with :func:`event_key`).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+import time
 
 from ari_app.call import call_key
 from ari_app.client.events import (
@@ -52,8 +52,8 @@ class StasisTranslator:
         match event:
             case StasisStart(channel=channel, args=args) if args and args[0] == names.ARI_LEG_ARG:
                 await service.leg_ready(channel.id)  # its answer comes later, as Dial ANSWER
-            case StasisStart(channel=channel, timestamp=sent):
-                waited = (dt.datetime.now(dt.UTC) - sent).total_seconds() if sent else 0.0
+            case StasisStart(channel=channel, received=received):
+                waited = time.monotonic() - received if received else 0.0
                 await service.caller_entered(
                     channel.id, channel.exten, channel.caller_number, channel.caller_name, waited
                 )

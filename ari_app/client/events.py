@@ -8,8 +8,9 @@ is about no channel) and ``timestamp``. Unrecognised types become
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,9 @@ class AriEvent:
     application: str
     timestamp: datetime | None
     asterisk_id: str | None
+    #: When this client parsed the frame (``time.monotonic()``): how long an event
+    #: then waits for its handler is the app's own backlog, whatever Asterisk's clock says.
+    received: float = field(default=0.0, compare=False)
 
     @property
     def channel_id(self) -> str | None:
@@ -148,6 +152,7 @@ def _common(data: Json) -> dict[str, Any]:
         "application": opt_text(data, "application", "event") or "",
         "timestamp": _timestamp(data),
         "asterisk_id": opt_text(data, "asterisk_id", "event"),
+        "received": time.monotonic(),
     }
 
 
