@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import time
 from collections import OrderedDict
@@ -62,8 +61,8 @@ class _Tally:
 
 
 class Lag:
-    """How long Asterisk recently took to start a leg we asked for (its StasisStart
-    after our create): milliseconds normally, seconds when Asterisk is overloaded.
+    """How long Asterisk recently took to start a leg we asked for (the originate
+    request's round trip): milliseconds normally, seconds when Asterisk is overloaded.
     A figure older than ``stale_after`` seconds counts as none, so the first call
     after a quiet spell measures afresh."""
 
@@ -86,18 +85,18 @@ class Lag:
 class AriRest(Protocol):
     """The REST calls the call service makes."""
 
-    async def create_channel(
+    async def originate(
         self,
         endpoint: str,
+        *,
         app: str,
         app_args: str | None = None,
+        caller_id: str | None = None,
         channel_id: str | None = None,
-        originator: str | None = None,
         variables: Mapping[str, str] | None = None,
+        timeout: int | None = None,
+        originator: str | None = None,
     ) -> object: ...
-    async def dial(
-        self, channel_id: str, caller: str | None = None, timeout: int | None = None
-    ) -> None: ...
     async def answer(self, channel_id: str) -> None: ...
     async def ring(self, channel_id: str) -> None: ...
     async def hangup(self, channel_id: str, reason: str | None = None) -> None: ...
@@ -230,7 +229,8 @@ class CallService:
             call.leg.sip_code = sip_code(tech_cause)
 
     async def leg_answered(self, leg_id: str) -> None:
-        """The destination answered: answer the caller and bridge the two."""
+        """The destination answered (its leg entered Stasis): answer the caller and
+        bridge the two."""
         call = self._current(leg_id)
         if call is None or call.state is not CallState.DIALING or call.leg is None:
             await self._ignore_gone(self._ari.hangup(leg_id))
@@ -340,13 +340,17 @@ class CallService:
             return
         leg = call.new_leg(step)
         call.state = CallState.DIALING
+        # One request creates and dials the leg; the app is subscribed to it from the
+        # start (Dial RINGING/ANSWER, ChannelDestroyed) and it enters Stasis once answered.
+        asked = time.monotonic()
         try:
-            await self._ari.create_channel(
-                endpoint=dial_string(step.destination),
+            await self._ari.originate(
+                dial_string(step.destination),
                 app=names.ARI_APP,
                 app_args=names.ARI_LEG_ARG,
                 channel_id=leg.channel_id,
                 originator=call.caller_id,
+                timeout=step.timeout or self._dial_timeout,
                 variables={
                     "CALLERID(num)": call.caller_number,
                     "CALLERID(name)": call.caller_name,
@@ -356,6 +360,7 @@ class CallService:
             )
         except (AriNotFound, AriConflict, AriServerError, AriConnectionError) as exc:
             await self._not_placed(call, exc)
+        self.lag.observe(time.monotonic() - asked)
 
     async def _not_placed(self, call: Call, exc: AriError) -> None:
         """The leg could not be created or dialed (e.g. the trunk has no reachable
@@ -369,20 +374,6 @@ class CallService:
             await self._dial_next(call)
         else:
             await self._end(call, reason="congestion")
-
-    async def leg_ready(self, leg_id: str) -> None:
-        """The created leg is in Stasis (it enters asynchronously after create): dial it."""
-        call = self._current(leg_id)
-        if call is None or call.leg is None or call.state is not CallState.DIALING:
-            await self._ignore_gone(self._ari.hangup(leg_id))
-            return
-        self.lag.observe((dt.datetime.now(dt.UTC) - call.leg.started_at).total_seconds())
-        try:
-            await self._ari.dial(
-                leg_id, caller=call.caller_id, timeout=call.leg.step.timeout or self._dial_timeout
-            )
-        except (AriNotFound, AriConflict, AriServerError, AriConnectionError) as exc:
-            await self._not_placed(call, exc)
 
     async def _end(
         self, call: Call, reason: str | None = None, hang_up: bool = True, gone: str | None = None

@@ -51,7 +51,7 @@ class StasisTranslator:
         service = self._service
         match event:
             case StasisStart(channel=channel, args=args) if args and args[0] == names.ARI_LEG_ARG:
-                await service.leg_ready(channel.id)  # its answer comes later, as Dial ANSWER
+                await service.leg_answered(channel.id)  # an originated leg enters on answer
             case StasisStart(channel=channel, received=received):
                 waited = time.monotonic() - received if received else 0.0
                 await service.caller_entered(
@@ -59,8 +59,6 @@ class StasisTranslator:
                 )
             case Dial(peer=peer, dialstatus=status) if status in ("RINGING", "PROGRESS"):
                 await service.leg_ringing(peer.id)
-            case Dial(peer=peer, dialstatus="ANSWER"):
-                await service.leg_answered(peer.id)
             case ChannelDestroyed(channel=channel, cause=cause):
                 await service.channel_gone(channel.id, cause)
             case StasisEnd(channel=channel) if call_key(channel.id) == channel.id:
