@@ -211,6 +211,7 @@ class CarrierControl:
         message: PurePosixPath | None = None,
         message_delay: float = 0.0,
         heard: PurePosixPath | None = None,
+        endpoint: str = "pbx",
     ) -> PlacedCall:
         """Call ``number`` at the pbx; the carrier's leg plays ``prompt`` until hung up.
 
@@ -220,6 +221,7 @@ class CarrierControl:
         ``message_delay`` seconds after the answer, plays it once and hangs
         up: a caller leaving a voicemail. With ``heard`` it records what the
         caller hears from the pbx into that WAV file (see ``localstack.callaudio``).
+        ``endpoint`` is the carrier's PJSIP endpoint to the pbx (another way in).
         """
         uniqueid = f"carrier-{secrets.token_hex(8)}"
         call = PlacedCall(self._ami, uniqueid, number, caller_id)
@@ -228,7 +230,7 @@ class CarrierControl:
         await self._ami.action(
             {
                 "Action": "Originate",
-                "Channel": f"PJSIP/{number}@pbx",
+                "Channel": f"PJSIP/{number}@{endpoint}",
                 "ChannelId": uniqueid,
                 "Context": "carrier-caller",
                 "Exten": "s",

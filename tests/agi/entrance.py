@@ -10,11 +10,8 @@ verifies that Asterisk holds them), so both ways in work side by side.
 
 from __future__ import annotations
 
-import secrets
-
 from continuity import names
 from localstack import LocalStack, PlacedCall
-from localstack.ami import AmiClient, AmiMessage
 from localstack.ports import PortAllocator
 
 ADDRESS = "127.0.0.3"
@@ -97,15 +94,12 @@ def admin_dialplan(agi_port: int) -> str:
 class AdminEntrance:
     """Places the carrier's calls through the admin's way in."""
 
-    def __init__(self, ami: AmiClient) -> None:
-        self._ami = ami
-        self._calls: dict[str, PlacedCall] = {}
-        for pattern in ("Newchannel", "Newstate", "Hangup"):
-            ami.on_event(pattern, self._route)
+    def __init__(self, stack: LocalStack) -> None:
+        self._stack = stack
 
     @classmethod
     async def open(cls, stack: LocalStack, agi_port: int) -> AdminEntrance:
-        """Add the endpoints and the admin's context (once per stack), then connect."""
+        """Add the endpoints and the admin's context (once per stack)."""
         own = stack.pbx.etc_dir / "extensions.conf"
         if CONTEXT not in own.read_text():
             port = PortAllocator().udp()
@@ -117,32 +111,9 @@ class AdminEntrance:
                 await instance.reload_module("res_pjsip.so")
             own.write_text(own.read_text() + admin_dialplan(agi_port))
             await stack.pbx.reload_dialplan()
-        return cls(await AmiClient.connect(stack.carrier_ami))
-
-    def close(self) -> None:
-        self._ami.close()
-
-    def _route(self, event: AmiMessage) -> None:
-        call = self._calls.get(event.get("uniqueid", ""))
-        if call is not None:
-            call._on_event(event)
+        return cls(stack)
 
     async def call(self, number: str, caller: str = "+13125550111") -> PlacedCall:
-        uniqueid = f"admin-{secrets.token_hex(8)}"
-        call = PlacedCall(self._ami, uniqueid, number, caller)
-        self._calls[uniqueid] = call
-        await self._ami.action(
-            {
-                "Action": "Originate",
-                "Channel": f"PJSIP/{number}@{CARRIER_ENDPOINT}",
-                "ChannelId": uniqueid,
-                "Context": "carrier-caller",
-                "Exten": "s",
-                "Priority": "1",
-                "CallerID": caller,
-                "Timeout": "30000",
-                "Async": "true",
-                "Variable": ["HOLD=30", "PROMPT=demo-congrats"],
-            }
+        return await self._stack.control.place_call(
+            number, caller_id=caller, endpoint=CARRIER_ENDPOINT
         )
-        return call

@@ -9,7 +9,7 @@ see the same calls both times, and the caller must end up in the same place.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
@@ -25,11 +25,9 @@ ANSWERING_SERVICE = "+13125550150"
 
 
 @pytest.fixture
-async def admin_entrance(scenario: Scenario) -> AsyncIterator[AdminEntrance]:
+async def admin_entrance(scenario: Scenario) -> AdminEntrance:
     assert scenario.app.agi is not None
-    entrance = await AdminEntrance.open(scenario.stack, scenario.app.agi.port)
-    yield entrance
-    entrance.close()
+    return await AdminEntrance.open(scenario.stack, scenario.app.agi.port)
 
 
 @dataclass(frozen=True)
