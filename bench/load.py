@@ -10,6 +10,7 @@ never landed is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import time
@@ -17,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bench.capture import Invite
-from bench.carrier import BenchCall, BenchCarrier
 from bench.dialplan import ENTRANCE
 from localstack import Observation
+from localstack.carrier import CarrierControl, PlacedCall
+from localstack.errors import AsteriskCommandError
 
 _callers = itertools.count(1)
 
@@ -61,7 +63,7 @@ class Judged:
         return (self.invite_out - self.invite_in) * 1000
 
 
-async def _settled(call: BenchCall, timeout: float) -> None:
+async def _settled(call: PlacedCall, timeout: float) -> None:
     """Until the pbx answered or the call ended, whichever comes first."""
     waits = [asyncio.ensure_future(e.wait()) for e in (call.answered, call.ended)]
     try:
@@ -72,30 +74,40 @@ async def _settled(call: BenchCall, timeout: float) -> None:
 
 
 async def one_call(
-    carrier: BenchCarrier, spec: CallSpec, hold: float, answer_within: float = 20.0
+    carrier: CarrierControl, spec: CallSpec, hold: float, answer_within: float = 20.0
 ) -> CallResult:
     """Place one call; the carrier's caller hangs up ``hold`` s after the pbx answers."""
     result = CallResult(spec, time.time())
-    call = await carrier.place(
-        ENTRANCE[spec.route], spec.number, spec.caller, hold=hold, ring_timeout=answer_within
+    call = await carrier.place_call(
+        spec.number,
+        caller_id=spec.caller,
+        hold_seconds=hold,
+        ring_timeout=answer_within,
+        endpoint=ENTRANCE[spec.route],
     )
     await _settled(call, answer_within)
     result.answered = call.answered.is_set()
     if not call.ended.is_set() and not result.answered:
         result.error = f"not answered in {answer_within:g} s"
-        await call.hangup()
+        await _give_up(call)
     try:
         async with asyncio.timeout(hold + 15):
             await call.ended.wait()
-        result.cause = call.cause
+        result.cause = call.hangup_cause
     except TimeoutError:
         result.error = result.error or "did not end"
-        await call.hangup()
+        await _give_up(call)
     return result
 
 
+async def _give_up(call: PlacedCall) -> None:
+    """The caller hangs up; the call may have ended in the meantime."""
+    with contextlib.suppress(AsteriskCommandError):
+        await call.hangup()
+
+
 async def run_calls(
-    carrier: BenchCarrier,
+    carrier: CarrierControl,
     specs: Sequence[CallSpec],
     *,
     concurrency: int,

@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from bench import dialplan
 from bench.app_process import AppProcess, CpuMeter, app_process
-from bench.carrier import BASELINE_CONTEXT, BenchCarrier, add_bench_entrance
+from bench.carrier import BASELINE_CONTEXT, add_bench_entrance
 from continuity import names
 from continuity.admin import Admin
 from continuity.config import Config
@@ -26,6 +26,7 @@ from continuity.core.model import TrackingNumber
 from db import migrate
 from db.store import Store
 from localstack import LocalStack, resolve_database_url, temporary_database
+from localstack.carrier import CarrierControl
 from localstack.ports import LOOPBACK, PortAllocator
 from localstack.product import product_config
 from localstack.rendering import render
@@ -46,7 +47,7 @@ class Rig:
     numbers: dict[str, list[str]]
     routes: tuple[str, ...]
     cpu: CpuMeter
-    carrier: BenchCarrier
+    carrier: CarrierControl
 
 
 PBX_TRANSPORT = "transport-udp"
@@ -118,7 +119,7 @@ async def rig(
     ) as stack:
         await widen_rtp(stack, rtp_ports)
         await add_bench_entrance(stack)
-        carrier = await BenchCarrier.connect(stack)
+        carrier = stack.control
         progress("creating a temporary PostgreSQL database ...")
         base = await resolve_database_url()
         async with temporary_database(base, prefix="continuity_bench") as url:
@@ -154,5 +155,4 @@ async def rig(
                     cpu = CpuMeter(pids)
                     yield Rig(stack, config, app, admin, store, numbers, routes, cpu, carrier)
             finally:
-                carrier.close()
                 await pool.close()

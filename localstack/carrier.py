@@ -160,6 +160,8 @@ class CarrierControl:
         call = self._calls.get(event.get("uniqueid", ""))
         if call is not None:
             call._on_event(event)
+            if call.ended.is_set():  # long runs place thousands of calls
+                del self._calls[call.uniqueid]
 
     async def set_behavior(self, number: str, behavior: str) -> None:
         """How the carrier treats calls from the pbx to ``number`` from now on."""
