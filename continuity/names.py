@@ -76,3 +76,11 @@ VOICEMAIL_PROMPTS_DIR: Final = "continuity/prompts"
 #: The stock prompt played when a line has no custom one: "Nobody is available to
 #: take your call at the moment. Please leave your message after the tone."
 VOICEMAIL_DEFAULT_PROMPT: Final = "vm-nobodyavail&vm-intro"
+
+#: Kamailio dispatcher set holding the pbx nodes (generated ``dispatcher.list``).
+DISPATCHER_SET_NODES: Final = 1
+#: Generated Kamailio files (``continuity proxy render``).
+GENERATED_KAMAILIO_CFG: Final = "kamailio.cfg"
+GENERATED_DISPATCHER_LIST: Final = "dispatcher.list"
+#: What the proxy says it is in Server/User-Agent headers.
+PROXY_USER_AGENT: Final = "continuity-proxy"
