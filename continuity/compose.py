@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,11 +23,13 @@ from continuity.core.model import Snapshot, TrunkHealth
 from continuity.dialplan_plugin import generated_files
 from continuity.dialplan_sync import DialplanSync
 from continuity.errors import DialplanRejected
+from continuity.leader import Leadership
 from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
 from continuity.voicemail.plugin import Voicemail
+from db.leader import LeaderLease, NodeRegistry
 from db.listener import ChangeListener
 from db.records import CallRecordStore
 from db.store import Store
@@ -52,6 +55,11 @@ def make_pool(config: Config) -> AsyncConnectionPool:
 
 def ami_credentials(config: Config) -> AmiCredentials:
     return AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
+
+
+def node_name(config: Config) -> str:
+    """This node's name among those sharing the database: the setting, else the host name."""
+    return config.node_name or socket.gethostname()
 
 
 def make_dialplan_sync(
@@ -88,7 +96,17 @@ class App:
                 max_connections=ARI_HTTP_CONNECTIONS, max_keepalive_connections=ARI_HTTP_CONNECTIONS
             ),
         )
-        self.outages = Outages(config, self.pool, self.http, ami_credentials(config))
+        self.leadership = Leadership(
+            LeaderLease(config.database_url, node_name(config), 3 * config.node_heartbeat_interval),
+            NodeRegistry(self.pool),
+            node_name(config),
+            config.node_sip_uri,
+            interval=config.node_heartbeat_interval,
+        )
+        self.outages = Outages(
+            config, self.pool, self.http, ami_credentials(config), lambda: self.leadership.token
+        )
+        self.leadership.subscribe(self.outages.leadership_changed)
         ari_config = AriConfig(
             base_url=config.ari_url,
             credentials=AriCredentials(config.ari_username, config.ari_password),
@@ -140,6 +158,7 @@ class App:
             await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
+                tasks.create_task(self.leadership.run(), name="leadership")
                 tasks.create_task(self.outages.run(), name="outages")
         finally:
             await self.http.aclose()
@@ -159,6 +178,7 @@ class App:
             async with self._agi_serving(), self.ari, asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
                 tasks.create_task(self.recorder.run(), name="call-records")
+                tasks.create_task(self.leadership.run(), name="leadership")
                 tasks.create_task(self.outages.run(), name="outages")
                 tasks.create_task(self.voicemail.run(), name="voicemail-notices")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)

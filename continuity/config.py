@@ -107,6 +107,11 @@ class Config:
     #: Outage notices: an HTTP POST to this URL, and e-mail to these addresses (comma-separated).
     outage_webhook_url: str = field(default="", repr=False)
     outage_email_to: str = ""
+    #: This node's name among the nodes sharing the database (empty: the host name),
+    #: the SIP URI the proxy reaches its Asterisk at, and how often it heartbeats.
+    node_name: str = ""
+    node_sip_uri: str = ""
+    node_heartbeat_interval: float = 1.0
 
 
 def _positive_int(text: str) -> int:
@@ -240,6 +245,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "outage_check_interval": ("CONTINUITY_OUTAGE_CHECK_INTERVAL", _interval),
     "outage_webhook_url": ("CONTINUITY_OUTAGE_WEBHOOK_URL", _optional_url),
     "outage_email_to": ("CONTINUITY_OUTAGE_EMAIL_TO", _addresses),
+    "node_name": ("CONTINUITY_NODE_NAME", _object_name),
+    "node_sip_uri": ("CONTINUITY_NODE_SIP_URI", _sip_uri),
+    "node_heartbeat_interval": ("CONTINUITY_NODE_HEARTBEAT_INTERVAL", _interval),
 }
 
 CONFIG_FILE_ENV = "CONTINUITY_CONFIG"

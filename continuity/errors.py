@@ -102,3 +102,7 @@ class DialplanRejected(ContinuityError):
         )
         self.path = path
         self.problem = problem
+
+
+class NotLeader(ContinuityError):
+    """A leader-only write (outages, notices) refused: another node leads now."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 
@@ -165,6 +167,32 @@ async def scenario(
     await product.dialplan.apply(product.snapshots.current)
     yield s
     await s.hang_up_everything()
+
+
+#: ``run(*args)``: the `continuity` command as an admin types it, on its own database.
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+async def cli_db(database_url: str) -> AsyncIterator[str]:
+    async with temporary_database(database_url, prefix="continuity_cli") as url:
+        yield url
+
+
+@pytest.fixture
+def run(cli_db: str) -> Run:
+    def invoke(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "CONTINUITY_DATABASE_URL": cli_db, "CONTINUITY_LOG_LEVEL": "ERROR"}
+        return subprocess.run(
+            [sys.executable, "-m", "continuity", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    return invoke
 
 
 @pytest.hookimpl(wrapper=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 
-from continuity.cli import admin, lines, numbers, outage, status, testcall, voicemail
+from continuity.cli import admin, lines, numbers, outage, proxy, status, testcall, voicemail
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
 
@@ -22,6 +22,7 @@ Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="continuity",
+        allow_abbrev=False,  # a subcommand's --node is not the top-level --node-name
         description="Call continuity for Asterisk: route tracking numbers to the primary "
         "trunk, or to a continuity destination when the primary is down.",
     )
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     outage.add_parsers(sub)
     testcall.add_parsers(sub)
     voicemail.add_parsers(sub)
+    proxy.add_parsers(sub)
     return parser
 
 

@@ -11,6 +11,7 @@ from continuity.cli.output import emit
 from continuity.config import Config
 from continuity.core.routing import plan_route
 from continuity.outage.banner import trunk_report
+from db.leader import NodeRegistry
 from db.outages import OutageStore
 from db.records import CallRecordStore
 from db.store import Store
@@ -35,6 +36,7 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
     async with open_pool(config) as pool:
         snapshot = await Store(pool).load_snapshot()
         trunk = await trunk_report(OutageStore(pool), names.ENDPOINT_PRIMARY)
+        nodes = await NodeRegistry(pool).nodes()
     acc = snapshot.account
     testing = sorted(ln.id for ln in snapshot.lines.values() if ln.test_mode)
     banner: dict[str, object] = {
@@ -44,6 +46,16 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         "testing_lines": testing,
         "state_version": snapshot.version,
         "primary_trunk": trunk.to_json(),
+        "nodes": [
+            {
+                "name": n.name,
+                "sip_uri": n.sip_uri,
+                "healthy": n.healthy(config.node_heartbeat_interval),
+                "leads": n.leads,
+                "last_seen": n.last_seen.isoformat(),
+            }
+            for n in nodes
+        ],
     }
     rows, numbers = [], []
     for number in sorted(snapshot.numbers):
@@ -71,6 +83,12 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
             print(f"FAILOVER TEST MODE on line(s): {', '.join(testing)}")
         for line in trunk.lines():
             print(line)
+        for node in nodes:
+            health = "up" if node.healthy(config.node_heartbeat_interval) else "SILENT"
+            print(
+                f"node {node.name}{' (leader)' if node.leads else ''}: {health}, last heard"
+                f" {node.silent_for:.1f} s ago{', ' + node.sip_uri if node.sip_uri else ''}"
+            )
         print()
     emit(
         {**banner, "numbers": numbers},

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 import psycopg
@@ -45,12 +45,15 @@ class Notifier:
         poll: float = 30.0,
         retry_base: float = 0.5,
         retry_cap: float = 300.0,
+        leads: Callable[[], bool] = lambda: True,
     ) -> None:
         self._outbox = outbox
         self._senders = dict(senders)
         self._poll = poll
         self._retry_base = retry_base
         self._retry_cap = retry_cap
+        #: Only the leading node delivers, so a notice goes out once across the nodes.
+        self._leads = leads
         self._wake = asyncio.Event()
         #: notice id -> (its backoff, monotonic time of its next attempt)
         self._retry: dict[int, tuple[Backoff, float]] = {}
@@ -105,6 +108,10 @@ class Notifier:
         backoff = Backoff(base=0.5, cap=10.0)
         while True:
             self._wake.clear()
+            if not self._leads():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                continue
             try:
                 wait = await self.deliver_due()
                 backoff.reset()

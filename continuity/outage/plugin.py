@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
@@ -61,16 +62,18 @@ class Outages:
         pool: AsyncConnectionPool,
         http: httpx.AsyncClient,
         ami: AmiCredentials,
+        fence: Callable[[], int | None],
     ) -> None:
         self.store = OutageStore(pool)
         channels = senders(config, http)
-        self.notifier = Notifier(self.store, channels)
+        self.notifier = Notifier(self.store, channels, leads=lambda: fence() is not None)
         self.monitor = OutageMonitor(
             outage_policy(config),
             self.store,
             names.ENDPOINT_PRIMARY,
             tuple(channels),
             on_journalled=self.notifier.wake,
+            fence=fence,
         )
         self.watch = ContactWatch(ami, names.ENDPOINT_PRIMARY, config.outage_check_interval)
 
@@ -84,6 +87,10 @@ class Outages:
     def on_health_change(self, subscriber: HealthSubscriber) -> None:
         """Called with the new :class:`TrunkHealth` whenever routing's view changes."""
         self.monitor.subscribe(subscriber)
+
+    async def leadership_changed(self, leads: bool) -> None:
+        await self.monitor.leadership_changed(leads)
+        self.notifier.wake()
 
     async def override_changed(self, snapshot: Snapshot) -> None:
         await self.monitor.override_changed(snapshot)

@@ -3,38 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from localstack import temporary_database
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture
-async def cli_db(database_url: str) -> AsyncIterator[str]:
-    async with temporary_database(database_url, prefix="continuity_cli") as url:
-        yield url
-
-
-@pytest.fixture
-def run(cli_db: str) -> Run:
-    def invoke(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "CONTINUITY_DATABASE_URL": cli_db, "CONTINUITY_LOG_LEVEL": "ERROR"}
-        return subprocess.run(
-            [sys.executable, "-m", "continuity", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
-
-    return invoke
+from tests.conftest import Run
 
 
 def test_db_upgrade_is_idempotent(run: Run) -> None:

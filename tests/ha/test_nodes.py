@@ -9,64 +9,21 @@ The carrier sends every call for a tracking number to the proxy.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
-from continuity import names
-from continuity.admin import Admin
 from continuity.compose import App
-from continuity.core.model import TrackingNumber
-from db import migrate
-from db.store import Store
-from localstack import LocalStack, PlacedCall, temporary_database
+from localstack import LocalStack, PlacedCall
 from localstack.instance import AsteriskInstance
-from localstack.product import node_config, running_app, wait_for_state
-
-TRACKING = "+12125550101"
+from tests.ha.conftest import TRACKING, NodeApps
 
 
-@pytest.fixture(scope="module")
-async def cluster(rootfs: Path) -> AsyncIterator[LocalStack]:
-    async with LocalStack(rootfs, nodes=2, qualify_frequency=1, qualify_timeout=0.5) as stack:
-        yield stack
-
-
-@pytest.fixture(scope="module")
-async def cluster_db(database_url: str) -> AsyncIterator[str]:
-    async with temporary_database(database_url) as url:
-        await migrate.upgrade(url)
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def node_apps(
-    cluster: LocalStack, cluster_db: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[list[App]]:
+@pytest.fixture
+async def serving(cluster: LocalStack, node_apps: NodeApps) -> list[App]:
     """``continuity serve`` on each node, routing from the one shared database."""
-    async with contextlib.AsyncExitStack() as running:
-        apps = []
-        for node in cluster.nodes:
-            state = tmp_path_factory.mktemp(f"state-{node.name}")
-            apps.append(
-                await running.enter_async_context(
-                    running_app(node_config(cluster, node, cluster_db, state))
-                )
-            )
-        for node in cluster.nodes:
-            await cluster.wait_reachable(names.ENDPOINT_PRIMARY, node=node)
-        async with AsyncConnectionPool(cluster_db, open=False, min_size=1, max_size=2) as pool:
-            store = Store(pool)
-            await Admin(store, "test").add_number(TrackingNumber(TRACKING, "Website"))
-            version = (await store.load_snapshot()).version
-            for app in apps:
-                await wait_for_state(app, version)
-        yield apps
+    return [await node_apps.start(node, node.name) for node in cluster.nodes]
 
 
 async def calls_processed(node: AsteriskInstance) -> int:
@@ -100,7 +57,7 @@ async def answered_by_primary(stack: LocalStack, callers: list[str], timeout: fl
 
 
 async def test_calls_to_one_tracking_number_spread_over_both_nodes(
-    cluster: LocalStack, node_apps: list[App]
+    cluster: LocalStack, serving: list[App]
 ) -> None:
     before = [await calls_processed(node) for node in cluster.nodes]
     callers = [f"+1555010{i:04d}" for i in range(6)]
@@ -116,7 +73,7 @@ async def test_calls_to_one_tracking_number_spread_over_both_nodes(
 
 
 async def test_a_node_that_dies_loses_no_new_call_and_the_other_keeps_its_own(
-    cluster: LocalStack, node_apps: list[App]
+    cluster: LocalStack, serving: list[App]
 ) -> None:
     """SIGKILL one node's Asterisk while calls arrive at 5 calls/s: every new call lands."""
     dead, survivor = cluster.nodes
