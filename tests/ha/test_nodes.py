@@ -13,11 +13,19 @@ import os
 import signal
 
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
+from continuity import names
+from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
+from continuity.core.model import Destination, DestinationKind
+from db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.instance import AsteriskInstance
+from localstack.product import wait_for_state
 from tests.ha.conftest import TRACKING, NodeApps
+
+ANSWERING_SERVICE = "+13125550150"
 
 
 @pytest.fixture
@@ -70,6 +78,45 @@ async def test_calls_to_one_tracking_number_spread_over_both_nodes(
     assert sum(took) == len(callers)
     for call in calls:
         await call.wait_ended(timeout=10)
+
+
+async def test_a_change_is_live_on_both_nodes_in_the_app_and_in_the_fallback_dialplan(
+    cluster: LocalStack, cluster_db: str, serving: list[App]
+) -> None:
+    """Continuity switched on once: both nodes route the number's next calls to the PSTN."""
+    async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
+        store = Store(pool)
+        await Admin(store, "test").change_number(
+            TRACKING, SettingsChange(on=True, destination=Destination(
+                DestinationKind.EXTERNAL, ANSWERING_SERVICE))
+        )
+        version = (await store.load_snapshot()).version
+        for app in serving:
+            await wait_for_state(app, version, timeout=5)
+        for node in cluster.nodes:
+            async with asyncio.timeout(5):
+                while f"continuity v{version}:" not in await node.cli(
+                    f"dialplan show {names.CTX_TRACKING}"
+                ):
+                    await asyncio.sleep(0.05)
+        before = [await calls_processed(node) for node in cluster.nodes]
+        callers = [f"+1555060{i:04d}" for i in range(4)]
+        for caller in callers:
+            await cluster.place_call(TRACKING, caller, hold_seconds=1)
+        async with asyncio.timeout(15):
+            while not set(callers) <= {
+                o.caller_id_number for o in cluster.carrier_observations()
+                if o.role == "pstn" and o.number == ANSWERING_SERVICE
+            }:
+                await asyncio.sleep(0.1)
+        took = [await calls_processed(n) - b for n, b in zip(cluster.nodes, before, strict=True)]
+        assert all(took), f"calls per node: {took}"  # both nodes routed by the new state
+        # Back to the primary for the next test.
+        back = SettingsChange(on=None, destination=None)
+        await Admin(store, "test").change_number(TRACKING, back)
+        version = (await store.load_snapshot()).version
+        for app in serving:
+            await wait_for_state(app, version, timeout=5)
 
 
 async def test_a_node_that_dies_loses_no_new_call_and_the_other_keeps_its_own(
