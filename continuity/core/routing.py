@@ -26,6 +26,7 @@ from continuity.core.model import (
     TrackingNumber,
     TrunkHealth,
 )
+from continuity.core.redirecting import Redirect, redirect
 
 
 class PlanReason(enum.StrEnum):
@@ -45,6 +46,9 @@ class RouteStep:
     timeout: int | None = None
     #: Q.850 causes that move the call on; ``None`` means any failure does.
     moves_on: frozenset[int] | None = None
+    #: A continuity leg's redirecting identity and caller ID; ``None`` for the
+    #: primary and voicemail, which keep the call as it came.
+    redirect: Redirect | None = None
 
     def hands_on(self, cause: int | None) -> bool:
         return self.moves_on is None or (cause is not None and cause in self.moves_on)
@@ -142,7 +146,10 @@ def plan_route(snapshot: Snapshot, dialed: str, health: TrunkHealth | None = Non
     elif line is not None:
         voicemail = Destination(DestinationKind.VOICEMAIL, line.mailbox)
     if dest is not None and dest.kind is not DestinationKind.VOICEMAIL:
-        steps.append(RouteStep(dest))
+        after_primary = reason is PlanReason.NORMAL
+        steps.append(
+            RouteStep(dest, redirect=redirect(dialed, dest, account, line, after_primary=after_primary))
+        )
     if voicemail is not None:
         steps.append(RouteStep(voicemail))
     if not steps:  # continuity on but nowhere to go: the primary beats a dead end
