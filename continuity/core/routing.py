@@ -6,6 +6,9 @@ The chain for one call is:
 2. the continuity destination (a PSTN number, a voice agent or a SIP endpoint);
 3. the line's failover voicemail, which always comes last.
 
+Each continuity step carries its redirecting identity and caller ID
+(:mod:`continuity.core.redirecting`), so every executor sends the same.
+
 The primary hands the call on only for the configured failure causes; a
 continuity destination hands it on for any failure, so a call never dead-ends
 while a mailbox is there to take it.
@@ -146,10 +149,9 @@ def plan_route(snapshot: Snapshot, dialed: str, health: TrunkHealth | None = Non
     elif line is not None:
         voicemail = Destination(DestinationKind.VOICEMAIL, line.mailbox)
     if dest is not None and dest.kind is not DestinationKind.VOICEMAIL:
-        after_primary = reason is PlanReason.NORMAL
-        steps.append(
-            RouteStep(dest, redirect=redirect(dialed, dest, account, line, after_primary=after_primary))
-        )
+        # After the primary the reason is its failure's; otherwise the call moved first.
+        moved = redirect(dialed, dest, account, line, after_primary=reason is PlanReason.NORMAL)
+        steps.append(RouteStep(dest, redirect=moved))
     if voicemail is not None:
         steps.append(RouteStep(voicemail))
     if not steps:  # continuity on but nowhere to go: the primary beats a dead end
