@@ -13,6 +13,7 @@ from typing import Final, Literal, Protocol, TypeVar
 
 from continuity.core.model import (
     AccountSettings,
+    CallerIdPolicy,
     ContinuitySettings,
     Destination,
     Line,
@@ -23,6 +24,7 @@ from continuity.core.model import (
 from continuity.core.validation import (
     check_destination,
     check_line_id,
+    check_name_prefix,
     check_new_forwarding,
     check_not_ours,
     check_sip_target,
@@ -152,19 +154,33 @@ class Admin:
     # -- lines --------------------------------------------------------------------
     async def add_line(self, line: Line) -> None:
         check_line_id(line.id)
+        if line.caller_name_prefix is not None:
+            line = dataclasses.replace(
+                line, caller_name_prefix=check_name_prefix(line.caller_name_prefix)
+            )
         snapshot = await self.snapshot()
         self._check_settings(snapshot, f"line {line.id}", line.continuity)
         await self._store.insert_line(self._actor, line)
 
     async def change_line(
-        self, line_id: str, change: SettingsChange, *, name: str | Keep = KEEP
+        self,
+        line_id: str,
+        change: SettingsChange,
+        *,
+        name: str | Keep = KEEP,
+        caller_id: CallerIdPolicy | Keep | None = KEEP,
+        caller_name_prefix: str | Keep | None = KEEP,
     ) -> None:
         snapshot = await self.snapshot()
         old = _line(snapshot, line_id)
+        if isinstance(caller_name_prefix, str):
+            caller_name_prefix = check_name_prefix(caller_name_prefix)
         new = dataclasses.replace(
             old,
             name=pick(name, old.name),
             continuity=change.apply(old.continuity),
+            caller_id=pick(caller_id, old.caller_id),
+            caller_name_prefix=pick(caller_name_prefix, old.caller_name_prefix),
         )
         self._check_settings(snapshot, f"line {line_id}", new.continuity)
         await self._store.update_line(self._actor, old, new)
@@ -220,15 +236,23 @@ class Admin:
         voice_agent: str | Keep | None = KEEP,
         failover_sip_codes: frozenset[int] | Keep = KEEP,
         primary_timeout: int | Keep = KEEP,
+        caller_id: CallerIdPolicy | Keep = KEEP,
+        caller_name_prefix: str | Keep = KEEP,
+        send_history_info: bool | Keep = KEEP,
     ) -> None:
         snapshot = await self.snapshot()
         old = snapshot.account
+        if isinstance(caller_name_prefix, str):
+            caller_name_prefix = check_name_prefix(caller_name_prefix)
         new = dataclasses.replace(
             old,
             continuity=change.apply(old.continuity),
             voice_agent=pick(voice_agent, old.voice_agent),
             failover_sip_codes=pick(failover_sip_codes, old.failover_sip_codes),
             primary_timeout=pick(primary_timeout, old.primary_timeout),
+            caller_id=pick(caller_id, old.caller_id),
+            caller_name_prefix=pick(caller_name_prefix, old.caller_name_prefix),
+            send_history_info=pick(send_history_info, old.send_history_info),
         )
         if new.voice_agent is not None:
             check_sip_target(new.voice_agent)

@@ -7,6 +7,7 @@ AMI session.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -79,7 +80,11 @@ def generated_files(
         files.append(
             GeneratedFile(
                 pjsip_path(config.asterisk_config_dir),
-                lambda _snapshot: render_pjsip(trunks),
+                lambda snapshot: render_pjsip(
+                    dataclasses.replace(
+                        trunks, send_history_info=snapshot.account.send_history_info
+                    )
+                ),
                 expected_contacts,
                 _reload(creds, "module reload res_pjsip.so"),
                 _loaded(creds, endpoint_contacts),

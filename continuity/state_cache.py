@@ -10,6 +10,7 @@ from typing import Any
 
 from continuity.core.model import (
     AccountSettings,
+    CallerIdPolicy,
     ContinuitySettings,
     Destination,
     DestinationKind,
@@ -55,6 +56,9 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
             "voice_agent": acc.voice_agent,
             "failover_sip_codes": sorted(acc.failover_sip_codes),
             "primary_timeout": acc.primary_timeout,
+            "caller_id": acc.caller_id.value,
+            "caller_name_prefix": acc.caller_name_prefix,
+            "send_history_info": acc.send_history_info,
         },
         "lines": [
             {
@@ -63,6 +67,8 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
                 "name": ln.name,
                 "continuity": _settings_out(ln.continuity),
                 "test_mode": ln.test_mode,
+                "caller_id": ln.caller_id.value if ln.caller_id else None,
+                "caller_name_prefix": ln.caller_name_prefix,
                 "forwarding": [
                     [
                         f.number,
@@ -94,6 +100,10 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
         voice_agent=acc["voice_agent"],
         failover_sip_codes=frozenset(acc["failover_sip_codes"]),
         primary_timeout=int(acc["primary_timeout"]),
+        # Caches written before caller-ID settings existed hold none: the defaults.
+        caller_id=CallerIdPolicy(acc.get("caller_id", CallerIdPolicy.KEEP.value)),
+        caller_name_prefix=str(acc.get("caller_name_prefix", "")),
+        send_history_info=bool(acc.get("send_history_info", False)),
     )
     lines = {
         ln["id"]: Line(
@@ -102,6 +112,8 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
             name=ln["name"],
             continuity=_settings_in(ln["continuity"]),
             test_mode=bool(ln["test_mode"]),
+            caller_id=CallerIdPolicy(ln["caller_id"]) if ln.get("caller_id") else None,
+            caller_name_prefix=ln.get("caller_name_prefix"),
             forwarding=tuple(
                 ForwardingNumber(f[0], dt.datetime.fromisoformat(f[1]), _when(f[2]))
                 for f in ln["forwarding"]

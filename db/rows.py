@@ -7,6 +7,7 @@ from typing import Any
 
 from continuity.core.model import (
     AccountSettings,
+    CallerIdPolicy,
     ContinuitySettings,
     Destination,
     DestinationKind,
@@ -47,7 +48,18 @@ def account(row: Row) -> AccountSettings:
         voice_agent=row["voice_agent"],
         failover_sip_codes=frozenset(row["failover_sip_codes"]),
         primary_timeout=row["primary_timeout"],
+        caller_id=CallerIdPolicy(row["caller_id"]),
+        caller_name_prefix=row["caller_name_prefix"],
+        send_history_info=row["send_history_info"],
     )
+
+
+def caller_id_columns(settings: AccountSettings) -> dict[str, Any]:
+    return {
+        "caller_id": settings.caller_id.value,
+        "caller_name_prefix": settings.caller_name_prefix,
+        "send_history_info": settings.send_history_info,
+    }
 
 
 def line(row: Row, forwarding: list[Row]) -> Line:
@@ -57,6 +69,8 @@ def line(row: Row, forwarding: list[Row]) -> Line:
         name=row["name"],
         continuity=continuity(row),
         test_mode=row["test_mode"],
+        caller_id=CallerIdPolicy(row["caller_id"]) if row["caller_id"] else None,
+        caller_name_prefix=row["caller_name_prefix"],
         forwarding=tuple(
             ForwardingNumber(f["number"], f["added_at"], f["verified_at"]) for f in forwarding
         ),
@@ -89,5 +103,7 @@ def line_columns(ln: Line) -> dict[str, Any]:
         "kind": ln.kind.value,
         "name": ln.name,
         "test_mode": ln.test_mode,
+        "caller_id": ln.caller_id.value if ln.caller_id else None,
+        "caller_name_prefix": ln.caller_name_prefix,
         **continuity_columns(ln.continuity),
     }

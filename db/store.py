@@ -175,6 +175,7 @@ class Store:
                 "voice_agent": a.voice_agent,
                 "failover_sip_codes": sorted(a.failover_sip_codes),
                 "primary_timeout": a.primary_timeout,
+                **rows.caller_id_columns(a),
             }
 
         if columns(old) == columns(new):

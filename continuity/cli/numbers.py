@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 
 from continuity.admin import KEEP, Admin
+from continuity.cli.caller_id import add_caller_id_options, caller_id_change
 from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.output import emit
 from continuity.cli.settings import add_settings_options, settings_change
@@ -72,6 +73,13 @@ def add_parsers(sub: SubParsers) -> None:
         type=int,
         metavar="SECONDS",
         help="ring the primary this long before failing over",
+    )
+    add_caller_id_options(d, inherit=False)
+    d.add_argument(
+        "--history-info",
+        choices=["on", "off"],
+        help="the trunks send History-Info (RFC 7044) besides Diversion (RFC 5806) on "
+        "forwarded calls",
     )
     d.set_defaults(run=cmd_default)
 
@@ -170,6 +178,8 @@ async def cmd_default(args: argparse.Namespace, config: Config) -> int:
             ),
             failover_sip_codes=_codes(args.failover_codes) if args.failover_codes else KEEP,
             primary_timeout=args.primary_timeout if args.primary_timeout else KEEP,
+            send_history_info=KEEP if args.history_info is None else args.history_info == "on",
+            **caller_id_change(args),
         )
         acc = (await admin.snapshot()).account
     dest = acc.continuity.destination
@@ -178,7 +188,8 @@ async def cmd_default(args: argparse.Namespace, config: Config) -> int:
         f"{'enabled' if acc.continuity.enabled else 'disabled'}, default destination "
         f"{dest or 'none'}, voice agent {acc.voice_agent or 'none'}, failover codes "
         f"{','.join(map(str, sorted(acc.failover_sip_codes)))}, primary timeout "
-        f"{acc.primary_timeout}s"
+        f"{acc.primary_timeout}s, caller ID {acc.caller_id.value}, caller-name prefix "
+        f"{acc.caller_name_prefix!r}, History-Info {'on' if acc.send_history_info else 'off'}"
     )
     return 0
 

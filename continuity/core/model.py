@@ -22,6 +22,15 @@ class DestinationKind(enum.StrEnum):
     VOICEMAIL = "voicemail"
 
 
+class CallerIdPolicy(enum.StrEnum):
+    """The caller ID a continuity leg presents to the far end."""
+
+    #: The caller's own number; the Diversion header names the tracking number.
+    KEEP = "keep"
+    #: The tracking number, for carriers that refuse caller IDs the account does not own.
+    TRACKING = "tracking"
+
+
 class LineKind(enum.StrEnum):
     MAIN = "main"
     DEPARTMENT = "department"
@@ -77,6 +86,10 @@ class Line:
     forwarding: tuple[ForwardingNumber, ...] = ()
     #: Failover test mode: this line's calls go to its continuity chain.
     test_mode: bool = False
+    #: Caller-ID policy and caller-name prefix of this line's continuity legs;
+    #: ``None`` follows the account.
+    caller_id: CallerIdPolicy | None = None
+    caller_name_prefix: str | None = None
 
     @property
     def mailbox(self) -> str:
@@ -118,6 +131,12 @@ class AccountSettings:
     failover_sip_codes: frozenset[int] = DEFAULT_FAILOVER_SIP_CODES
     #: Seconds the primary may ring before the call moves on.
     primary_timeout: int = 20
+    #: The caller ID continuity legs present, and the prefix put before the
+    #: caller's name (``{line}`` stands for the line's name; empty: none).
+    caller_id: CallerIdPolicy = CallerIdPolicy.KEEP
+    caller_name_prefix: str = ""
+    #: Whether the trunks send History-Info (RFC 7044) besides Diversion (RFC 5806).
+    send_history_info: bool = False
 
 
 @dataclass(frozen=True, slots=True)

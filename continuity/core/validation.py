@@ -11,6 +11,7 @@ from continuity.core.model import (
     Line,
     Snapshot,
 )
+from continuity.core.redirecting import LINE_NAME, NAME_PREFIX_MAX, clean_name_prefix
 from continuity.errors import FailoverLoop, InvalidSetting
 
 _LINE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")
@@ -69,3 +70,23 @@ def check_new_forwarding(snapshot: Snapshot, line: Line, number: str) -> None:
             "remove one first (`continuity line forward remove`)"
         )
     check_not_ours(snapshot, f"line {line.id}", number)
+
+
+def check_name_prefix(prefix: str) -> str:
+    """A caller-name prefix as typed: display text only, and short; ``{line}`` stands
+    for the line's name (which routing cleans the same way when it is used)."""
+    bare = prefix.replace(LINE_NAME, "")
+    bad = sorted({c for c in bare if c != " " and not clean_name_prefix(c)})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise InvalidSetting(
+            f"caller-name prefix {prefix!r} holds {shown}: a prefix reaches the far end's "
+            "screen in a SIP header, so use letters, digits, spaces and . ' & + / # @ ! : - "
+            f"only ({LINE_NAME} stands for the line's name)"
+        )
+    if len(" ".join(bare.split())) > NAME_PREFIX_MAX:
+        raise InvalidSetting(
+            f"caller-name prefix {prefix!r} is longer than {NAME_PREFIX_MAX} characters; "
+            "handsets show only the start of a name, so shorten it"
+        )
+    return " ".join(prefix.split())

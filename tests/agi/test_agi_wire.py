@@ -84,6 +84,8 @@ async def test_a_call_to_a_tracking_number_gets_its_route_as_channel_variables(
         f'SET VARIABLE {names.VAR_FALLBACK_DIAL} "PJSIP/+13125550150@{names.ENDPOINT_PSTN}"',
         f'SET VARIABLE {names.VAR_FALLBACK_TIMEOUT} "30"',
         f'SET VARIABLE {names.VAR_MAILBOX} "main"',
+        f'SET VARIABLE {names.VAR_DIAL_REDIRECT} ""',
+        f'SET VARIABLE {names.VAR_FALLBACK_REDIRECT} "{MAIN}^^+13125550150^^"',
     ]
 
 
@@ -111,7 +113,7 @@ async def test_a_peer_that_closes_before_its_headers_does_not_stall_the_server(
         await writer.wait_closed()
 
     commands = await fake_asterisk(server.port, headers(names.AGI_ROUTE, MAIN))
-    assert len(commands) == 9
+    assert len(commands) == 11
 
 
 async def test_an_unknown_script_gets_no_commands(server: AgiServer) -> None:
