@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.test_cli import Run, cli_db, run  # noqa: F401 - fixtures
+from tests.conftest import Run
 
 
-def test_caller_id_settings_are_set_audited_and_a_bad_prefix_writes_nothing(run: Run) -> None:  # noqa: F811
+def test_caller_id_settings_are_set_audited_and_a_bad_prefix_writes_nothing(run: Run) -> None:
     run("db", "upgrade")
     assert run("line", "add", "sales", "--kind", "department", "--name", "Sales").returncode == 0
 
