@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -15,6 +14,7 @@ import psycopg
 from continuity.cli import admin, lines, numbers, outage, status, testcall, voicemail
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
+from continuity.logsetup import configure_logging
 
 Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
 
@@ -64,10 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContinuityError as exc:
         print(f"continuity: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per ARI request is noise
+    configure_logging(config.log_level, config.log_format)
     try:
         return asyncio.run(_run(args.run, args, config))
     except ContinuityError as exc:
