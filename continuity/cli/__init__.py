@@ -11,7 +11,18 @@ from pathlib import Path
 
 import psycopg
 
-from continuity.cli import admin, lines, numbers, outage, status, testcall, voicemail
+from continuity.cli import (
+    admin,
+    configuration,
+    doctor,
+    lines,
+    numbers,
+    outage,
+    status,
+    testcall,
+    voicemail,
+)
+from continuity.cli.layout import TopParser, add_examples
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
 from continuity.logsetup import configure_logging
@@ -20,21 +31,26 @@ Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = TopParser(
         prog="continuity",
+        usage="continuity [--config FILE] [--SETTING VALUE ...] COMMAND ...",
         description="Call continuity for Asterisk: route tracking numbers to the primary "
         "trunk, or to a continuity destination when the primary is down.",
     )
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="TOML config file (also CONTINUITY_CONFIG)"
     )
-    for name, (env, _) in SETTINGS.items():
+    for name in SETTINGS:
         if name.endswith(("password", "secret")):
             continue  # secrets come from the environment or the file, never argv
+        # Listed by `continuity settings`, not in the top-level help.
         parser.add_argument(
-            f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=f"(env {env})"
+            f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=argparse.SUPPRESS
         )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
+    parser.commands = sub
     admin.add_parsers(sub)
     numbers.add_parsers(sub)
     lines.add_parsers(sub)
@@ -42,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     outage.add_parsers(sub)
     testcall.add_parsers(sub)
     voicemail.add_parsers(sub)
+    doctor.add_parsers(sub)
+    configuration.add_parsers(sub)
+    add_examples(sub)
     return parser
 
 

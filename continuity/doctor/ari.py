@@ -1,0 +1,85 @@
+"""ARI: reachable, the credentials work, and the Asterisk version behind it."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from ari_app.client import AriConfig, AriCredentials, AriRest
+from ari_app.client.errors import AriConnectionError, AriError, AriHttpError
+from continuity import names
+from continuity.config import Config
+from continuity.doctor.result import Result
+
+#: First release of each branch that takes REST requests over the event WebSocket.
+REST_OVER_WS = {20: 14, 21: 9, 22: 4}
+
+
+def takes_rest_over_websocket(version: str) -> bool | None:
+    """True/False from an Asterisk version string; None if it cannot be read."""
+    found = re.match(r"(\d+)\.(\d+)", version)
+    if found is None:
+        return None
+    major, minor = int(found[1]), int(found[2])
+    if major in REST_OVER_WS:
+        return minor >= REST_OVER_WS[major]
+    return major > max(REST_OVER_WS)
+
+
+async def check_ari(config: Config, http: httpx.AsyncClient) -> list[Result]:
+    rest = AriRest(
+        AriConfig(
+            base_url=config.ari_url,
+            credentials=AriCredentials(config.ari_username, config.ari_password),
+            app=names.ARI_APP,
+        ),
+        http,
+    )
+    where = f"{config.ari_url} as {config.ari_username!r}"
+    try:
+        info = await rest.asterisk_info()
+    except AriConnectionError as exc:
+        return [
+            Result.failed(
+                "ARI",
+                f"cannot reach {config.ari_url}: {exc.reason}",
+                "start Asterisk, enable its HTTP server (http.conf enabled = yes) and check "
+                "ari_url",
+            ),
+            Result.skipped("Asterisk version", "needs ARI"),
+        ]
+    except AriHttpError as exc:
+        if exc.status == 401:
+            return [
+                Result.failed(
+                    "ARI",
+                    f"{where}: credentials refused (HTTP 401)",
+                    f"set CONTINUITY_ARI_PASSWORD to the password of [{config.ari_username}] "
+                    "in ari.conf (or fix ari_username)",
+                ),
+                Result.skipped("Asterisk version", "needs ARI"),
+            ]
+        return [
+            Result.failed(
+                "ARI",
+                f"{where}: {exc}",
+                "enable ARI: ari.conf [general] enabled = yes, and load res_ari.so",
+            ),
+            Result.skipped("Asterisk version", "needs ARI"),
+        ]
+    except AriError as exc:
+        return [
+            Result.failed("ARI", f"{where}: {exc}", "check that ari_url points at Asterisk's ARI"),
+            Result.skipped("Asterisk version", "needs ARI"),
+        ]
+    results = [Result.ok("ARI", f"{where}: logged in")]
+    ws = takes_rest_over_websocket(info.version)
+    if ws is None:
+        taken = "version not recognised; REST over the WebSocket is probed on connect"
+    elif ws:
+        taken = "takes REST over the WebSocket"
+    else:  # it works, a little slower: not a fault
+        taken = "REST over HTTP only (the WebSocket takes it from 20.14, 21.9, 22.4)"
+    results.append(Result.ok("Asterisk version", f"Asterisk {info.version}: {taken}"))
+    return results

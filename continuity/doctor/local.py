@@ -1,0 +1,138 @@
+"""Checks of this machine's side: PostgreSQL, directories, SMTP, webhook, listeners."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import psycopg
+
+from continuity.config import Config
+from continuity.doctor.result import Result
+from db import migrate
+
+TIMEOUT = 5.0
+
+
+async def check_database(config: Config) -> Result:
+    check = "database"
+    try:
+        async with asyncio.timeout(TIMEOUT + 1):
+            missing = await migrate.pending(config.database_url)
+    except (psycopg.Error, OSError, TimeoutError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return Result.failed(
+            check,
+            f"cannot reach PostgreSQL: {first}",
+            "start PostgreSQL and check database_url (CONTINUITY_DATABASE_URL)",
+        )
+    if missing:
+        return Result.failed(
+            check,
+            f"reachable; {len(missing)} migration(s) not applied: {', '.join(missing)}",
+            "run `continuity db upgrade`",
+        )
+    return Result.ok(check, "reachable, migrations current")
+
+
+def _writable(directory: Path) -> str | None:
+    """None if a file can be created in ``directory``, else why not."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def check_directories(config: Config) -> list[Result]:
+    results = []
+    for check, setting, directory in (
+        ("state_dir", "state_dir", Path(config.state_dir)),
+        ("config dir", "asterisk_config_dir", Path(config.asterisk_config_dir)),
+    ):
+        problem = _writable(directory)
+        user = f"uid {os.geteuid()}"
+        results.append(
+            Result.ok(check, f"{directory} is writable")
+            if problem is None
+            else Result.failed(
+                check,
+                f"{directory}: {problem}",
+                f"make {directory} writable for {user}, or point {setting} elsewhere",
+            )
+        )
+    return results
+
+
+async def _connect(host: str, port: int) -> str | None:
+    """None if a TCP connection opens, else why not."""
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            _reader, writer = await asyncio.open_connection(host, port)
+    except (OSError, TimeoutError) as exc:
+        return str(exc) or type(exc).__name__
+    writer.close()
+    return None
+
+
+async def check_smtp(config: Config) -> Result:
+    check = "SMTP"
+    if not config.smtp_host:
+        return Result.skipped(check, "smtp_host not set: no voicemail or outage e-mail")
+    where = f"{config.smtp_host}:{config.smtp_port}"
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            reader, writer = await asyncio.open_connection(config.smtp_host, config.smtp_port)
+            greeting = await reader.readline() if config.smtp_security != "tls" else b"220"
+        writer.close()
+    except (OSError, TimeoutError) as exc:
+        return Result.failed(
+            check,
+            f"cannot reach {where}: {exc or 'timeout'}",
+            "check smtp_host and smtp_port, and that the mail server runs",
+        )
+    if not greeting.startswith(b"220"):
+        return Result.failed(
+            check,
+            f"{where} answered {greeting[:60].decode(errors='replace').strip()!r}, not SMTP",
+            "point smtp_host/smtp_port at an SMTP server",
+        )
+    return Result.ok(check, f"{where} answers")
+
+
+async def check_webhook(config: Config, http: httpx.AsyncClient) -> Result:
+    check = "webhook"
+    if not config.outage_webhook_url:
+        return Result.skipped(check, "outage_webhook_url not set")
+    parts = urlsplit(config.outage_webhook_url)
+    shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+    try:
+        # HEAD: reachable without posting a notice; any HTTP answer will do.
+        response = await http.head(config.outage_webhook_url, timeout=TIMEOUT)
+    except httpx.HTTPError as exc:
+        return Result.failed(
+            check,
+            f"cannot reach {shown}: {type(exc).__name__}",
+            "check outage_webhook_url and that the receiver runs",
+        )
+    return Result.ok(check, f"{shown} answers (HTTP {response.status_code})")
+
+
+async def check_listener(check: str, setting: str, listen: str) -> Result:
+    if not listen:
+        return Result.skipped(check, f"{setting} not set")
+    host, _, port = listen.rpartition(":")
+    problem = await _connect(host.strip("[]"), int(port))
+    if problem is None:
+        return Result.ok(check, f"something listens on {listen}")
+    return Result.failed(
+        check,
+        f"nothing listens on {listen} ({problem})",
+        f"start `continuity serve` (it binds {setting}), or free that address",
+    )
