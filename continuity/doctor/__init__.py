@@ -30,7 +30,7 @@ async def diagnose(config: Config) -> list[Result]:
             asyncio.gather(
                 check_database(config),
                 check_smtp(config),
-                check_webhook(config, http),
+                check_webhook(config),
                 check_listener("metrics listener", "metrics_listen", config.metrics_listen),
                 # The web console's listener, once that setting exists.
                 check_listener(

@@ -192,7 +192,8 @@ async def _inbound(ami: Ami, allowed: set[str]) -> Result:
         contexts[endpoint] = str(_detail(found or []).get("Context", "?"))
     ours = [e for e, c in contexts.items() if c == context]
     if ours:
-        return Result.ok(check, f"{', '.join(ours)} send calls to {context}")
+        verb = "sends" if len(ours) == 1 else "send"
+        return Result.ok(check, f"{', '.join(ours)} {verb} calls to {context}")
     seen = ", ".join(f"{e} -> {c}" for e, c in contexts.items()) or "no other endpoints"
     return Result.failed(
         check,

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import psycopg
 
 from continuity.config import Config
@@ -106,22 +105,22 @@ async def check_smtp(config: Config) -> Result:
     return Result.ok(check, f"{where} answers")
 
 
-async def check_webhook(config: Config, http: httpx.AsyncClient) -> Result:
+async def check_webhook(config: Config) -> Result:
     check = "webhook"
     if not config.outage_webhook_url:
         return Result.skipped(check, "outage_webhook_url not set")
     parts = urlsplit(config.outage_webhook_url)
-    shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
-    try:
-        # HEAD: reachable without posting a notice; any HTTP answer will do.
-        response = await http.head(config.outage_webhook_url, timeout=TIMEOUT)
-    except httpx.HTTPError as exc:
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    # A connection, not a request: the receiver must not take it for a notice.
+    problem = await _connect(host, port)
+    if problem is not None:
         return Result.failed(
             check,
-            f"cannot reach {shown}: {type(exc).__name__}",
+            f"cannot reach {host}:{port} ({problem})",
             "check outage_webhook_url and that the receiver runs",
         )
-    return Result.ok(check, f"{shown} answers (HTTP {response.status_code})")
+    return Result.ok(check, f"{host}:{port} accepts connections")
 
 
 async def check_listener(check: str, setting: str, listen: str) -> Result:
