@@ -8,30 +8,14 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from continuity.metrics import Metrics, Probes
+from continuity.metrics import Metrics
+from tests.unit.quiet_app import quiet_probes
 
 DASHBOARD = Path(__file__).parents[2] / "deploy" / "grafana" / "continuity.json"
 
 
-def _probes() -> Probes:
-    return Probes(
-        calls_in_progress=lambda: 0,
-        records_spooled=lambda: 0,
-        state_version=lambda: 1,
-        state_loaded_at=lambda: None,
-        state_from_database=lambda: True,
-        outage_open=lambda: False,
-        outage_started_at=lambda: None,
-        primary_skipped=lambda: False,
-        ari_connected=lambda: True,
-        ari_reconnects=lambda: 0,
-        ami_connected=lambda: True,
-        ami_reconnects=lambda: 0,
-    )
-
-
 def test_every_continuity_metric_the_dashboard_queries_is_exposed() -> None:
-    metrics = Metrics(_probes())
+    metrics = Metrics(quiet_probes())
     metrics.calls.calls.labels("primary", "answered")  # labelled series exist once used
     metrics.calls.failover_steps.labels("congestion")
     metrics.calls.plans.labels("normal")
