@@ -161,8 +161,12 @@ async def _voicemail(config: Config, ami: Ami, allowed: set[str]) -> Result:
     check, context = "voicemail include", names.VOICEMAIL_CONTEXT
     if "Command" not in allowed:
         return _cannot(check, "Command")
-    generated = _generated(config, names.GENERATED_VOICEMAIL)
-    if f"[{context}]" not in generated or "=>" not in generated:
+    boxes = [
+        line
+        for line in _generated(config, names.GENERATED_VOICEMAIL).splitlines()
+        if "=>" in line and not line.lstrip().startswith(";")
+    ]
+    if not boxes:
         return Result.ok(check, "no failover voicemail boxes to check")
     output = await ami.command(f"voicemail show users for {context}")
     if "There are no voicemail users" not in output and context in output:

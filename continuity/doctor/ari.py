@@ -7,7 +7,7 @@ import re
 import httpx
 
 from ari_app.client import AriConfig, AriCredentials, AriRest
-from ari_app.client.errors import AriConnectionError, AriError, AriHttpError
+from ari_app.client.errors import AriConnectionError, AriError, AriHttpError, AriNotFound
 from continuity import names
 from continuity.config import Config
 from continuity.doctor.result import Result
@@ -25,6 +25,9 @@ def takes_rest_over_websocket(version: str) -> bool | None:
     if major in REST_OVER_WS:
         return minor >= REST_OVER_WS[major]
     return major > max(REST_OVER_WS)
+
+
+_SKIPPED = (Result.skipped("Asterisk version", "needs ARI"), Result.skipped("ARI app", "needs ARI"))
 
 
 async def check_ari(config: Config, http: httpx.AsyncClient) -> list[Result]:
@@ -47,7 +50,7 @@ async def check_ari(config: Config, http: httpx.AsyncClient) -> list[Result]:
                 "start Asterisk, enable its HTTP server (http.conf enabled = yes) and check "
                 "ari_url",
             ),
-            Result.skipped("Asterisk version", "needs ARI"),
+            *_SKIPPED,
         ]
     except AriHttpError as exc:
         if exc.status == 401:
@@ -58,7 +61,7 @@ async def check_ari(config: Config, http: httpx.AsyncClient) -> list[Result]:
                     f"set CONTINUITY_ARI_PASSWORD to the password of [{config.ari_username}] "
                     "in ari.conf (or fix ari_username)",
                 ),
-                Result.skipped("Asterisk version", "needs ARI"),
+                *_SKIPPED,
             ]
         return [
             Result.failed(
@@ -66,12 +69,12 @@ async def check_ari(config: Config, http: httpx.AsyncClient) -> list[Result]:
                 f"{where}: {exc}",
                 "enable ARI: ari.conf [general] enabled = yes, and load res_ari.so",
             ),
-            Result.skipped("Asterisk version", "needs ARI"),
+            *_SKIPPED,
         ]
     except AriError as exc:
         return [
             Result.failed("ARI", f"{where}: {exc}", "check that ari_url points at Asterisk's ARI"),
-            Result.skipped("Asterisk version", "needs ARI"),
+            *_SKIPPED,
         ]
     results = [Result.ok("ARI", f"{where}: logged in")]
     ws = takes_rest_over_websocket(info.version)
@@ -82,4 +85,21 @@ async def check_ari(config: Config, http: httpx.AsyncClient) -> list[Result]:
     else:  # it works, a little slower: not a fault
         taken = "REST over HTTP only (the WebSocket takes it from 20.14, 21.9, 22.4)"
     results.append(Result.ok("Asterisk version", f"Asterisk {info.version}: {taken}"))
+    results.append(await _app_registered(rest))
     return results
+
+
+async def _app_registered(rest: AriRest) -> Result:
+    """Asterisk knows the Stasis app only while `continuity serve` is connected."""
+    check = "ARI app"
+    try:
+        await rest.event_filter(names.ARI_APP)
+    except AriNotFound:
+        return Result.failed(
+            check,
+            f"no Stasis app {names.ARI_APP!r} is connected: calls take the fallback dialplan",
+            "start `continuity serve` (under your supervisor)",
+        )
+    except AriError as exc:
+        return Result.failed(check, str(exc), "check the ARI user's permissions in ari.conf")
+    return Result.ok(check, f"Stasis app {names.ARI_APP!r} connected (continuity serve runs)")
