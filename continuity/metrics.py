@@ -48,12 +48,24 @@ def failover_reasons(record: CallRecord) -> list[str]:
 
 def post_dial_delay(record: CallRecord) -> float | None:
     """Seconds from the caller's arrival until the destination that took the call was
-    dialed: the app's routing time, plus every failed destination before it."""
-    taken = next((a for a in record.attempts if a.result in ("answered", "handed_over")), None)
-    if taken is None or not taken.started_at:
-        return None
-    started = dt.datetime.fromisoformat(taken.started_at)
-    return max(0.0, (started - record.started_at).total_seconds())
+    dialed: the app's routing time, plus every failed destination before it. A call
+    handed to voicemail counts until the destination before it failed (the record
+    does not time the hand-over itself); one sent there first has none."""
+    for index, attempt in enumerate(record.attempts):
+        if attempt.result == "answered":
+            when = attempt.started_at
+        elif attempt.result == "handed_over":
+            when = record.attempts[index - 1].ended_at if index else ""
+        else:
+            continue
+        if not when:
+            return None
+        try:
+            started = dt.datetime.fromisoformat(when)
+        except ValueError:
+            return None
+        return max(0.0, (started - record.started_at).total_seconds())
+    return None
 
 
 class CallMetrics:
