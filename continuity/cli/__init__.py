@@ -48,7 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
             f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=argparse.SUPPRESS
         )
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", parser_class=argparse.ArgumentParser
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        prog="continuity",
+        parser_class=argparse.ArgumentParser,
     )
     parser.commands = sub
     admin.add_parsers(sub)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from continuity.cli.context import SubParsers
+from continuity.cli.layout import ExamplesFormatter
 from continuity.config import Config
 from continuity.doctor import as_json, as_text, diagnose, healthy
 
@@ -28,7 +29,7 @@ def add_parsers(sub: SubParsers) -> None:
         "writable; SMTP and the webhook reachable; the listeners bound. Prints ✓ or ✗ "
         "per check, each ✗ with its fix; exits 1 when any check failed.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=ExamplesFormatter,
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=cmd_doctor)

@@ -47,6 +47,15 @@ settings:
 Every command has --help, with examples."""
 
 
+class ExamplesFormatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual but keeps an ``examples:`` epilog as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def add_examples(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, parser in sub.choices.items():
         text = EXAMPLES.get(name)
@@ -54,7 +63,8 @@ def add_examples(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
             continue
         lines = "\n".join(f"  {line}" for line in text.splitlines())
         parser.epilog = f"examples:\n{lines}"
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        if parser.formatter_class is argparse.HelpFormatter:
+            parser.formatter_class = ExamplesFormatter
 
 
 def grouped_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
