@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from continuity import names
 from continuity.config import Config
 from continuity.doctor.result import Result
 from db import migrate
@@ -24,11 +25,13 @@ async def check_database(config: Config) -> Result:
             missing = await migrate.pending(config.database_url)
     except (psycopg.Error, OSError, TimeoutError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return Result.failed(
-            check,
-            f"cannot reach PostgreSQL: {first}",
-            "start PostgreSQL and check database_url (CONTINUITY_DATABASE_URL)",
-        )
+        if "does not exist" in first:
+            fix = "create the database (createdb), then run `continuity db upgrade`"
+        elif "authentication" in first or "password" in first:
+            fix = "fix the user or password in database_url (CONTINUITY_DATABASE_URL)"
+        else:
+            fix = "start PostgreSQL and check database_url (CONTINUITY_DATABASE_URL)"
+        return Result.failed(check, f"cannot use PostgreSQL: {first}", fix)
     if missing:
         return Result.failed(
             check,
@@ -39,10 +42,15 @@ async def check_database(config: Config) -> Result:
 
 
 def _writable(directory: Path) -> str | None:
-    """None if a file can be created in ``directory``, else why not."""
+    """None if a file can be created in ``directory`` (or, while it does not exist,
+    the directory can be created), else why not. Leaves nothing behind."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a directory"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".doctor-"):
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".continuity-doctor-"):
             pass
     except OSError as exc:
         return exc.strerror or str(exc)
@@ -50,22 +58,39 @@ def _writable(directory: Path) -> str | None:
 
 
 def check_directories(config: Config) -> list[Result]:
+    user = f"uid {os.geteuid()}"
+    state, etc = Path(config.state_dir), Path(config.asterisk_config_dir)
     results = []
-    for check, setting, directory in (
-        ("state_dir", "state_dir", Path(config.state_dir)),
-        ("config dir", "asterisk_config_dir", Path(config.asterisk_config_dir)),
-    ):
-        problem = _writable(directory)
-        user = f"uid {os.geteuid()}"
+    problem = _writable(state)
+    if problem is not None:
         results.append(
-            Result.ok(check, f"{directory} is writable")
-            if problem is None
-            else Result.failed(
-                check,
-                f"{directory}: {problem}",
-                f"make {directory} writable for {user}, or point {setting} elsewhere",
+            Result.failed(
+                "state_dir",
+                f"{state}: {problem}",
+                f"make {state} writable for {user}, or point state_dir elsewhere",
             )
         )
+    else:
+        made = "is writable" if state.is_dir() else "does not exist yet; it can be created"
+        results.append(Result.ok("state_dir", f"{state} {made}"))
+    if not etc.is_dir():
+        results.append(
+            Result.failed(
+                "config dir",
+                f"{etc} does not exist",
+                "point asterisk_config_dir at Asterisk's astetcdir (see asterisk.conf)",
+            )
+        )
+    elif (problem := _writable(etc / names.GENERATED_DIR)) is not None:
+        results.append(
+            Result.failed(
+                "config dir",
+                f"{etc / names.GENERATED_DIR}: {problem}",
+                f"make {etc} (or its {names.GENERATED_DIR}/ directory) writable for {user}",
+            )
+        )
+    else:
+        results.append(Result.ok("config dir", f"{etc} is writable"))
     return results
 
 
