@@ -63,7 +63,8 @@ async def test_the_doctor_finds_nothing_wrong_with_the_running_install(scenario:
 
 def _faulty_pbx(stack: LocalStack) -> AsteriskInstance:
     """A pbx as a hurried admin left it: extensions.conf lacks the #include, the AMI
-    user may not run commands or originate, and the trunks are never qualified."""
+    user may not run commands or originate, the trunks are never qualified, and the
+    carrier's calls land in a context of the admin's own."""
     pbx = AsteriskInstance(stack.pbx.rootfs, "faulty")
     files = render_pbx(
         sip_bind=f"{LOOPBACK}:{pbx.sip_port}",
@@ -75,6 +76,9 @@ def _faulty_pbx(stack: LocalStack) -> AsteriskInstance:
     include = f'#include "{GENERATED_EXTENSIONS}"'
     files["extensions.conf"] = files["extensions.conf"].replace(include, "")
     files[GENERATED_EXTENSIONS] = GENERATED_DIALPLAN
+    files["pjsip.conf"] = files["pjsip.conf"].replace(
+        f"context = {names.CTX_TRACKING}", "context = from-carrier"
+    )
     manager = pbx.base_configs()["manager.conf"].replace("write = all", "write = system,reporting")
     files["manager.conf"] = manager
     pbx.configs.update(files)
@@ -130,7 +134,13 @@ async def test_the_doctor_names_each_fault_of_a_misconfigured_pbx_and_its_fix(
     results = {r.check: r for r in await diagnose(faulty)}
 
     failed = {name for name, r in results.items() if r.status is Status.FAILED}
-    assert failed == {"ARI", "AMI privileges", "dialplan include", "trunks qualified"}
+    assert failed == {
+        "ARI",
+        "AMI privileges",
+        "dialplan include",
+        "trunks qualified",
+        "inbound endpoint",
+    }
     assert "credentials refused" in results["ARI"].detail
     assert "CONTINUITY_ARI_PASSWORD" in results["ARI"].fix
     assert "Command" in results["AMI privileges"].detail
@@ -145,7 +155,8 @@ async def test_the_doctor_names_each_fault_of_a_misconfigured_pbx_and_its_fix(
     assert "trunk_qualify_frequency" in results["trunks qualified"].fix
     # What it could still check is fine; what needs the missing AMI actions is skipped.
     assert results["pjsip include"].status is Status.OK
-    assert results["inbound endpoint"].status is Status.OK
+    assert f"{names.ENDPOINT_INBOUND} -> from-carrier" in results["inbound endpoint"].detail
+    assert f"context = {names.CTX_TRACKING}" in results["inbound endpoint"].fix
     assert results["voicemail include"].status is Status.SKIPPED
     assert results["ARI app"].status is Status.SKIPPED
 
@@ -163,7 +174,7 @@ async def test_the_doctor_names_each_fault_of_a_misconfigured_pbx_and_its_fix(
     print(text, err.decode())
     assert proc.returncode == 1
     marked = {line.split()[1] for line in text.splitlines() if line.startswith("✗")}
-    assert marked == {"ARI", "AMI", "dialplan", "trunks"}
-    assert text.count("fix: ") == 4
+    assert marked == {"ARI", "AMI", "dialplan", "trunks", "inbound"}
+    assert text.count("fix: ") == 5
     assert "✓ database" in text
-    assert "4 problem(s) found" in text
+    assert "5 problem(s) found" in text
