@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from continuity.errors import ConfigError
 from continuity.metrics import Metrics
 from continuity.metrics_http import MetricsServer, asgi_app, serving
 from tests.unit.quiet_app import quiet_probes
@@ -55,3 +57,11 @@ async def test_the_asgi_app_answers_the_same_metrics() -> None:
     await app(scope, receive, send)
     assert sent[0]["status"] == 200
     assert b"continuity_routing_state_version 1.0" in b"".join(m.get("body", b"") for m in sent)
+
+
+async def test_a_metrics_listen_address_in_use_is_a_clear_error() -> None:
+    metrics = Metrics(quiet_probes())
+    async with MetricsServer(metrics.render, "127.0.0.1:0") as taken:
+        with pytest.raises(ConfigError, match=r"metrics_listen 127\.0\.0\.1:\d+: cannot listen"):
+            async with MetricsServer(metrics.render, f"127.0.0.1:{taken.port}"):
+                pass
