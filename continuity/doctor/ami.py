@@ -55,7 +55,18 @@ async def check_ami(config: Config) -> list[Result]:
     where = f"{config.ami_host}:{config.ami_port} as {config.ami_username!r}"
     try:
         async with Ami(creds) as ami:
-            return await _checks_logged_in(config, ami, where)
+            try:
+                return await _checks_logged_in(config, ami, where)
+            except (AmiError, TimeoutError, OSError) as exc:
+                return [
+                    Result.ok("AMI login", f"{where}: logged in"),
+                    Result.failed(
+                        "AMI privileges",
+                        f"AMI stopped answering during the checks: {exc or 'timeout'}",
+                        "check that Asterisk is running and not overloaded, then run again",
+                    ),
+                    *(Result.skipped(name, "AMI stopped answering") for name in _AFTER_LOGIN[1:]),
+                ]
     except AmiError as exc:
         refused = "refused" in str(exc)
         fix = (
