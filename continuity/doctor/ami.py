@@ -9,6 +9,15 @@ from typing import Any
 from agi.ami import Ami, AmiCredentials, AmiError
 from continuity import names
 from continuity.config import Config
+from continuity.doctor.pjsip import (
+    TRUNKS,
+    cannot,
+    endpoint_details,
+    inbound_endpoint,
+    messages,
+    pjsip_include,
+    trunk_checks,
+)
 from continuity.doctor.result import Result
 
 #: AMI action the product sends -> the manager.conf write class that allows it.
@@ -19,28 +28,6 @@ NEEDED_ACTIONS = {
     "PJSIPShowEndpoints": "system",
     "Originate": "originate",
 }
-TRUNKS = (names.ENDPOINT_PRIMARY, names.ENDPOINT_PSTN)
-#: Endpoints whose context the inbound check reads, at most.
-MAX_ENDPOINTS = 50
-
-
-def _messages(response: Any) -> list[Mapping[str, Any]]:
-    items = response if isinstance(response, list) else [response]
-    return [m for m in items if hasattr(m, "get")]
-
-
-async def _endpoint(ami: Ami, endpoint: str) -> list[Mapping[str, Any]] | None:
-    """The PJSIPShowEndpoint messages of ``endpoint``; None if Asterisk has none such."""
-    try:
-        return _messages(await ami.action({"Action": "PJSIPShowEndpoint", "Endpoint": endpoint}))
-    except AmiError as exc:
-        if "unable to retrieve endpoint" in str(exc).lower():
-            return None
-        raise
-
-
-def _detail(messages: list[Mapping[str, Any]]) -> Mapping[str, Any]:
-    return next((m for m in messages if m.get("Event") == "EndpointDetail"), {})
 
 
 def _generated(config: Config, name: str) -> str:
@@ -96,46 +83,67 @@ _AFTER_LOGIN = (
 async def _checks_logged_in(config: Config, ami: Ami, where: str) -> list[Result]:
     results = [Result.ok("AMI login", f"{where}: logged in")]
     allowed = set((await ami.action({"Action": "ListCommands"})).keys())
-    missing = [action for action in NEEDED_ACTIONS if action not in allowed]
-    if missing:
-        classes = sorted({NEEDED_ACTIONS[a] for a in missing})
-        results.append(
-            Result.failed(
-                "AMI privileges",
-                f"{config.ami_username!r} may not send {', '.join(missing)}",
-                f"in manager.conf [{config.ami_username}] add {','.join(classes)} to write "
-                "(write = system,reporting,command,originate), then `manager reload`",
-            )
-        )
-    else:
-        results.append(Result.ok("AMI privileges", "every action the product sends is allowed"))
+    results.append(await _privileges(config, ami, allowed))
     results.append(await _dialplan(config, ami, allowed))
     trunks: dict[str, list[Mapping[str, Any]] | None] = {}
     if "PJSIPShowEndpoint" in allowed:
         for trunk in TRUNKS:
-            trunks[trunk] = await _endpoint(ami, trunk)
-    results.append(_pjsip(config, trunks, allowed))
+            trunks[trunk] = await endpoint_details(ami, trunk)
+    results.append(pjsip_include(config, trunks, allowed))
     results.append(await _voicemail(config, ami, allowed))
-    results.append(await _inbound(ami, allowed))
-    results.extend(_trunks(config, trunks, allowed))
+    results.append(await inbound_endpoint(ami, allowed))
+    results.extend(trunk_checks(config, trunks, allowed))
     return results
 
 
-def _cannot(check: str, action: str) -> Result:
-    return Result.skipped(check, f"needs the AMI action {action} (see AMI privileges)")
+async def _read_classes(ami: Ami, username: str) -> set[str] | None:
+    """The user's read classes, from `manager show user` (None if not shown)."""
+    output = await ami.command(f"manager show user {username}")
+    for line in output.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip() == "read perm":
+            return {c.strip() for c in value.split(",") if c.strip()}
+    return None
+
+
+async def _privileges(config: Config, ami: Ami, allowed: set[str]) -> Result:
+    check, user = "AMI privileges", config.ami_username
+    problems: list[str] = []
+    write = sorted({NEEDED_ACTIONS[a] for a in NEEDED_ACTIONS if a not in allowed})
+    missing = [action for action in NEEDED_ACTIONS if action not in allowed]
+    if missing:
+        problems.append(f"{user!r} may not send {', '.join(missing)}")
+    read: set[str] | None = None
+    if "Command" in allowed:
+        read = await _read_classes(ami, user)
+        if read is not None and not read & {"system", "all"}:
+            problems.append(f"{user!r} does not receive system events (trunk health)")
+    if not problems:
+        return Result.ok(check, "every action the product sends is allowed")
+    fixes = []
+    if write:
+        fixes.append(f"add {','.join(write)} to write")
+    if read is not None and not read & {"system", "all"}:
+        fixes.append("add system to read")
+    return Result.failed(
+        check,
+        "; ".join(problems),
+        f"in manager.conf [{user}] {' and '.join(fixes)} (write = system,reporting,command,"
+        "originate; read = system), then `manager reload`",
+    )
 
 
 async def _dialplan(config: Config, ami: Ami, allowed: set[str]) -> Result:
     check, context = "dialplan include", names.CTX_TRACKING
     if "ShowDialPlan" not in allowed:
-        return _cannot(check, "ShowDialPlan")
+        return cannot(check, "ShowDialPlan")
     try:
         response = await ami.action({"Action": "ShowDialPlan", "Context": context})
     except AmiError as exc:
         if "did not find context" not in str(exc).lower():
             raise
         response = []
-    if any(m.get("Event") == "ListDialplan" for m in _messages(response)):
+    if any(m.get("Event") == "ListDialplan" for m in messages(response)):
         return Result.ok(check, f"Asterisk has context {context}")
     generated = f"{names.GENERATED_DIR}/{names.GENERATED_EXTENSIONS}"
     if f"[{context}]" not in _generated(config, names.GENERATED_EXTENSIONS):
@@ -151,27 +159,10 @@ async def _dialplan(config: Config, ami: Ami, allowed: set[str]) -> Result:
     )
 
 
-def _pjsip(
-    config: Config, trunks: Mapping[str, list[Mapping[str, Any]] | None], allowed: set[str]
-) -> Result:
-    check = "pjsip include"
-    if "PJSIPShowEndpoint" not in allowed:
-        return _cannot(check, "PJSIPShowEndpoint")
-    absent = [name for name, found in trunks.items() if found is None]
-    if not absent:
-        return Result.ok(check, f"Asterisk has endpoints {', '.join(TRUNKS)}")
-    generated = f"{names.GENERATED_DIR}/{names.GENERATED_PJSIP}"
-    if config.primary_trunk and config.pstn_trunk:
-        fix = f'add `#include "{generated}"` to pjsip.conf, then `pjsip reload`'
-    else:
-        fix = "set primary_trunk and pstn_trunk (the product writes both), or define them"
-    return Result.failed(check, f"Asterisk has no PJSIP endpoint {', '.join(absent)}", fix)
-
-
 async def _voicemail(config: Config, ami: Ami, allowed: set[str]) -> Result:
     check, context = "voicemail include", names.VOICEMAIL_CONTEXT
     if "Command" not in allowed:
-        return _cannot(check, "Command")
+        return cannot(check, "Command")
     boxes = [
         line
         for line in _generated(config, names.GENERATED_VOICEMAIL).splitlines()
@@ -189,89 +180,3 @@ async def _voicemail(config: Config, ami: Ami, allowed: set[str]) -> Result:
         f'add `#tryinclude "{path}"` at the end of voicemail.conf, then '
         "`module reload app_voicemail.so`",
     )
-
-
-async def _inbound(ami: Ami, allowed: set[str]) -> Result:
-    check, context = "inbound endpoint", names.CTX_TRACKING
-    if not {"PJSIPShowEndpoints", "PJSIPShowEndpoint"} <= allowed:
-        return _cannot(check, "PJSIPShowEndpoints")
-    listed = _messages(await ami.action({"Action": "PJSIPShowEndpoints"}))
-    endpoints = [
-        str(m.get("ObjectName"))
-        for m in listed
-        if m.get("Event") == "EndpointList" and m.get("ObjectName") not in TRUNKS
-    ]
-    contexts: dict[str, str] = {}
-    for endpoint in endpoints[:MAX_ENDPOINTS]:
-        found = await _endpoint(ami, endpoint)
-        contexts[endpoint] = str(_detail(found or []).get("Context", "?"))
-    ours = [e for e, c in contexts.items() if c == context]
-    if ours:
-        verb = "sends" if len(ours) == 1 else "send"
-        return Result.ok(check, f"{', '.join(ours)} {verb} calls to {context}")
-    seen = ", ".join(f"{e} -> {c}" for e, c in contexts.items()) or "no other endpoints"
-    return Result.failed(
-        check,
-        f"no PJSIP endpoint sends calls to {context} ({seen})",
-        f"set `context = {context}` on your carrier's endpoint in pjsip.conf, then `pjsip reload`",
-    )
-
-
-def _trunks(
-    config: Config, trunks: Mapping[str, list[Mapping[str, Any]] | None], allowed: set[str]
-) -> list[Result]:
-    if "PJSIPShowEndpoint" not in allowed:
-        return [_cannot("trunks qualified", "PJSIPShowEndpoint"), _transport(config, trunks)]
-    problems: list[str] = []
-    fix = ""
-    good: list[str] = []
-    for trunk, messages in trunks.items():
-        if messages is None:
-            problems.append(f"{trunk} missing")
-            fix = fix or "see pjsip include"
-            continue
-        statuses = {
-            str(m.get("Status")) for m in messages if m.get("Event") == "ContactStatusDetail"
-        }
-        if "Reachable" in statuses:
-            good.append(trunk)
-        elif not statuses or statuses <= {"NonQualified", "Unknown"}:
-            problems.append(
-                f"{trunk} not qualified ({', '.join(sorted(statuses)) or 'no contact'})"
-            )
-            fix = fix or (
-                f"set trunk_qualify_frequency above 0 (now {config.trunk_qualify_frequency}; "
-                "qualify_frequency on the trunk's AOR), then `continuity dialplan apply`"
-            )
-        else:
-            problems.append(f"{trunk} {', '.join(sorted(statuses))}")
-            fix = fix or "the trunk does not answer OPTIONS: check its SIP URI and the network"
-    qualified = (
-        Result.failed("trunks qualified", "; ".join(problems), fix)
-        if problems
-        else Result.ok("trunks qualified", f"{', '.join(good)} reachable")
-    )
-    return [qualified, _transport(config, trunks)]
-
-
-def _transport(config: Config, trunks: Mapping[str, list[Mapping[str, Any]] | None]) -> Result:
-    check = "trunk transport"
-    if not config.trunk_transport:
-        return Result.failed(
-            check,
-            "trunk_transport is not set: Asterisk picks a transport per call",
-            "set trunk_transport to the PJSIP transport the trunks use (`pjsip show "
-            "transports`), then `continuity dialplan apply`",
-        )
-    wrong = [
-        f"{trunk} uses {_detail(found).get('Transport') or 'none'}"
-        for trunk, found in trunks.items()
-        if found is not None and _detail(found).get("Transport") != config.trunk_transport
-    ]
-    if wrong:
-        return Result.failed(
-            check,
-            f"trunk_transport is {config.trunk_transport}, but {'; '.join(wrong)}",
-            "run `continuity dialplan apply` to write the trunks with it",
-        )
-    return Result.ok(check, f"trunk_transport = {config.trunk_transport}")
