@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,10 +21,14 @@ from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
 from continuity import names
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
+from continuity.core.records import CallRecord
 from continuity.dialplan_plugin import generated_files
 from continuity.dialplan_sync import DialplanSync
 from continuity.errors import DialplanRejected
 from continuity.leader import Leadership
+from continuity.logsetup import log_call_end, with_call_id
+from continuity.metrics import Metrics, Probes
+from continuity.metrics_http import serving
 from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
@@ -75,10 +80,13 @@ class App:
         self.config = config
         self.pool = make_pool(config)
         self.store = Store(self.pool)
+        self.state_path = Path(config.state_dir) / "routing-state.json"
+        #: Unix time the routing state in use was loaded, for the metrics.
+        self.state_loaded_at: float | None = None
         self.snapshots = SnapshotService(
             self.store,
             ChangeListener(config.database_url),
-            StateCache(Path(config.state_dir) / "routing-state.json"),
+            StateCache(self.state_path),
         )
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
@@ -117,7 +125,7 @@ class App:
             self.rest,
             lambda: self.snapshots.current,
             lambda: self.outages.health,
-            self.recorder.record,
+            self._record,
             config.unknown_number,
             config.dial_timeout,
             handoff_after=config.overload_handoff_after,
@@ -125,11 +133,47 @@ class App:
         self.ari = AriClient(
             ari_config,
             self.rest,
-            StasisTranslator(self.calls).handle,
+            with_call_id(StasisTranslator(self.calls).handle, event_key),
             key=event_key,
             on_connected=self._resync,
             event_types=HANDLED_EVENTS,
         )
+        self.metrics = Metrics(self._probes())
+
+    def _probes(self) -> Probes:
+        monitor, watch, events = self.outages.monitor, self.outages.watch, self.ari.events
+        return Probes(
+            calls_in_progress=lambda: len(self.calls.calls),
+            records_spooled=self.recorder.pending,
+            state_version=lambda: self.snapshots.current.version,
+            state_loaded_at=lambda: self.state_loaded_at,
+            state_from_database=lambda: self.snapshots.from_database,
+            outage_open=lambda: monitor.outage is not None,
+            outage_started_at=lambda: (
+                monitor.outage.started_at.timestamp() if monitor.outage is not None else None
+            ),
+            primary_skipped=lambda: monitor.health.primary_down,
+            ari_connected=lambda: events.connected,
+            ari_reconnects=lambda: max(0, events.connections - 1),
+            ami_connected=lambda: watch.connected,
+            ami_reconnects=lambda: max(0, watch.logins - 1),
+        )
+
+    async def _record(self, record: CallRecord) -> None:
+        """Where every call record is written: metrics and the call's log line first."""
+        self.metrics.calls.observe(record)
+        log_call_end(record)
+        await self.recorder.record(record)
+
+    async def _state_loaded(self, _snapshot: Snapshot) -> None:
+        self.state_loaded_at = time.time()
+
+    async def _start_snapshots(self) -> None:
+        self.snapshots.subscribe(self._state_loaded)
+        await self.snapshots.start()
+        if self.state_loaded_at is None and self.snapshots.current.version:
+            with contextlib.suppress(OSError):  # routing from the cache: when it was written
+                self.state_loaded_at = self.state_path.stat().st_mtime
 
     async def _resync(self) -> None:
         """After every (re)connection: drop calls whose channels are gone."""
@@ -154,7 +198,7 @@ class App:
         await self.pool.open(wait=False)
         try:
             self.snapshots.subscribe(self.outages.override_changed)
-            await self.snapshots.start()
+            await self._start_snapshots()
             await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
@@ -171,11 +215,16 @@ class App:
             self.snapshots.subscribe(self._apply_dialplan)
             self.outages.on_health_change(self._health_changed)
             self.snapshots.subscribe(self.outages.override_changed)
-            await self.snapshots.start()
+            await self._start_snapshots()
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
-            async with self._agi_serving(), self.ari, asyncio.TaskGroup() as tasks:
+            async with (
+                serving(self.metrics.render, self.config.metrics_listen),
+                self._agi_serving(),
+                self.ari,
+                asyncio.TaskGroup() as tasks,
+            ):
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
                 tasks.create_task(self.recorder.run(), name="call-records")
                 tasks.create_task(self.leadership.run(), name="leadership")

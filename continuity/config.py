@@ -76,6 +76,10 @@ class Config:
     overload_handoff_after: float = 0.5
     default_region: str = "US"
     log_level: str = "INFO"
+    #: Log lines as ``text`` or ``json`` (one object per line).
+    log_format: str = "text"
+    #: Serve Prometheus ``/metrics`` on this HOST:PORT; empty: not served on its own.
+    metrics_listen: str = ""
     #: SIP URIs of the trunks rendered into pjsip_continuity.conf. Unset: the
     #: product leaves that file alone and the admin defines both endpoints.
     primary_trunk: str = ""
@@ -158,6 +162,21 @@ def _log_level(text: str) -> str:
     return level
 
 
+def _log_format(text: str) -> str:
+    if text not in {"text", "json"}:
+        raise ValueError("must be text or json")
+    return text
+
+
+def _listen(text: str) -> str:
+    if not text:
+        return text
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ValueError("must be HOST:PORT, such as 127.0.0.1:9474, or empty for off")
+    return text
+
+
 def _outage_mode(text: str) -> OutageMode:
     if text not in {m.value for m in OutageMode}:
         raise ValueError("must be auto or manual")
@@ -225,6 +244,8 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "overload_handoff_after": ("CONTINUITY_OVERLOAD_HANDOFF_AFTER", _interval),
     "default_region": ("CONTINUITY_DEFAULT_REGION", str.upper),
     "log_level": ("CONTINUITY_LOG_LEVEL", _log_level),
+    "log_format": ("CONTINUITY_LOG_FORMAT", _log_format),
+    "metrics_listen": ("CONTINUITY_METRICS_LISTEN", _listen),
     "primary_trunk": ("CONTINUITY_PRIMARY_TRUNK", _sip_uri),
     "pstn_trunk": ("CONTINUITY_PSTN_TRUNK", _sip_uri),
     "trunk_transport": ("CONTINUITY_TRUNK_TRANSPORT", _object_name),
