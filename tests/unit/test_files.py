@@ -1,4 +1,4 @@
-"""Atomic writes: racing writers, readers that never see half a file, failures that change nothing."""
+"""Atomic writes: racing writers, readers never seeing half a file, failures changing nothing."""
 
 from __future__ import annotations
 
