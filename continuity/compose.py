@@ -17,6 +17,7 @@ from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
 from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
 from continuity import names
+from continuity.backoff import Backoff
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.dialplan_plugin import generated_files
@@ -26,6 +27,7 @@ from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
+from continuity.supervise import supervise
 from continuity.voicemail.plugin import Voicemail
 from db.listener import ChangeListener
 from db.records import CallRecordStore
@@ -75,6 +77,7 @@ class App:
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
         self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
+        self._dialplan_stale = asyncio.Event()
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
@@ -119,10 +122,28 @@ class App:
         await self.calls.forget_missing(live)
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
+        """Apply; on failure log it and leave the retry to :meth:`_keep_dialplan`."""
         try:
             await self.dialplan.apply(snapshot)
         except (AmiError, OSError, DialplanRejected) as exc:
             log.error("could not apply the fallback dialplan for v%s: %s", snapshot.version, exc)
+        except Exception:
+            log.exception("could not apply the fallback dialplan for v%s", snapshot.version)
+        else:
+            self._dialplan_stale.clear()
+            return
+        self._dialplan_stale.set()
+
+    async def _keep_dialplan(self) -> None:
+        """While the last apply failed, retry the current state with backoff."""
+        while True:
+            await self._dialplan_stale.wait()
+            backoff = Backoff(base=1.0, cap=60.0)
+            while self._dialplan_stale.is_set():
+                await asyncio.sleep(backoff.next_delay())
+                await self._apply_dialplan(self.snapshots.current)
+                if not self._dialplan_stale.is_set():
+                    log.info("fallback dialplan applied for v%s", self.snapshots.current.version)
 
     async def _health_changed(self, _health: TrunkHealth) -> None:
         """The fallback routes around a primary that is down, like the app does."""
@@ -139,8 +160,11 @@ class App:
             await self.snapshots.start()
             await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
-                tasks.create_task(self.snapshots.run(), name="snapshot-changes")
-                tasks.create_task(self.outages.run(), name="outages")
+                for name, work in (
+                    ("snapshot-changes", self.snapshots.run),
+                    ("outages", self.outages.run),
+                ):
+                    tasks.create_task(supervise(name, work), name=name)
         finally:
             await self.http.aclose()
             await self.pool.close()
@@ -157,10 +181,15 @@ class App:
             await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
             async with self._agi_serving(), self.ari, asyncio.TaskGroup() as tasks:
-                tasks.create_task(self.snapshots.run(), name="snapshot-changes")
-                tasks.create_task(self.recorder.run(), name="call-records")
-                tasks.create_task(self.outages.run(), name="outages")
-                tasks.create_task(self.voicemail.run(), name="voicemail-notices")
+                # Each worker fails alone (logged, restarted with backoff): calls route on.
+                for name, work in (
+                    ("snapshot-changes", self.snapshots.run),
+                    ("call-records", self.recorder.run),
+                    ("outages", self.outages.run),
+                    ("voicemail-notices", self.voicemail.run),
+                    ("dialplan-retry", self._keep_dialplan),
+                ):
+                    tasks.create_task(supervise(name, work), name=name)
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
             await self.http.aclose()

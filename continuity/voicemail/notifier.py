@@ -23,6 +23,7 @@ import psycopg
 
 from continuity.backoff import Backoff
 from continuity.files import write_atomically
+from continuity.voicemail.errors import BadAddress
 from continuity.voicemail.mail import build_notice
 from continuity.voicemail.spool import Message, Spool
 
@@ -83,6 +84,8 @@ class VoicemailNotifier:
         #: box/msg_id -> (backoff, monotonic time of the next attempt)
         self._retries: dict[str, tuple[Backoff, float]] = {}
         self._unaddressed: set[str] = set()
+        #: box/msg_id -> the address its notice cannot be built for (said once per address)
+        self._unsendable: dict[str, str] = {}
 
     def _pending(self) -> list[Message]:
         pending: list[Message] = []
@@ -101,6 +104,7 @@ class VoicemailNotifier:
         pending = await asyncio.to_thread(self._pending)
         if not pending:
             self._retries.clear()
+            self._unsendable.clear()
             return 0
         addresses = await self._addresses()
         names = self._line_names()
@@ -121,10 +125,18 @@ class VoicemailNotifier:
         return sent
 
     async def _deliver(self, key: str, message: Message, line_name: str, to: str) -> bool:
+        if self._unsendable.get(key) == to:
+            return False  # said once; tried again when the address changes
         try:
             mail = await asyncio.to_thread(build_notice, message, line_name, to, self._sender)
+        except BadAddress as exc:
+            self._unsendable[key] = to
+            log.error("voicemail %s: no notice sent: %s; the message stays in the box", key, exc)
+            return False
+        self._unsendable.pop(key, None)
+        try:
             await asyncio.to_thread(self._send, mail)
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError, ValueError) as exc:
             backoff = self._retries.get(key, (Backoff(self._retry_base, self._retry_cap), 0.0))[0]
             delay = backoff.next_delay()
             self._retries[key] = (backoff, time.monotonic() + delay)

@@ -93,6 +93,8 @@ class Voicemail:
             await self.boxes.apply(snapshot)
         except (AmiError, OSError) as exc:
             log.error("could not apply the voicemail boxes for v%s: %s", snapshot.version, exc)
+        except Exception:
+            log.exception("could not apply the voicemail boxes for v%s", snapshot.version)
         try:
             await self.addresses()
         except psycopg.Error as exc:
