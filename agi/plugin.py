@@ -18,4 +18,10 @@ def make_agi_server(
     if config.agi_port == 0:
         return None
     route = ContinuityRoute(snapshot, health, config.dial_timeout)
-    return AgiServer(config.agi_host, config.agi_port, {names.AGI_ROUTE: route.handle})
+    return AgiServer(
+        config.agi_host,
+        config.agi_port,
+        {names.AGI_ROUTE: route.handle},
+        session_timeout=config.agi_session_timeout,
+        max_connections=config.agi_max_connections,
+    )
