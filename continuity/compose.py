@@ -78,6 +78,7 @@ class App:
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
         self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
         self._dialplan_stale = asyncio.Event()
+        self._dialplan_failure: str | None = None
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
@@ -122,16 +123,27 @@ class App:
         await self.calls.forget_missing(live)
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
-        """Apply; on failure log it and leave the retry to :meth:`_keep_dialplan`."""
+        """Apply; a failure is logged once (until it changes) and retried by _keep_dialplan."""
         try:
             await self.dialplan.apply(snapshot)
         except (AmiError, OSError, DialplanRejected) as exc:
-            log.error("could not apply the fallback dialplan for v%s: %s", snapshot.version, exc)
-        except Exception:
-            log.exception("could not apply the fallback dialplan for v%s", snapshot.version)
+            failure, trace = str(exc), False
+        except Exception as exc:  # noqa: BLE001 - logged with its traceback below, and retried
+            failure, trace = f"{type(exc).__name__}: {exc}", True
         else:
+            if self._dialplan_failure is not None:
+                log.info("fallback dialplan applied again, for v%s", snapshot.version)
+            self._dialplan_failure = None
             self._dialplan_stale.clear()
             return
+        if failure != self._dialplan_failure:
+            log.error(
+                "could not apply the fallback dialplan for v%s (retrying): %s",
+                snapshot.version,
+                failure,
+                exc_info=trace,
+            )
+        self._dialplan_failure = failure
         self._dialplan_stale.set()
 
     async def _keep_dialplan(self) -> None:
@@ -142,8 +154,6 @@ class App:
             while self._dialplan_stale.is_set():
                 await asyncio.sleep(backoff.next_delay())
                 await self._apply_dialplan(self.snapshots.current)
-                if not self._dialplan_stale.is_set():
-                    log.info("fallback dialplan applied for v%s", self.snapshots.current.version)
 
     async def _health_changed(self, _health: TrunkHealth) -> None:
         """The fallback routes around a primary that is down, like the app does."""
