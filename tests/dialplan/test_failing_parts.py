@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import shutil
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -25,10 +25,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin, SettingsChange
-from continuity.compose import make_dialplan_sync
+from continuity.compose import App, make_dialplan_sync
 from continuity.config import Config
 from continuity.core.model import Line, LineKind, TrackingNumber
 from continuity.errors import ContinuityError
+from continuity.supervise import Work
 from continuity.voicemail.prompts import PromptStore
 from continuity.voicemail.service import VoicemailAdmin
 from continuity.voicemail.spool import Spool
@@ -37,7 +38,7 @@ from db.records import CallRecordStore
 from db.store import Store
 from db.voicemail import VoicemailStore
 from localstack import LocalStack, temporary_database
-from localstack.product import product_config
+from localstack.product import product_config, wait_for_state, wait_until_ready
 from tests.dialplan.calls import Landing, landing, quiet
 from tests.dialplan.processes import REPO, environment
 from tests.dialplan.test_app_down import Serve, until
@@ -202,3 +203,75 @@ async def test_hostile_values_and_failing_parts_never_stop_calls_from_routing(
     log = serve.log.read_text(errors="replace")
     assert log.count("could not write the routing state cache") == 1
     assert "Traceback" not in log
+
+
+def failing_first(work: Callable[[], Awaitable[None]], runs: list[str]) -> Work:
+    """``work``, except that its first two runs raise what no worker expects."""
+
+    async def run() -> None:
+        runs.append("run")
+        if len(runs) <= 2:
+            raise RuntimeError(f"forced failure {len(runs)}")
+        await work()
+
+    return run
+
+
+async def test_every_background_worker_that_raises_is_restarted_and_calls_route_meanwhile(
+    own_stack: LocalStack,
+    failing_db: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stack = own_stack
+    await stack.reset()
+    app = App(product_config(stack, failing_db, tmp_path / "state"))
+    #: worker name (as supervise logs it) -> its runs
+    runs: dict[str, list[str]] = {}
+    for owner, attribute, worker in [
+        (app.snapshots, "run", "snapshot-changes"),
+        (app.recorder, "run", "call-records"),
+        (app.outages, "run", "outages"),
+        (app.voicemail, "run", "voicemail-notices"),
+        (app, "_keep_dialplan", "dialplan-retry"),
+    ]:
+        runs[worker] = []
+        flaky = failing_first(getattr(owner, attribute), runs[worker])
+        monkeypatch.setattr(owner, attribute, flaky)
+    task = asyncio.create_task(app.run(), name="continuity-app")
+    try:
+        await wait_until_ready(app, task)
+        async with asyncio.timeout(20):
+            while any(len(r) < 3 for r in runs.values()):
+                await asyncio.sleep(0.05)
+
+        number = LINES["controls"][1]
+        call = await stack.place_call(number, "+13125550112")
+        assert await landing(stack, call) == Landing([("primary", number, "answer")], "answered")
+        await call.hangup()
+        await call.wait_ended()
+        await quiet(stack)
+
+        # The restarted change follower still routes an admin's change.
+        async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
+            on = SettingsChange(on=True, destination=external(ANSWERING_SERVICE))
+            await Admin(Store(pool), "test").change_number(number, on)
+        version = (await app.store.load_snapshot()).version
+        await wait_for_state(app, version)
+        call = await stack.place_call(number, "+13125550112")
+        assert await landing(stack, call) == Landing(
+            [("pstn", ANSWERING_SERVICE, "answer")], "answered"
+        )
+        await call.hangup()
+        await call.wait_ended()
+        await quiet(stack)
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    restarts = [r.getMessage() for r in caplog.records if r.name == "continuity.supervise"]
+    for worker in runs:
+        assert sum(m.startswith(f"{worker} failed") for m in restarts) == 2, restarts
