@@ -60,12 +60,18 @@ LINES = {
 #: refuses to render them (the previous one stays) and the app routes on.
 HOSTILE_TARGETS = ("+1312555\r\n[evil]", 'x" ;,&PJSIP/evil', "y" * 5_000)
 MESSAGE = "1795319043-00000301"
+#: The number the worker-failure test adds (on a hostile line) and removes.
+OWN_NUMBER = "+12125550305"
 
 
 @pytest.fixture(scope="module")
-async def failing_db(database_url: str) -> AsyncIterator[str]:
+async def failing_db(
+    database_url: str, own_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A database of this module's own, holding the hostile state."""
     async with temporary_database(database_url) as url:
         await migrate.upgrade(url)
+        await hostile_state(url, product_config(own_stack, url, tmp_path_factory.mktemp("s")))
         yield url
 
 
@@ -123,7 +129,6 @@ async def refuse_call_records(url: str, refuse: bool) -> None:
 @pytest.fixture
 async def serve(own_stack: LocalStack, failing_db: str, tmp_path: Path) -> AsyncIterator[Serve]:
     config = product_config(own_stack, failing_db, tmp_path / "state")
-    await hostile_state(failing_db, config)
     spool = Spool(config.asterisk_spool_dir)
     for box in LINES:
         deposit(config.asterisk_spool_dir, box, MESSAGE)
@@ -188,6 +193,8 @@ async def test_hostile_values_and_failing_parts_never_stop_calls_from_routing(
             return where == Landing([("pstn", ANSWERING_SERVICE, "answer")], "answered")
 
         await until(switched, "routing the change", serve)
+        back = SettingsChange(on=None, destination=None)  # as it was, for the next test
+        await Admin(Store(pool), "test").change_number(crlf_number, back)
 
         # PostgreSQL takes call records again: the ones it refused arrive from the spool.
         await refuse_call_records(failing_db, False)
@@ -226,6 +233,11 @@ async def test_every_background_worker_that_raises_is_restarted_and_calls_route_
 ) -> None:
     stack = own_stack
     await stack.reset()
+    number = OWN_NUMBER
+    async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
+        await Admin(Store(pool), "test").add_number(
+            TrackingNumber(number, label=CONTROLS_NAME, line="controls")
+        )
     app = App(product_config(stack, failing_db, tmp_path / "state"))
     #: worker name (as supervise logs it) -> its runs
     runs: dict[str, list[str]] = {}
@@ -246,7 +258,6 @@ async def test_every_background_worker_that_raises_is_restarted_and_calls_route_
             while any(len(r) < 3 for r in runs.values()):
                 await asyncio.sleep(0.05)
 
-        number = LINES["controls"][1]
         call = await stack.place_call(number, "+13125550112")
         assert await landing(stack, call) == Landing([("primary", number, "answer")], "answered")
         await call.hangup()
@@ -271,6 +282,8 @@ async def test_every_background_worker_that_raises_is_restarted_and_calls_route_
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
+            await Admin(Store(pool), "test").remove_number(number)
 
     restarts = [r.getMessage() for r in caplog.records if r.name == "continuity.supervise"]
     for worker in runs:
