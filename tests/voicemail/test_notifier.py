@@ -166,6 +166,23 @@ async def test_an_address_that_is_no_address_is_reported_once_and_the_box_keeps_
     assert await notices.scan() == 1
 
 
+async def test_a_marker_that_cannot_be_written_never_sends_the_notice_twice(
+    tmp_path: Path, sink: MailSink
+) -> None:
+    (tmp_path / "sent").write_text("a file where the markers' directory goes")
+    notices = notifier(tmp_path, sink, {"sales": "desk@example.com"})
+    deposit(tmp_path / "spool", "sales", "1795319043-00000000")
+
+    assert await notices.scan() == 1
+    assert await notices.scan() == 0
+    assert len(sink.received) == 1
+
+    (tmp_path / "sent").unlink()  # state_dir is fixed: the marker is written, nothing resent
+    assert await notices.scan() == 0
+    assert (tmp_path / "sent" / "sales" / "1795319043-00000000.sent").exists()
+    assert len(sink.received) == 1
+
+
 def test_messages_are_found_by_id_or_position_and_callers_are_parsed(tmp_path: Path) -> None:
     spool_dir = tmp_path / "spool"
     deposit(spool_dir, "sales", "100-1")
