@@ -17,10 +17,10 @@ from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
 from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
 from continuity import names
-from continuity.backoff import Backoff
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.dialplan_plugin import generated_files
+from continuity.dialplan_retry import DialplanRetry
 from continuity.dialplan_sync import DialplanSync
 from continuity.errors import DialplanRejected
 from continuity.outage.plugin import Outages
@@ -77,8 +77,9 @@ class App:
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
         self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
-        self._dialplan_stale = asyncio.Event()
-        self._dialplan_failure: str | None = None
+        self.dialplan_retry = DialplanRetry(
+            self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
+        )
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
@@ -123,37 +124,7 @@ class App:
         await self.calls.forget_missing(live)
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
-        """Apply; a failure is logged once (until it changes) and retried by _keep_dialplan."""
-        try:
-            await self.dialplan.apply(snapshot)
-        except (AmiError, OSError, DialplanRejected) as exc:
-            failure, trace = str(exc), False
-        except Exception as exc:  # noqa: BLE001 - logged with its traceback below, and retried
-            failure, trace = f"{type(exc).__name__}: {exc}", True
-        else:
-            if self._dialplan_failure is not None:
-                log.info("fallback dialplan applied again, for v%s", snapshot.version)
-            self._dialplan_failure = None
-            self._dialplan_stale.clear()
-            return
-        if failure != self._dialplan_failure:
-            log.error(
-                "could not apply the fallback dialplan for v%s (retrying): %s",
-                snapshot.version,
-                failure,
-                exc_info=trace,
-            )
-        self._dialplan_failure = failure
-        self._dialplan_stale.set()
-
-    async def _keep_dialplan(self) -> None:
-        """While the last apply failed, retry the current state with backoff."""
-        while True:
-            await self._dialplan_stale.wait()
-            backoff = Backoff(base=1.0, cap=60.0)
-            while self._dialplan_stale.is_set():
-                await asyncio.sleep(backoff.next_delay())
-                await self._apply_dialplan(self.snapshots.current)
+        await self.dialplan_retry.apply(snapshot)
 
     async def _health_changed(self, _health: TrunkHealth) -> None:
         """The fallback routes around a primary that is down, like the app does."""
@@ -197,7 +168,7 @@ class App:
                     ("call-records", self.recorder.run),
                     ("outages", self.outages.run),
                     ("voicemail-notices", self.voicemail.run),
-                    ("dialplan-retry", self._keep_dialplan),
+                    ("dialplan-retry", self.dialplan_retry.run),
                 ):
                     tasks.create_task(supervise(name, work), name=name)
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)

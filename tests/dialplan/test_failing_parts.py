@@ -246,7 +246,7 @@ async def test_every_background_worker_that_raises_is_restarted_and_calls_route_
         (app.recorder, "run", "call-records"),
         (app.outages, "run", "outages"),
         (app.voicemail, "run", "voicemail-notices"),
-        (app, "_keep_dialplan", "dialplan-retry"),
+        (app.dialplan_retry, "run", "dialplan-retry"),
     ]:
         runs[worker] = []
         flaky = failing_first(getattr(owner, attribute), runs[worker])
