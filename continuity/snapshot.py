@@ -42,6 +42,7 @@ class SnapshotService:
         #: The newest snapshot not yet in the state cache (its write failed).
         self._unsaved: Snapshot | None = None
         self._mirror_failed = asyncio.Event()
+        self._cache_lock = asyncio.Lock()
         self._cache_retry = cache_retry
 
     def subscribe(self, subscriber: Subscriber) -> None:
@@ -88,40 +89,45 @@ class SnapshotService:
                 )
         return True
 
-    async def _mirror(self, snapshot: Snapshot) -> bool:
-        """Write the state cache; on failure remember ``snapshot`` for :meth:`_keep_mirror`."""
-        try:
-            await asyncio.to_thread(self._cache.save, snapshot)
-        except (OSError, ValueError) as exc:
-            if self._unsaved is None:  # once per failure streak, not on every retry
-                log.error(
-                    "could not write the routing state cache %s (%s): calls route from "
-                    "memory; a restart while PostgreSQL is down would not find v%s. "
-                    "Retrying; check the disk and permissions of state_dir",
-                    self._cache.path,
-                    exc,
-                    snapshot.version,
+    async def _mirror(self, snapshot: Snapshot, *, retry: bool = False) -> None:
+        """Write the state cache; on failure remember ``snapshot`` for :meth:`_keep_mirror`.
+
+        Writes are serialized, so an older state never lands over a newer one; a
+        retry is skipped once a newer state was written (or is the one to retry).
+        """
+        async with self._cache_lock:
+            if retry and snapshot is not self._unsaved:
+                return
+            try:
+                await asyncio.to_thread(self._cache.save, snapshot)
+            except (OSError, ValueError) as exc:
+                if self._unsaved is None:  # once per failure streak, not on every retry
+                    log.error(
+                        "could not write the routing state cache %s (%s): calls route from "
+                        "memory; a restart while PostgreSQL is down would not find v%s. "
+                        "Retrying; check the disk and permissions of state_dir",
+                        self._cache.path,
+                        exc,
+                        snapshot.version,
+                    )
+                self._unsaved = snapshot
+                self._mirror_failed.set()
+                return
+            if self._unsaved is not None:
+                log.info(
+                    "routing state cache %s written again (v%s)", self._cache.path, snapshot.version
                 )
-            self._unsaved = snapshot
-            self._mirror_failed.set()
-            return False
-        if self._unsaved is not None:
-            log.info(
-                "routing state cache %s written again (v%s)", self._cache.path, snapshot.version
-            )
-            self._unsaved = None
-        return True
+                self._unsaved = None
 
     async def _keep_mirror(self) -> None:
-        """Retry a failed cache write with backoff until one succeeds (or a newer one did)."""
+        """Retry a failed cache write with backoff until one succeeds."""
         while True:
             await self._mirror_failed.wait()
             self._mirror_failed.clear()
             backoff = Backoff(base=self._cache_retry, cap=60.0)
             while (unsaved := self._unsaved) is not None:
                 await asyncio.sleep(backoff.next_delay())
-                if unsaved is self._unsaved:
-                    await self._mirror(unsaved)
+                await self._mirror(unsaved, retry=True)
 
     async def run(self) -> None:
         """Reload on every change notification until cancelled; keep the cache written."""
