@@ -21,4 +21,10 @@ def make_agi_server(
     route = ContinuityRoute(snapshot, health, config.dial_timeout)
     # Lines logged while routing a call carry its id: the channel's uniqueid.
     handle = with_call_id(route.handle, lambda request: request.headers.get("agi_uniqueid"))
-    return AgiServer(config.agi_host, config.agi_port, {names.AGI_ROUTE: handle})
+    return AgiServer(
+        config.agi_host,
+        config.agi_port,
+        {names.AGI_ROUTE: handle},
+        session_timeout=config.agi_session_timeout,
+        max_connections=config.agi_max_connections,
+    )

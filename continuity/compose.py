@@ -23,6 +23,7 @@ from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.records import CallRecord
 from continuity.dialplan_plugin import generated_files
+from continuity.dialplan_retry import DialplanRetry
 from continuity.dialplan_sync import DialplanSync
 from continuity.errors import DialplanRejected
 from continuity.leader import Leadership
@@ -33,6 +34,7 @@ from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
+from continuity.supervise import supervise
 from continuity.voicemail.plugin import Voicemail
 from db.leader import LeaderLease, NodeRegistry
 from db.listener import ChangeListener
@@ -91,6 +93,9 @@ class App:
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
         self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
+        self.dialplan_retry = DialplanRetry(
+            self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
+        )
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
@@ -181,10 +186,7 @@ class App:
         await self.calls.forget_missing(live)
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
-        try:
-            await self.dialplan.apply(snapshot)
-        except (AmiError, OSError, DialplanRejected) as exc:
-            log.error("could not apply the fallback dialplan for v%s: %s", snapshot.version, exc)
+        await self.dialplan_retry.apply(snapshot)
 
     async def _health_changed(self, _health: TrunkHealth) -> None:
         """The fallback routes around a primary that is down, like the app does."""
@@ -201,9 +203,12 @@ class App:
             await self._start_snapshots()
             await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
-                tasks.create_task(self.snapshots.run(), name="snapshot-changes")
-                tasks.create_task(self.leadership.run(), name="leadership")
-                tasks.create_task(self.outages.run(), name="outages")
+                for name, work in (
+                    ("snapshot-changes", self.snapshots.run),
+                    ("leadership", self.leadership.run),
+                    ("outages", self.outages.run),
+                ):
+                    tasks.create_task(supervise(name, work), name=name)
         finally:
             await self.http.aclose()
             await self.pool.close()
@@ -225,11 +230,16 @@ class App:
                 self.ari,
                 asyncio.TaskGroup() as tasks,
             ):
-                tasks.create_task(self.snapshots.run(), name="snapshot-changes")
-                tasks.create_task(self.recorder.run(), name="call-records")
-                tasks.create_task(self.leadership.run(), name="leadership")
-                tasks.create_task(self.outages.run(), name="outages")
-                tasks.create_task(self.voicemail.run(), name="voicemail-notices")
+                # Each worker fails alone (logged, restarted with backoff): calls route on.
+                for name, work in (
+                    ("snapshot-changes", self.snapshots.run),
+                    ("call-records", self.recorder.run),
+                    ("leadership", self.leadership.run),
+                    ("outages", self.outages.run),
+                    ("voicemail-notices", self.voicemail.run),
+                    ("dialplan-retry", self.dialplan_retry.run),
+                ):
+                    tasks.create_task(supervise(name, work), name=name)
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
             await self.http.aclose()

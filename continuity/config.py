@@ -92,6 +92,10 @@ class Config:
     #: The FastAGI route (agi://host:port/continuity_route); port 0 turns it off.
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    #: Seconds a FastAGI session may take, headers to last reply; a stalled peer is dropped.
+    agi_session_timeout: float = 5.0
+    #: FastAGI sessions open at once; a connection beyond them is closed unserved.
+    agi_max_connections: int = 256
     #: Voicemail notices go out through this SMTP server; empty: no notices.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -253,6 +257,8 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "trunk_qualify_timeout": ("CONTINUITY_TRUNK_QUALIFY_TIMEOUT", _interval),
     "agi_host": ("CONTINUITY_AGI_HOST", str),
     "agi_port": ("CONTINUITY_AGI_PORT", _port),
+    "agi_session_timeout": ("CONTINUITY_AGI_SESSION_TIMEOUT", _interval),
+    "agi_max_connections": ("CONTINUITY_AGI_MAX_CONNECTIONS", _positive_int),
     "smtp_host": ("CONTINUITY_SMTP_HOST", str),
     "smtp_port": ("CONTINUITY_SMTP_PORT", _positive_int),
     "smtp_security": ("CONTINUITY_SMTP_SECURITY", _smtp_security),

@@ -13,6 +13,7 @@ composition root, so this module speaks no wire format itself.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from continuity.core.model import Snapshot
 from continuity.errors import DialplanRejected
-from continuity.files import write_atomically
+from continuity.files import READABLE, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,10 @@ class Change:
 
 
 class DialplanSync:
-    def __init__(self, files: Sequence[GeneratedFile], write: Write = write_atomically) -> None:
+    def __init__(self, files: Sequence[GeneratedFile], write: Write | None = None) -> None:
         self.files = tuple(files)
-        self._write = write
+        # Asterisk reads these files: readable by its user, as before.
+        self._write = write or functools.partial(write_atomically, mode=READABLE)
         self._lock = asyncio.Lock()
 
     def render(self, snapshot: Snapshot) -> list[tuple[GeneratedFile, str]]:

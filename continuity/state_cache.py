@@ -140,6 +140,10 @@ class StateCache:
     def __init__(self, path: Path) -> None:
         self._path = path
 
+    @property
+    def path(self) -> Path:
+        return self._path
+
     def save(self, snapshot: Snapshot) -> None:
         write_atomically(self._path, json.dumps(snapshot_to_json(snapshot)))
 
@@ -147,6 +151,9 @@ class StateCache:
         try:
             text = self._path.read_text(encoding="utf-8")
         except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:  # a directory in its place, unreadable, not UTF-8
+            log.warning("cannot read the state cache %s: %s", self._path, exc)
             return None
         try:
             return snapshot_from_json(json.loads(text))

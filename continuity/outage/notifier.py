@@ -79,7 +79,9 @@ class Notifier:
                 continue  # a channel configured once but not any more: kept for the record
             try:
                 await sender.send(pending.notice)
-            except DeliveryFailed as exc:
+            except Exception as exc:
+                if not isinstance(exc, DeliveryFailed):  # a bug, not the channel: say where
+                    log.exception("%s sender failed", pending.notice.channel.value)
                 backoff = backoff or Backoff(base=self._retry_base, cap=self._retry_cap)
                 delay = backoff.next_delay()
                 self._retry[pending.id] = (backoff, time.monotonic() + delay)

@@ -21,6 +21,7 @@ from continuity.outage.email import EmailSender
 from continuity.outage.notifier import Notifier, Sender
 from continuity.outage.service import HealthSubscriber, OutageMonitor
 from continuity.outage.webhook import WebhookSender
+from continuity.supervise import supervise
 from continuity.voicemail.mail import send as smtp_send
 from continuity.voicemail.plugin import smtp_settings
 from db.outages import OutageStore
@@ -96,6 +97,10 @@ class Outages:
         await self.monitor.override_changed(snapshot)
 
     async def run(self) -> None:
+        """The monitor and the notices, each restarted alone if it fails."""
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self.monitor.run(self.watch.samples()), name="outage-monitor")
-            tasks.create_task(self.notifier.run(), name="outage-notices")
+            tasks.create_task(
+                supervise("outage-monitor", lambda: self.monitor.run(self.watch.samples())),
+                name="outage-monitor",
+            )
+            tasks.create_task(supervise("outage-notices", self.notifier.run), name="outage-notices")

@@ -207,7 +207,13 @@ class OutageMonitor:
             await self._health_changed.wait()
             self._health_changed.clear()
             for subscriber in self._subscribers:
-                await subscriber(self.health)
+                try:
+                    await subscriber(self.health)
+                except Exception:
+                    log.exception(
+                        "%s failed on the trunk's new health; routing uses it all the same",
+                        getattr(subscriber, "__qualname__", subscriber),
+                    )
 
     async def _journal_events(self) -> None:
         while True:

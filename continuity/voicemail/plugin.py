@@ -13,7 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from agi.ami import Ami, AmiCredentials, AmiError
 from continuity.config import Config
 from continuity.core.model import Snapshot
-from continuity.files import replace_if_changed
+from continuity.files import READABLE, replace_if_changed
 from continuity.voicemail.boxes import BoxSync
 from continuity.voicemail.mail import SmtpSettings, send
 from continuity.voicemail.notifier import SentMarkers, VoicemailNotifier
@@ -50,7 +50,10 @@ class Voicemail:
                 await ami.command("module reload app_voicemail.so")
 
         self.boxes = BoxSync(
-            voicemail_path(config.asterisk_config_dir), render_voicemail, replace_if_changed, reload
+            voicemail_path(config.asterisk_config_dir),
+            render_voicemail,
+            functools.partial(replace_if_changed, mode=READABLE),  # Asterisk reads it
+            reload,
         )
         self.spool = Spool(config.asterisk_spool_dir)
         self.store = VoicemailStore(pool)
@@ -90,6 +93,8 @@ class Voicemail:
             await self.boxes.apply(snapshot)
         except (AmiError, OSError) as exc:
             log.error("could not apply the voicemail boxes for v%s: %s", snapshot.version, exc)
+        except Exception:
+            log.exception("could not apply the voicemail boxes for v%s", snapshot.version)
         try:
             await self.addresses()
         except psycopg.Error as exc:
