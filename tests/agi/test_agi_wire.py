@@ -182,7 +182,7 @@ async def test_a_peer_that_never_answers_a_command_is_dropped_at_the_session_dea
         assert await stalled.dropped()
         await stalled.close()
         assert "dropped: not done within agi_session_timeout (0.3 s)" in caplog.text
-        assert len(await fake_asterisk(server.port, headers(names.AGI_ROUTE, MAIN))) == 9
+        assert len(await fake_asterisk(server.port, headers(names.AGI_ROUTE, MAIN))) == 11
 
 
 async def test_connections_beyond_the_cap_are_closed_while_sessions_within_it_are_served() -> None:
@@ -198,7 +198,7 @@ async def test_connections_beyond_the_cap_are_closed_while_sessions_within_it_ar
                 await asyncio.sleep(0.01)
         commands = await fake_asterisk(server.port, headers(names.AGI_ROUTE, MAIN))
         assert commands[1] == f'SET VARIABLE {names.VAR_ROUTE_KIND} "primary"'
-        assert len(commands) == 9
+        assert len(commands) == 11
         await second.close()
 
 
@@ -213,7 +213,7 @@ async def test_a_peer_that_closes_or_garbles_mid_session_logs_no_traceback_and_s
         assert await garbling.dropped()
         await garbling.close()
 
-        assert len(await fake_asterisk(server.port, headers(names.AGI_ROUTE, MAIN))) == 9
+        assert len(await fake_asterisk(server.port, headers(names.AGI_ROUTE, MAIN))) == 11
         async with asyncio.timeout(10):
             while server.app is not None and server.app.active:
                 await asyncio.sleep(0.01)
