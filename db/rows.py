@@ -47,6 +47,7 @@ def account(row: Row) -> AccountSettings:
         voice_agent=row["voice_agent"],
         failover_sip_codes=frozenset(row["failover_sip_codes"]),
         primary_timeout=row["primary_timeout"],
+        version=row["version"],
     )
 
 
@@ -60,6 +61,7 @@ def line(row: Row, forwarding: list[Row]) -> Line:
         forwarding=tuple(
             ForwardingNumber(f["number"], f["added_at"], f["verified_at"]) for f in forwarding
         ),
+        version=row["version"],
     )
 
 
@@ -70,6 +72,7 @@ def tracking_number(row: Row) -> TrackingNumber:
         line=row["line_id"],
         primary_target=row["primary_target"],
         continuity=continuity(row),
+        version=row["version"],
     )
 
 
@@ -80,6 +83,15 @@ def number_columns(number: TrackingNumber) -> dict[str, Any]:
         "line_id": number.line,
         "primary_target": number.primary_target,
         **continuity_columns(number.continuity),
+    }
+
+
+def account_columns(a: AccountSettings) -> dict[str, Any]:
+    return {
+        **continuity_columns(a.continuity),
+        "voice_agent": a.voice_agent,
+        "failover_sip_codes": sorted(a.failover_sip_codes),
+        "primary_timeout": a.primary_timeout,
     }
 
 

@@ -77,6 +77,8 @@ class Line:
     forwarding: tuple[ForwardingNumber, ...] = ()
     #: Failover test mode: this line's calls go to its continuity chain.
     test_mode: bool = False
+    #: Bumped by the database on every write of the line (the HTTP API's ETag).
+    version: int = 0
 
     @property
     def mailbox(self) -> str:
@@ -100,6 +102,8 @@ class TrackingNumber:
     #: What the primary trunk is asked to reach; the tracking number itself by default.
     primary_target: str | None = None
     continuity: ContinuitySettings = field(default_factory=ContinuitySettings)
+    #: Bumped by the database on every write of the number (the HTTP API's ETag).
+    version: int = 0
 
     @property
     def primary(self) -> Destination:
@@ -118,6 +122,8 @@ class AccountSettings:
     failover_sip_codes: frozenset[int] = DEFAULT_FAILOVER_SIP_CODES
     #: Seconds the primary may ring before the call moves on.
     primary_timeout: int = 20
+    #: Bumped by the database on every write of the account settings (the HTTP API's ETag).
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
