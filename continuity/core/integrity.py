@@ -30,7 +30,7 @@ from continuity.core.validation import (
     check_text,
     sip_user,
 )
-from continuity.errors import FailoverLoop, InvalidSetting, UnknownLine
+from continuity.errors import DuplicateLine, FailoverLoop, InvalidSetting, UnknownLine
 
 
 def check_number(snapshot: Snapshot, number: TrackingNumber, *, new: bool) -> None:
@@ -77,6 +77,15 @@ def check_line(snapshot: Snapshot, line: Line, *, new: bool) -> None:
     check_line_kind(line.kind)
     check_text("name", line.name)
     check_flag("test_mode", line.test_mode, inherit=False)
+    if new and line.id in snapshot.lines:
+        raise DuplicateLine(line.id, "")
+    main = next((ln.id for ln in snapshot.lines.values() if ln.kind is LineKind.MAIN), None)
+    if new and line.kind is LineKind.MAIN and main is not None:
+        raise InvalidSetting(
+            f"there is already a main line ({main!r}) and there can be only one: add this "
+            "line as a department, contact center or user line",
+            "kind",
+        )
     if new and line.forwarding:
         raise InvalidSetting(
             "a new line starts without forwarding numbers: add them one by one "
