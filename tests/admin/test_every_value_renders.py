@@ -125,7 +125,7 @@ class Values:
         if keep and self._draw(st.booleans()):
             return KEEP
         kinds = [None, *(k for k in DestinationKind if k is not DestinationKind.PRIMARY)]
-        kind = self._draw(st.sampled_from(kinds))
+        kind: DestinationKind | None = self._draw(st.sampled_from(kinds))
         if field == self._hostile and self._draw(st.integers(0, 4)) == 0:
             kind = DestinationKind.PRIMARY
         if kind is None:
