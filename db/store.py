@@ -20,7 +20,6 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.model import Snapshot
-from continuity.errors import ChangeRejected
 from db import rows
 from db.changes import AdminChange
 from db.changes import audit as _audit
@@ -47,10 +46,11 @@ class Store:
 
     # -- reading -----------------------------------------------------------------
     async def load_snapshot(self) -> Snapshot:
-        with translated():
-            async with self.pool.connection() as conn, conn.transaction():
-                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                return await _read_snapshot(conn)
+        """The routing state as of one moment. Raises ``psycopg.Error`` when PostgreSQL is
+        away: the snapshot service routes from its cache then."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return await _read_snapshot(conn)
 
     async def audit_entries(self, limit: int = 50) -> list[AuditEntry]:
         async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -89,7 +89,7 @@ async def _read_snapshot(conn: Conn) -> Snapshot:
         await cur.execute("SELECT * FROM tracking_numbers")
         number_rows = await cur.fetchall()
     if acc is None:
-        raise ChangeRejected("account_settings is empty: run `continuity db upgrade`")
+        raise RuntimeError("account_settings is empty: run `continuity db upgrade`")
     by_line: dict[str, list[rows.Row]] = {}
     for f in forwarding:
         by_line.setdefault(f["line_id"], []).append(f)

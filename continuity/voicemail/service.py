@@ -102,6 +102,12 @@ class VoicemailAdmin:
 
     # -- notice addresses ------------------------------------------------------------
     async def set_email(self, line_id: str, email: str | None) -> None:
+        if email is not None and (len(email) > 254 or not email.isprintable()):
+            raise InvalidSetting(
+                f"{email[:40]!r} is not an email address: give one address like "
+                "ops@example.com, printable and at most 254 characters",
+                "email",
+            )
         if email is not None and not _EMAIL.match(email):
             raise InvalidSetting(
                 f"{email!r} is not an email address: give one address like ops@example.com"
