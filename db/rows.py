@@ -51,6 +51,7 @@ def account(row: Row) -> AccountSettings:
         caller_id=CallerIdPolicy(row["caller_id"]),
         caller_name_prefix=row["caller_name_prefix"],
         send_history_info=row["send_history_info"],
+        version=row["version"],
     )
 
 
@@ -74,6 +75,7 @@ def line(row: Row, forwarding: list[Row]) -> Line:
         forwarding=tuple(
             ForwardingNumber(f["number"], f["added_at"], f["verified_at"]) for f in forwarding
         ),
+        version=row["version"],
     )
 
 
@@ -84,6 +86,7 @@ def tracking_number(row: Row) -> TrackingNumber:
         line=row["line_id"],
         primary_target=row["primary_target"],
         continuity=continuity(row),
+        version=row["version"],
     )
 
 
@@ -94,6 +97,16 @@ def number_columns(number: TrackingNumber) -> dict[str, Any]:
         "line_id": number.line,
         "primary_target": number.primary_target,
         **continuity_columns(number.continuity),
+    }
+
+
+def account_columns(a: AccountSettings) -> dict[str, Any]:
+    return {
+        **continuity_columns(a.continuity),
+        "voice_agent": a.voice_agent,
+        "failover_sip_codes": sorted(a.failover_sip_codes),
+        "primary_timeout": a.primary_timeout,
+        **caller_id_columns(a),
     }
 
 

@@ -181,8 +181,13 @@ async def cli_db(database_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 def run(cli_db: str) -> Run:
-    def invoke(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "CONTINUITY_DATABASE_URL": cli_db, "CONTINUITY_LOG_LEVEL": "ERROR"}
+    def invoke(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "CONTINUITY_DATABASE_URL": cli_db,
+            "CONTINUITY_LOG_LEVEL": "ERROR",
+            **(env or {}),
+        }
         return subprocess.run(
             [sys.executable, "-m", "continuity", *args],
             capture_output=True,

@@ -75,6 +75,7 @@ def add_parsers(sub: SubParsers) -> None:
     export.add_argument("line", help="the line id")
     export.add_argument("message", metavar="MSG", help="message id or msgNNNN")
     export.add_argument("out", type=Path, metavar="OUT", help="file to write")
+    export.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     export.set_defaults(run=cmd_export)
 
 
@@ -181,7 +182,7 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
 
 async def cmd_export(args: argparse.Namespace, config: Config) -> int:
     async with open_voicemail(config) as vm:
-        message = await vm.export(args.line, args.message, args.out)
+        message = await vm.export(args.line, args.message, args.out, overwrite=args.force)
     print(
         f"wrote {args.out}: {message.duration} s from {message.caller_number or 'unknown'} "
         f"({message.folder}/{message.name} of line {args.line})"

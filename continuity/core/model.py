@@ -90,6 +90,8 @@ class Line:
     #: ``None`` follows the account.
     caller_id: CallerIdPolicy | None = None
     caller_name_prefix: str | None = None
+    #: Bumped by the database on every write of the line (the HTTP API's ETag).
+    version: int = 0
 
     @property
     def mailbox(self) -> str:
@@ -113,6 +115,8 @@ class TrackingNumber:
     #: What the primary trunk is asked to reach; the tracking number itself by default.
     primary_target: str | None = None
     continuity: ContinuitySettings = field(default_factory=ContinuitySettings)
+    #: Bumped by the database on every write of the number (the HTTP API's ETag).
+    version: int = 0
 
     @property
     def primary(self) -> Destination:
@@ -137,6 +141,8 @@ class AccountSettings:
     caller_name_prefix: str = ""
     #: Whether the trunks send History-Info (RFC 7044) besides Diversion (RFC 5806).
     send_history_info: bool = False
+    #: Bumped by the database on every write of the account settings (the HTTP API's ETag).
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
