@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import AmiCredentials, AmiError
+from agi.ami import AmiActions, AmiCredentials, AmiError, AmiSession
 from agi.plugin import make_agi_server
 from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
@@ -55,9 +55,9 @@ def ami_credentials(config: Config) -> AmiCredentials:
 
 
 def make_dialplan_sync(
-    config: Config, health: Callable[[], TrunkHealth] = TrunkHealth
+    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth] = TrunkHealth
 ) -> DialplanSync:
-    return DialplanSync(generated_files(config, ami_credentials(config), health))
+    return DialplanSync(generated_files(config, ami, health))
 
 
 class App:
@@ -74,11 +74,13 @@ class App:
         )
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
-        self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
+        #: The one AMI login every reload and question to Asterisk goes over.
+        self.ami = AmiSession(ami_credentials(config))
+        self.dialplan = make_dialplan_sync(config, self.ami, lambda: self.outages.health)
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
-        self.voicemail = Voicemail(config, self.pool, lambda: self.snapshots.current)
+        self.voicemail = Voicemail(config, self.pool, self.ami, lambda: self.snapshots.current)
         # Asterisk's HTTP server takes 100 sessions (http.conf sessionlimit), the event
         # WebSocket included: past that, requests hang and the pool never drains. A
         # small pool queues requests here instead (bench: 200 concurrent calls).
@@ -142,6 +144,7 @@ class App:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
                 tasks.create_task(self.outages.run(), name="outages")
         finally:
+            self.ami.close()
             await self.http.aclose()
             await self.pool.close()
 
@@ -163,5 +166,6 @@ class App:
                 tasks.create_task(self.voicemail.run(), name="voicemail-notices")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
+            self.ami.close()
             await self.http.aclose()
             await self.pool.close()

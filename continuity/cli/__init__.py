@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 
-from continuity.cli import admin, lines, numbers, outage, status, testcall, voicemail
+from continuity.cli import admin, install, lines, numbers, outage, status, testcall, voicemail
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
 
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     outage.add_parsers(sub)
     testcall.add_parsers(sub)
     voicemail.add_parsers(sub)
+    install.add_parsers(sub)
     return parser
 
 
@@ -68,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per ARI request is noise
+    logging.getLogger("panoramisk").setLevel(logging.WARNING)  # a line per AMI login too
     try:
         return asyncio.run(_run(args.run, args, config))
     except ContinuityError as exc:

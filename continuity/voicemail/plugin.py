@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import Ami, AmiCredentials, AmiError
+from agi.ami import AmiActions, AmiError
 from continuity.config import Config
 from continuity.core.model import Snapshot
 from continuity.files import replace_if_changed
@@ -39,15 +39,14 @@ class Voicemail:
     """The boxes kept in step with the lines, and the notices sent for new messages."""
 
     def __init__(
-        self, config: Config, pool: AsyncConnectionPool, snapshot: Callable[[], Snapshot]
+        self,
+        config: Config,
+        pool: AsyncConnectionPool,
+        ami: AmiActions,
+        snapshot: Callable[[], Snapshot],
     ) -> None:
-        creds = AmiCredentials(
-            config.ami_host, config.ami_port, config.ami_username, config.ami_secret
-        )
-
         async def reload() -> None:
-            async with Ami(creds) as ami:
-                await ami.command("module reload app_voicemail.so")
+            await ami.command("module reload app_voicemail.so")
 
         self.boxes = BoxSync(
             voicemail_path(config.asterisk_config_dir), render_voicemail, replace_if_changed, reload
