@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from continuity import names
 from agi.ami import AmiSession
+from continuity import names
 from continuity.compose import ami_credentials, make_dialplan_sync
 from continuity.core.model import Snapshot
 from localstack import LocalStack
