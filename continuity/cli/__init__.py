@@ -15,6 +15,7 @@ import psycopg
 from continuity.cli import admin, install, lines, numbers, outage, status, testcall, voicemail
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
+from continuity.exposure import exposure_warnings
 
 Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
 
@@ -60,11 +61,14 @@ async def _run(command: Command, args: argparse.Namespace, config: Config) -> in
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    flags = {n: getattr(args, n, None) for n in SETTINGS}
     try:
-        config = load_config({n: getattr(args, n, None) for n in SETTINGS}, config_file=args.config)
+        config = load_config(flags, config_file=args.config)
     except ContinuityError as exc:
         print(f"continuity: {exc}", file=sys.stderr)
         return 2
+    for warning in exposure_warnings(flags, args.config):
+        print(f"continuity: warning: {warning}", file=sys.stderr)
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
