@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
+from continuity.install import AMI_PRIVILEGES
 from localstack.ami import AmiClient
 from localstack.carrier import CarrierControl, Observation, Peer, PlacedCall
 from localstack.credentials import AmiCredentials, AriCredentials
@@ -73,7 +74,11 @@ class LocalStack:
         for tree in prune_instances(rootfs):
             logger.info("removed stale instance tree %s", tree)
         boot = self._boot_timeout
-        self.pbx = AsteriskInstance(rootfs, "pbx", ports=self._ports, boot_timeout=boot)
+        # The product's AMI user has exactly the privileges the README documents.
+        privileges = (",".join(AMI_PRIVILEGES.read), ",".join(AMI_PRIVILEGES.write))
+        self.pbx = AsteriskInstance(
+            rootfs, "pbx", ports=self._ports, boot_timeout=boot, ami_privileges=privileges
+        )
         self.carrier = AsteriskInstance(rootfs, "carrier", ports=self._ports, boot_timeout=boot)
         self.primary = AsteriskInstance(rootfs, "primary", ports=self._ports, boot_timeout=boot)
         self.pbx.configs.update(self._pbx_base(), **self._pbx_configs)
