@@ -19,7 +19,7 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -47,12 +47,16 @@ class LocalStack:
         qualify_frequency: int = 0,
         qualify_timeout: float = 1.0,
         pbx_configs: Mapping[str, str] | None = None,
+        pbx_admin: Callable[[AsteriskInstance], Mapping[str, str]] | None = None,
         boot_timeout: float = 30.0,
     ) -> None:
+        """``pbx_admin(pbx)``: the pbx's configuration as an admin wrote it, instead of
+        the test stack's (no generated files, nothing of the product's)."""
         self._rootfs = rootfs
         self.qualify_frequency = qualify_frequency
         self.qualify_timeout = qualify_timeout
         self._pbx_configs = dict(pbx_configs or {})
+        self._pbx_admin = pbx_admin
         self._boot_timeout = boot_timeout
         self._ports = PortAllocator()
         self._control: CarrierControl | None = None
@@ -81,7 +85,10 @@ class LocalStack:
         )
         self.carrier = AsteriskInstance(rootfs, "carrier", ports=self._ports, boot_timeout=boot)
         self.primary = AsteriskInstance(rootfs, "primary", ports=self._ports, boot_timeout=boot)
-        self.pbx.configs.update(self._pbx_base(), **self._pbx_configs)
+        if self._pbx_admin is None:
+            self.pbx.configs.update(self._pbx_base(), **self._pbx_configs)
+        else:
+            self.pbx.configs.update(self._pbx_admin(self.pbx))
         observations = self.carrier.root / "log" / "observations.psv"
         self.carrier.configs.update(self._carrier_base(self.carrier.chroot_path(observations)))
         primary_observations = self.primary.root / "log" / "observations.psv"
