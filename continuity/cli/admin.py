@@ -9,6 +9,7 @@ from continuity.cli import dialplan
 from continuity.cli.context import SubParsers
 from continuity.compose import App
 from continuity.config import Config
+from continuity.install import missing_includes
 from db import migrate, roles
 
 
@@ -50,6 +51,13 @@ async def cmd_serve(args: argparse.Namespace, config: Config) -> int:
             file=sys.stderr,
         )
         return 2
+    for include in missing_includes(config.asterisk_config_dir):
+        print(
+            f"continuity: warning: {config.asterisk_config_dir / include.file} does not "
+            f"include {include.line}: Asterisk will not use that generated file "
+            "(see `continuity install`)",
+            file=sys.stderr,
+        )
     await App(config).run()
     return 0
 
