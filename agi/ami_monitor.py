@@ -168,7 +168,12 @@ class ContactWatch:
         }
         self.contacts = contacts
         log.info("primary trunk %s contacts: %s", self.endpoint, contacts or "none")
-        if contacts and set(contacts.values()) <= {"NonQualified"}:
+        frequencies = {
+            str(m.get("QualifyFrequency", "")) for m in messages if m.get("Event") == "AorDetail"
+        }
+        # A contact reads NonQualified until its first OPTIONS too: only an AOR
+        # with qualify_frequency 0 is never checked.
+        if contacts and set(contacts.values()) <= {"NonQualified"} and frequencies <= {"0"}:
             log.warning(
                 "the primary trunk %s is not qualified (qualify_frequency = 0 on its AOR): "
                 "outage detection gets no health checks until it is",

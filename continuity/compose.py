@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import AmiCredentials, AmiError
+from agi.ami import AmiActions, AmiCredentials, AmiError, AmiSession
 from agi.plugin import make_agi_server
 from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
@@ -70,9 +70,9 @@ def node_name(config: Config) -> str:
 
 
 def make_dialplan_sync(
-    config: Config, health: Callable[[], TrunkHealth] = TrunkHealth
+    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth] = TrunkHealth
 ) -> DialplanSync:
-    return DialplanSync(generated_files(config, ami_credentials(config), health))
+    return DialplanSync(generated_files(config, ami, health))
 
 
 class App:
@@ -92,14 +92,16 @@ class App:
         )
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
-        self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
+        #: The one AMI login every reload and question to Asterisk goes over.
+        self.ami = AmiSession(ami_credentials(config))
+        self.dialplan = make_dialplan_sync(config, self.ami, lambda: self.outages.health)
         self.dialplan_retry = DialplanRetry(
             self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
         )
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
-        self.voicemail = Voicemail(config, self.pool, lambda: self.snapshots.current)
+        self.voicemail = Voicemail(config, self.pool, self.ami, lambda: self.snapshots.current)
         # Asterisk's HTTP server takes 100 sessions (http.conf sessionlimit), the event
         # WebSocket included: past that, requests hang and the pool never drains. A
         # small pool queues requests here instead (bench: 200 concurrent calls).
@@ -210,6 +212,7 @@ class App:
                 ):
                     tasks.create_task(supervise(name, work), name=name)
         finally:
+            self.ami.close()
             await self.http.aclose()
             await self.pool.close()
 
@@ -242,5 +245,6 @@ class App:
                     tasks.create_task(supervise(name, work), name=name)
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
+            self.ami.close()
             await self.http.aclose()
             await self.pool.close()

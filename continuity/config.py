@@ -84,7 +84,9 @@ class Config:
     #: product leaves that file alone and the admin defines both endpoints.
     primary_trunk: str = ""
     pstn_trunk: str = ""
-    #: The PJSIP transport the trunks use; empty: PJSIP picks one by the URI.
+    #: The PJSIP transport the trunks use: a ``type = transport`` section of the
+    #: admin's pjsip.conf. Required with the trunks: without one PJSIP looks up
+    #: the host's own name for every outbound leg, which stalls calls on slow DNS.
     trunk_transport: str = ""
     #: Seconds between SIP OPTIONS to each trunk (0: never), and how long to wait.
     trunk_qualify_frequency: int = 10
@@ -314,6 +316,24 @@ def load_config(
             values[name] = parse(str(raw))
         except ValueError as exc:
             problems.append(f"{source}: {exc}")
+    problems.extend(_trunk_problems(values))
     if problems:
         raise ConfigError(problems)
     return Config(**values)
+
+
+def _trunk_problems(values: Mapping[str, Any]) -> list[str]:
+    """The trunk settings go together: both URIs and the transport, or none."""
+    primary, pstn = values.get("primary_trunk", ""), values.get("pstn_trunk", "")
+    if not (primary or pstn):
+        return []
+    if not (primary and pstn):
+        return [
+            "primary_trunk and pstn_trunk: set both (the product renders both trunks) or neither"
+        ]
+    if not values.get("trunk_transport"):
+        return [
+            "trunk_transport: required with primary_trunk/pstn_trunk. Give the name of a "
+            "transport section (type = transport) in your pjsip.conf, e.g. transport-udp"
+        ]
+    return []

@@ -137,12 +137,13 @@ class ChangeRejected(ContinuityError):
 
 
 class DialplanRejected(ContinuityError):
-    """A generated file was not applied; the previous one is still in place."""
+    """A generated file was not applied; ``after`` says what is on disk and loaded now."""
 
-    def __init__(self, path: str, problem: str) -> None:
+    def __init__(self, path: str, problem: str, after: str = "") -> None:
+        after = after or "Nothing was written: the file on disk is unchanged."
         super().__init__(
-            f"{path} was not applied: {problem}. The previous file is still in place "
-            "and loaded; `continuity dialplan diff` shows what would change."
+            f"{path} was not applied: {problem}. {after} "
+            "`continuity dialplan diff` shows what would change."
         )
         self.path = path
         self.problem = problem

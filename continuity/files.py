@@ -68,6 +68,8 @@ def replace_if_changed(path: Path, text: str, *, mode: int = PRIVATE) -> bool:
     """Write ``text`` atomically unless the file already holds it; say whether it wrote."""
     try:
         if path.read_text(encoding="utf-8") == text:
+            if mode is not None and path.stat().st_mode & 0o777 != mode:
+                path.chmod(mode)
             return False
     except FileNotFoundError:
         pass

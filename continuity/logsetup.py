@@ -157,6 +157,7 @@ def configure_logging(level: str, fmt: str, stream: TextIO | None = None) -> log
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per ARI request is noise
+    logging.getLogger("panoramisk").setLevel(logging.WARNING)  # a line per AMI login too
     return handler
 
 

@@ -145,7 +145,8 @@ class StateCache:
         return self._path
 
     def save(self, snapshot: Snapshot) -> None:
-        write_atomically(self._path, json.dumps(snapshot_to_json(snapshot)))
+        # Numbers and forwarding numbers: for this user only.
+        write_atomically(self._path, json.dumps(snapshot_to_json(snapshot)), mode=0o600)
 
     def load(self) -> Snapshot | None:
         try:

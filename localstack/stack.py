@@ -23,10 +23,11 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
+from continuity.install import AMI_PRIVILEGES
 from localstack.ami import AmiClient
 from localstack.carrier import CarrierControl, Observation, Peer, PlacedCall
 from localstack.credentials import AmiCredentials, AriCredentials
@@ -52,10 +53,13 @@ class LocalStack:
         qualify_frequency: int = 0,
         qualify_timeout: float = 1.0,
         pbx_configs: Mapping[str, str] | None = None,
+        pbx_admin: Callable[[AsteriskInstance], Mapping[str, str]] | None = None,
         boot_timeout: float = 30.0,
         nodes: int = 1,
         proxy_settings: ProxySettings | None = None,
     ) -> None:
+        """``pbx_admin(pbx)``: the pbx's configuration as an admin wrote it, instead of
+        the test stack's (no generated files, nothing of the product's)."""
         if nodes < 1:
             raise ValueError(f"a local stack needs at least one pbx node, not {nodes}")
         self._rootfs = rootfs
@@ -64,6 +68,7 @@ class LocalStack:
         self.qualify_frequency = qualify_frequency
         self.qualify_timeout = qualify_timeout
         self._pbx_configs = dict(pbx_configs or {})
+        self._pbx_admin = pbx_admin
         self._boot_timeout = boot_timeout
         self._ports = PortAllocator()
         self._control: CarrierControl | None = None
@@ -89,16 +94,21 @@ class LocalStack:
         for tree in prune_instances(rootfs):
             logger.info("removed stale instance tree %s", tree)
         boot = self._boot_timeout
+        # The product's AMI user has exactly the privileges the README documents.
+        privileges = (",".join(AMI_PRIVILEGES.read), ",".join(AMI_PRIVILEGES.write))
         self.nodes = [
             AsteriskInstance(rootfs, f"pbx{i + 1}" if i else "pbx", ports=self._ports,
-                             boot_timeout=boot)
+                             boot_timeout=boot, ami_privileges=privileges)
             for i in range(self._node_count)
         ]
         self.pbx = self.nodes[0]
         self.carrier = AsteriskInstance(rootfs, "carrier", ports=self._ports, boot_timeout=boot)
         self.primary = AsteriskInstance(rootfs, "primary", ports=self._ports, boot_timeout=boot)
         for node in self.nodes:
-            node.configs.update(self._pbx_base(node), **self._pbx_configs)
+            if self._pbx_admin is None:
+                node.configs.update(self._pbx_base(node), **self._pbx_configs)
+            else:
+                node.configs.update(self._pbx_admin(node))
         if self._node_count > 1:
             self.proxy = KamailioProxy(
                 [Node(n.name, f"sip:{LOOPBACK}:{n.sip_port}") for n in self.nodes],

@@ -21,11 +21,12 @@ from psycopg_pool import AsyncConnectionPool
 from continuity import names
 from continuity.admin import Admin
 from continuity.compose import App
-from db import migrate
+from db import migrate, roles
 from db.store import Store
 from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
 from localstack.instance import AsteriskInstance
 from localstack.logs import LogMark
+from localstack.postgres import as_role, temporary_role
 from localstack.product import product_config, running_app
 from localstack.tcpproxy import TcpProxy
 from tests.outage.receiver import WebhookReceiver
@@ -93,10 +94,19 @@ async def database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-async def product_db(database_url: str) -> AsyncIterator[str]:
-    """A database of our own for the session, migrated; dropped afterwards."""
+async def runtime_role(database_url: str) -> AsyncIterator[tuple[str, str]]:
+    """The least-privilege role ``serve`` runs as: ``(name, password)``."""
+    async with temporary_role(database_url) as role:
+        yield role
+
+
+@pytest.fixture(scope="session")
+async def product_db(database_url: str, runtime_role: tuple[str, str]) -> AsyncIterator[str]:
+    """A database of our own for the session, migrated (``db upgrade --grant-runtime``
+    as the owner); dropped afterwards, before the runtime role."""
     async with temporary_database(database_url) as url:
         await migrate.upgrade(url)
+        await roles.grant_runtime(url, runtime_role[0])
         yield url
 
 
@@ -130,14 +140,15 @@ async def webhook() -> AsyncIterator[WebhookReceiver]:
 async def product(
     local_stack: LocalStack,
     product_db: str,
+    runtime_role: tuple[str, str],
     db_link: TcpProxy,
     webhook: WebhookReceiver,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[App]:
-    """``continuity serve`` running against the pbx, for the whole session."""
+    """``continuity serve`` running against the pbx, for the whole session, as the runtime role."""
     config = product_config(
         local_stack,
-        db_link.url(product_db),
+        db_link.url(as_role(product_db, *runtime_role)),
         tmp_path_factory.mktemp("state"),
         **outage_settings(webhook.url),
     )

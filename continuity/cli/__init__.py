@@ -15,6 +15,7 @@ from continuity.cli import (
     admin,
     configuration,
     doctor,
+    install,
     lines,
     numbers,
     outage,
@@ -26,6 +27,7 @@ from continuity.cli import (
 from continuity.cli.layout import TopParser, add_examples
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
+from continuity.exposure import exposure_warnings
 from continuity.logsetup import configure_logging
 
 Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     proxy.add_parsers(sub)
     doctor.add_parsers(sub)
     configuration.add_parsers(sub)
+    install.add_parsers(sub)
     add_examples(sub)
     return parser
 
@@ -85,11 +88,14 @@ async def _run(command: Command, args: argparse.Namespace, config: Config) -> in
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    flags = {n: getattr(args, n, None) for n in SETTINGS}
     try:
-        config = load_config({n: getattr(args, n, None) for n in SETTINGS}, config_file=args.config)
+        config = load_config(flags, config_file=args.config)
     except ContinuityError as exc:
         print(f"continuity: {exc}", file=sys.stderr)
         return 2
+    for warning in exposure_warnings(flags, args.config):
+        print(f"continuity: warning: {warning}", file=sys.stderr)
     configure_logging(config.log_level, config.log_format)
     try:
         return asyncio.run(_run(args.run, args, config))

@@ -9,7 +9,7 @@ from pathlib import Path
 from continuity import names
 from continuity.cli.context import SubParsers, open_pool
 from continuity.config import Config
-from continuity.files import write_atomically
+from continuity.files import READABLE, write_atomically
 from db.leader import NodeRegistry
 from proxy_templates.render import (
     ALGORITHMS,
@@ -113,7 +113,7 @@ async def cmd_render(args: argparse.Namespace, config: Config) -> int:
         if args.out_dir is None:
             sys.stdout.write(f"# ==> {args.config_dir / name} <==\n{text}")
             continue
-        write_atomically(args.out_dir / name, text)
+        write_atomically(args.out_dir / name, text, mode=READABLE)  # kamailio reads it
         print(f"continuity: wrote {args.out_dir / name}", file=sys.stderr)
     if args.out_dir is not None:
         print(

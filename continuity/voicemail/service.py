@@ -15,6 +15,7 @@ from continuity.core.model import Line, Snapshot
 from continuity.errors import InvalidSetting, UnknownLine
 from continuity.voicemail import audio
 from continuity.voicemail.errors import ExportFailed
+from continuity.voicemail.pins import check_pin, new_pin
 from continuity.voicemail.prompts import Prompt, PromptStore
 from continuity.voicemail.spool import Message, Spool
 from db.voicemail import VoicemailStore
@@ -117,6 +118,14 @@ class VoicemailAdmin:
 
     async def emails(self) -> dict[str, str]:
         return await self._store.emails()
+
+    # -- PINs ---------------------------------------------------------------------
+    async def set_pin(self, line_id: str, pin: str | None = None) -> str:
+        """Set the line's PIN (a new random one when ``pin`` is None); return it."""
+        pin = new_pin() if pin is None else check_pin(pin)
+        await self.line(line_id)
+        await self._store.set_pin(self._actor, line_id, pin)
+        return pin
 
     async def boxes(self) -> list[BoxStatus]:
         """Every line's box: its prompt, notice address and message counts."""

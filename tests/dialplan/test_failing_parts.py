@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
+from agi.ami import AmiSession
 from continuity import names
 from continuity.admin import Admin, SettingsChange
-from continuity.compose import App, make_dialplan_sync
+from continuity.compose import App, ami_credentials, make_dialplan_sync
 from continuity.config import Config
 from continuity.core.model import Line, LineKind, TrackingNumber
 from continuity.errors import ContinuityError
@@ -87,15 +88,27 @@ async def hostile_state(url: str, config: Config) -> None:
             Spool(config.asterisk_spool_dir),
             "test",
         )
-        for line_id, (name, number) in LINES.items():
-            await admin.add_line(Line(line_id, LineKind.DEPARTMENT, name=name))
-            await admin.add_number(TrackingNumber(number, label=name, line=line_id))
+        for line_id, (_, number) in LINES.items():
+            await admin.add_line(Line(line_id, LineKind.DEPARTMENT, name=line_id))
+            await admin.add_number(TrackingNumber(number, label=line_id, line=line_id))
+        # The service refuses these names now; rows stored before it did (or behind the
+        # admin's back) must still not stop routing.
+        async with pool.connection() as conn:
+            for line_id, (name, number) in LINES.items():
+                await conn.execute("UPDATE lines SET name = %s WHERE id = %s", (name, line_id))
+                await conn.execute(
+                    "UPDATE tracking_numbers SET label = %s WHERE number = %s", (name, number)
+                )
         await voicemail.set_email("crlf", "desk@example.com")
         with contextlib.suppress(ContinuityError):  # refused: fine, nothing was written
             await voicemail.set_email("syntax", "o'brien\"x@example.com")
         # The install ran with these before the targets below came: its fallback dialplan
         # (with the entry to the app) was applied. A target the renderer refuses keeps it.
-        await make_dialplan_sync(config).apply(await store.load_snapshot())
+        ami = AmiSession(ami_credentials(config))
+        try:
+            await make_dialplan_sync(config, ami).apply(await store.load_snapshot())
+        finally:
+            ami.close()
         for i, target in enumerate(HOSTILE_TARGETS):
             number = f"+1212555039{i}"
             await admin.add_number(TrackingNumber(number, label=target, line="syntax"))
