@@ -111,7 +111,7 @@ async def hostile_state(url: str, config: Config) -> None:
             ami.close()
         for i, target in enumerate(HOSTILE_TARGETS):
             number = f"+1212555039{i}"
-            await admin.add_number(TrackingNumber(number, label=target, line="syntax"))
+            await admin.add_number(TrackingNumber(number, label=f"hostile {i}", line="syntax"))
             for attempt in (
                 admin.change_number(number, SettingsChange(), primary_target=target),
                 admin.change_number(number, SettingsChange(on=True, destination=external(target))),
@@ -198,6 +198,11 @@ async def test_hostile_values_and_failing_parts_never_stop_calls_from_routing(
     # An admin change is routed with at once, though the state cache still cannot be written.
     async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
         crlf_number = LINES["crlf"][1]
+        # The service refuses to edit a row it would refuse: the admin fixes the label first.
+        async with pool.connection() as conn:
+            await conn.execute(
+                "UPDATE tracking_numbers SET label = 'fixed' WHERE number = %s", (crlf_number,)
+            )
         on = SettingsChange(on=True, destination=external(ANSWERING_SERVICE))
         await Admin(Store(pool), "test").change_number(crlf_number, on)
 
@@ -249,7 +254,7 @@ async def test_every_background_worker_that_raises_is_restarted_and_calls_route_
     number = OWN_NUMBER
     async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
         await Admin(Store(pool), "test").add_number(
-            TrackingNumber(number, label=CONTROLS_NAME, line="controls")
+            TrackingNumber(number, label="own", line="controls")
         )
     app = App(product_config(stack, failing_db, tmp_path / "state"))
     #: worker name (as supervise logs it) -> its runs
