@@ -16,6 +16,7 @@ from agi.plugin import make_agi_server
 from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
 from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
+from ari_app.takeover import take_over_strays
 from continuity import names
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
@@ -26,6 +27,7 @@ from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
+from continuity.trace_ingest import CallTraceIngester
 from continuity.voicemail.plugin import Voicemail
 from db.listener import ChangeListener
 from db.records import CallRecordStore
@@ -74,6 +76,9 @@ class App:
         )
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
+        self.trace = CallTraceIngester(
+            Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE, self.records
+        )
         self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
@@ -114,9 +119,12 @@ class App:
         )
 
     async def _resync(self) -> None:
-        """After every (re)connection: drop calls whose channels are gone."""
+        """After every (re)connection: drop calls whose channels are gone, then take over
+        every call in our Stasis app that this run does not own (a run that died or lost
+        Asterisk left it), so no caller is stranded."""
         live = {channel.id for channel in await self.rest.list_channels()}
         await self.calls.forget_missing(live)
+        await take_over_strays(self.rest, self.calls)
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
         try:
@@ -156,9 +164,14 @@ class App:
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
+            try:
+                self.trace.prepare()
+            except OSError as exc:
+                log.error("the call trace directory cannot be prepared: %s", exc)
             async with self._agi_serving(), self.ari, asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
                 tasks.create_task(self.recorder.run(), name="call-records")
+                tasks.create_task(self.trace.run(), name="call-trace")
                 tasks.create_task(self.outages.run(), name="outages")
                 tasks.create_task(self.voicemail.run(), name="voicemail-notices")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)

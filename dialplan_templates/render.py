@@ -15,7 +15,8 @@ from pathlib import Path
 
 from continuity import names
 from continuity.config import REJECT_REASONS, UnknownNumberPolicy
-from continuity.core.model import Snapshot, TrunkHealth
+from continuity.core.model import DestinationKind, Snapshot, TrunkHealth
+from continuity.core.records import RoutedBy
 from continuity.core.routing import plan_route
 from continuity.core.static_route import (
     CAUSE_SEPARATOR,
@@ -41,6 +42,8 @@ _DIAL = re.compile(r"[A-Za-z0-9+@:._/=;-]{1,300}\Z")
 #: What survives of free text in a comment; everything else becomes ``?``.
 _COMMENT_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,'+@/:&-]")
 _COMMENT_MAX = 60
+#: A destination as the call trace names it: ``kind/target``, the target URL-quoted.
+_TOKEN = re.compile(r"[a-z_]+/[A-Za-z0-9_.~%-]*\Z")
 
 
 class UnsafeValue(ValueError):
@@ -80,6 +83,12 @@ def _dial(value: str) -> str:
     return value.replace(";", "\\;")
 
 
+def _token(value: str) -> str:
+    if not _TOKEN.match(value):
+        raise UnsafeValue("destination", value, "it must be kind/quoted-target")
+    return value
+
+
 def comment(text: str) -> str:
     """``text`` reduced to one line no config parser reads as anything but a comment."""
     cleaned = _COMMENT_UNSAFE.sub("?", " ".join(text.split()))
@@ -94,6 +103,8 @@ class FallbackStep:
     timeout: int
     #: Q.850 causes that move on, as FIELDNUM() reads them; ``None``: any failure does.
     causes: str | None
+    #: The destination, as the call trace records where the call landed.
+    token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +115,14 @@ class FallbackRoute:
     steps: tuple[FallbackStep, ...]
     #: The line's mailbox, if the chain ends in voicemail.
     mailbox: str | None
+    #: The number's line, for the call trace.
+    line: str | None
 
 
 def _step(step: DialStep) -> FallbackStep:
-    return FallbackStep(_dial(step.dial), int(step.timeout), step.failover_causes)
+    return FallbackStep(
+        _dial(step.dial), int(step.timeout), step.failover_causes, _token(step.token)
+    )
 
 
 def fallback_routes(
@@ -116,7 +131,8 @@ def fallback_routes(
     """Each number's chain as the ARI app would route it now, as dial steps."""
     routes = []
     for number in sorted(snapshot.numbers):
-        route = static_route(plan_route(snapshot, number, health), dial_timeout)
+        plan = plan_route(snapshot, number, health)
+        route = static_route(plan, dial_timeout)
         routes.append(
             FallbackRoute(
                 _number(number),
@@ -124,6 +140,7 @@ def fallback_routes(
                 comment(snapshot.numbers[number].label),
                 tuple(_step(step) for step in route.dials),
                 _mailbox(route.mailbox) if route.mailbox is not None else None,
+                _mailbox(plan.line) if plan.line is not None else None,
             )
         )
     return routes
@@ -148,6 +165,9 @@ def render_extensions(
         cause_separator=CAUSE_SEPARATOR,
         ring_timeout_cause=RING_TIMEOUT_CAUSE,
         unavailable_cause=UNAVAILABLE_CAUSE,
+        path_fallback=RoutedBy.FALLBACK.value,
+        path_handed_over=RoutedBy.HANDED_TO_FALLBACK.value,
+        voicemail_kind=DestinationKind.VOICEMAIL.value,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from continuity.core.call_trace import destination_token
 from continuity.core.causes import NO_ANSWER_CAUSE
 from continuity.core.dialstrings import dial_string
 from continuity.core.model import DestinationKind
@@ -35,6 +36,8 @@ class DialStep:
     moves_on: frozenset[int] | None
     #: The destination kind, e.g. ``primary`` or ``external``.
     kind: str
+    #: The destination as the call trace names it (``call_trace.destination_token``).
+    token: str = ""
 
     @property
     def failover_causes(self) -> str | None:
@@ -81,6 +84,7 @@ def static_route(plan: RoutePlan, default_timeout: int) -> StaticRoute:
                 int(step.timeout or default_timeout),
                 step.moves_on,
                 dest.kind.value,
+                destination_token(dest),
             )
         )
     return StaticRoute(plan.tracking_number, plan.reason, tuple(dials), mailbox)
