@@ -124,7 +124,12 @@ class App:
         Asterisk left it), so no caller is stranded."""
         live = {channel.id for channel in await self.rest.list_channels()}
         await self.calls.forget_missing(live)
-        await take_over_strays(self.rest, self.calls)
+        taken = await take_over_strays(self.rest, self.calls)
+        log.info(
+            "in step with Asterisk: %d call(s) routed here, %d of them taken over",
+            len(self.calls.calls),
+            taken,
+        )
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
         try:

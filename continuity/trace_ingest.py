@@ -57,10 +57,13 @@ class CallTraceIngester:
     def _pending(self) -> list[Path]:
         return sorted(self._path.parent.glob(f"{self._path.stem}.*.ingest"))
 
+    def _take(self) -> list[Path]:
+        self._rotate()
+        return self._pending()
+
     async def ingest(self) -> int:
         """One round; return how many call lines were written."""
-        self._rotate()
-        files = self._pending()
+        files = await asyncio.to_thread(self._take)
         if not files:
             if self._legs:
                 await self._apply_legs([])
@@ -68,12 +71,13 @@ class CallTraceIngester:
         await asyncio.sleep(self._settle)  # a line Asterisk began before the rename
         written = 0
         for path in files:
-            trace = parse_trace(path.read_text("utf-8", errors="replace"))
+            text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
+            trace = parse_trace(text)
             for line in trace.bad:
                 log.error("call trace %s: unreadable line %r (skipped)", path, line)
             await self._sink.insert_traced_records(list(trace.calls))
             await self._apply_legs(list(trace.legs))
-            path.unlink(missing_ok=True)
+            await asyncio.to_thread(path.unlink, True)
             written += len(trace.calls)
         return written
 

@@ -167,7 +167,7 @@ async def test_a_caller_in_voicemail_when_the_app_dies_stays_there_until_done(
     await until_no_channel_left(stack)
 
     record = await the_record(state, IN_VOICEMAIL)
-    assert (record.path, record.answered_kind) == (RoutedBy.APP, "voicemail")
+    assert (record.path, record.answered_kind) == (RoutedBy.APP, "voicemail"), record
 
 
 async def test_a_call_bridged_when_the_app_dies_goes_on_and_the_new_run_ends_and_records_it(
