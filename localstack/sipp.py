@@ -103,6 +103,7 @@ async def place_calls(
         "-recv_timeout", "30000",
         "-timeout", f"{int(timeout)}s",
         "-nostdin", "-trace_screen", "-screen_file", str(screen),
+        "-trace_err", "-error_file", str(workdir / "errors.log"),
         cwd=workdir,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,

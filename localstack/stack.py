@@ -47,8 +47,11 @@ class LocalStack:
         qualify_timeout: float = 1.0,
         pbx_configs: Mapping[str, str] | None = None,
         boot_timeout: float = 30.0,
+        pbx_rtp_ports: int = 200,
     ) -> None:
         self._rootfs = rootfs
+        #: RTP ports of the pbx (two per leg side): load tests need more than the default.
+        self._pbx_rtp_ports = pbx_rtp_ports
         self.qualify_frequency = qualify_frequency
         self.qualify_timeout = qualify_timeout
         self._pbx_configs = dict(pbx_configs or {})
@@ -73,7 +76,9 @@ class LocalStack:
         for tree in prune_instances(rootfs):
             logger.info("removed stale instance tree %s", tree)
         boot = self._boot_timeout
-        self.pbx = AsteriskInstance(rootfs, "pbx", ports=self._ports, boot_timeout=boot)
+        self.pbx = AsteriskInstance(
+            rootfs, "pbx", ports=self._ports, boot_timeout=boot, rtp_ports=self._pbx_rtp_ports
+        )
         self.carrier = AsteriskInstance(rootfs, "carrier", ports=self._ports, boot_timeout=boot)
         self.primary = AsteriskInstance(rootfs, "primary", ports=self._ports, boot_timeout=boot)
         self.pbx.configs.update(self._pbx_base(), **self._pbx_configs)
