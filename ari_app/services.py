@@ -23,7 +23,7 @@ from ari_app.client.models import Bridge
 from continuity import names
 from continuity.config import UnknownNumberPolicy
 from continuity.core.call_trace import destination_token
-from continuity.core.causes import UNREACHABLE_CAUSE, cause_result, sip_code
+from continuity.core.causes import NO_ANSWER_CAUSE, UNREACHABLE_CAUSE, cause_result, sip_code
 from continuity.core.dialstrings import dial_string
 from continuity.core.model import Destination, DestinationKind, Snapshot, TrunkHealth
 from continuity.core.records import CallRecord, RoutedBy
@@ -376,11 +376,32 @@ class CallService:
             call.outcome = "caller_hangup"
         await self._end(call, gone=channel_id)  # it left Stasis: hung up
 
-    async def forget_missing(self, live_channel_ids: set[str]) -> None:
-        """After a reconnect: end every call whose caller channel no longer exists."""
-        for key in [k for k in self.calls if k not in live_channel_ids]:
+    async def forget_missing(self, live: Mapping[str, bool]) -> None:
+        """After a reconnect, given every live channel (True: answered and in our app):
+        end each call whose caller is gone, and catch up with what its leg did while we
+        could not hear it. A leg that ended moves the call on (as unanswered), one that
+        answered is bridged, and a bridged call whose other side left is ended."""
+        for key in [k for k in self.calls if k not in live]:
             log.warning("call %s vanished while disconnected from Asterisk", key)
             await self._end(self.calls[key])
+        for call in list(self.calls.values()):
+            leg = call.leg
+            if leg is None or call.state not in (CallState.DIALING, CallState.BRIDGED):
+                continue
+            if leg.channel_id not in live:
+                log.warning(
+                    "call %s: its leg to %s ended while disconnected from Asterisk",
+                    call.caller_id,
+                    leg.destination,
+                )
+                await self.leg_gone(leg.channel_id, NO_ANSWER_CAUSE)
+            elif call.state is CallState.DIALING and live[leg.channel_id]:
+                log.warning(
+                    "call %s: %s answered while disconnected from Asterisk",
+                    call.caller_id,
+                    leg.destination,
+                )
+                await self.leg_answered(leg.channel_id)
 
     async def _release_orphans(self, keys: set[str] | None) -> None:
         """Hang up the lone survivor of a bridge of ours that no call of this run owns

@@ -122,7 +122,10 @@ class App:
         """After every (re)connection: drop calls whose channels are gone, then take over
         every call in our Stasis app that this run does not own (a run that died or lost
         Asterisk left it), so no caller is stranded."""
-        live = {channel.id for channel in await self.rest.list_channels()}
+        live = {
+            channel.id: channel.state == "Up" and channel.app_name == "Stasis"
+            for channel in await self.rest.list_channels()
+        }
         await self.calls.forget_missing(live)
         taken = await take_over_strays(self.rest, self.calls)
         log.info(
