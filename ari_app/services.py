@@ -197,6 +197,10 @@ class CallService:
         """The calls this run routes, and those it ended lately (their channels may linger)."""
         return frozenset(self.calls) | frozenset(self._ended)
 
+    def owns(self, call_id: str) -> bool:
+        """This run routes the call, or ended it lately (and wrote or is writing its record)."""
+        return call_id in self.calls or call_id in self._ended
+
     def _taken(self, channel_id: str, dialed: str, number: str, name: str) -> Call | None:
         if channel_id in self.calls or channel_id in self._ended:
             return None  # ours meanwhile (its StasisStart was on its way)

@@ -77,7 +77,9 @@ class App:
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
         self.trace = CallTraceIngester(
-            Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE, self.records
+            Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE,
+            self.records,
+            lambda call_id: self.calls.owns(call_id),
         )
         self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
         self.agi = make_agi_server(

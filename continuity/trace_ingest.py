@@ -16,10 +16,12 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from continuity.backoff import Backoff
 from continuity.core.call_trace import LegLanding, parse_trace
+from continuity.core.records import RoutedBy
 from continuity.ports import CallTraceSink
 from continuity.recorder import DB_ERRORS
 
@@ -32,10 +34,19 @@ LEG_ROUNDS = 30
 
 class CallTraceIngester:
     def __init__(
-        self, path: Path, sink: CallTraceSink, every: float = 2.0, settle: float = 0.3
+        self,
+        path: Path,
+        sink: CallTraceSink,
+        ours: Callable[[str], bool] = lambda _call_id: False,
+        every: float = 2.0,
+        settle: float = 0.3,
     ) -> None:
         self._path = path
         self._sink = sink
+        #: Whether this run routes or routed a call: then its own record is on its way
+        #: (durably: database or spool) and the trace of it is not needed.
+        self._ours = ours
+        self._lock = asyncio.Lock()
         self._every = every
         self._settle = settle
         #: Answered legs whose call has no record yet, and rounds left to wait.
@@ -63,6 +74,10 @@ class CallTraceIngester:
 
     async def ingest(self) -> int:
         """One round; return how many call lines were written."""
+        async with self._lock:
+            return await self._ingest()
+
+    async def _ingest(self) -> int:
         files = await asyncio.to_thread(self._take)
         if not files:
             if self._legs:
@@ -71,14 +86,22 @@ class CallTraceIngester:
         await asyncio.sleep(self._settle)  # a line Asterisk began before the rename
         written = 0
         for path in files:
-            text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
+            try:
+                text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
+            except FileNotFoundError:
+                continue  # another ingester took it
             trace = parse_trace(text)
             for line in trace.bad:
                 log.error("call trace %s: unreadable line %r (skipped)", path, line)
-            await self._sink.insert_traced_records(list(trace.calls))
-            await self._apply_legs(list(trace.legs))
+            calls = [
+                r
+                for r in trace.calls
+                if r.path is not RoutedBy.INTERRUPTED or not self._ours(r.call_id)
+            ]
+            await self._sink.insert_traced_records(calls)
+            await self._apply_legs([leg for leg in trace.legs if not self._ours(leg.call_id)])
             await asyncio.to_thread(path.unlink, True)
-            written += len(trace.calls)
+            written += len(calls)
         return written
 
     async def _apply_legs(self, legs: list[LegLanding]) -> None:
