@@ -11,12 +11,13 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from continuity import names
 from continuity.core.model import Destination
-from continuity.core.records import Attempt, CallRecord
+from continuity.core.records import Attempt, CallRecord, RoutedBy
 from continuity.core.routing import RoutePlan, RouteStep
 
 #: Separates the caller's channel id from a leg or bridge suffix in our ids.
-ID_SEP = "~"
+ID_SEP = names.ID_SEP
 
 
 def call_key(resource_id: str) -> str:
@@ -71,6 +72,8 @@ class Call:
     outcome: str = ""
     #: Set when the call was sent on to dialplan (the line's voicemail).
     handed_to: Destination | None = None
+    #: Which path routes it: this run from the start, or this run after another's.
+    path: RoutedBy = RoutedBy.APP
 
     @property
     def bridge_id(self) -> str:
@@ -85,6 +88,21 @@ class Call:
 
     def new_leg(self, step: RouteStep) -> Leg:
         self.leg = Leg(f"{self.caller_id}{ID_SEP}{self.step}", step)
+        return self.leg
+
+    def resume_at(self, step: int, interrupted: int | None) -> None:
+        """Taken over from another run: the next step is ``step``; the attempt that
+        run had under way at step ``interrupted`` counts as unanswered."""
+        if interrupted is not None and 0 <= interrupted < len(self.plan.steps):
+            dest = self.plan.steps[interrupted].destination
+            at = _now().isoformat()
+            self.attempts.append(Attempt(dest.kind.value, dest.target, "interrupted", None, at, at))
+        self.step = step - 1
+
+    def adopt_leg(self, leg_id: str, step: RouteStep) -> Leg:
+        """Taken over from another run with ``leg_id`` answered (bridged or about to be)."""
+        self.leg = Leg(leg_id, step)
+        self.step = len(self.plan.steps)  # nothing to dial after an answered leg
         return self.leg
 
     def leg_failed(self, result: str, cause: int | None) -> None:
@@ -128,6 +146,7 @@ class Call:
             answered_kind=reached.kind.value if reached else None,
             answered_target=reached.target if reached else None,
             attempts=tuple(attempts),
+            path=self.path,
         )
 
     @staticmethod

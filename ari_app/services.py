@@ -23,11 +23,12 @@ from ari_app.client.models import Bridge
 from ari_app.legs import leg_variables
 from continuity import names
 from continuity.config import UnknownNumberPolicy
-from continuity.core.causes import UNREACHABLE_CAUSE, cause_result, sip_code
+from continuity.core.call_trace import destination_token
+from continuity.core.causes import NO_ANSWER_CAUSE, UNREACHABLE_CAUSE, cause_result, sip_code
 from continuity.core.dialstrings import dial_string
-from continuity.core.model import DestinationKind, Snapshot, TrunkHealth
-from continuity.core.records import CallRecord
-from continuity.core.routing import plan_route
+from continuity.core.model import Destination, DestinationKind, Snapshot, TrunkHealth
+from continuity.core.records import CallRecord, RoutedBy
+from continuity.core.routing import RouteStep, plan_route
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,8 @@ class CallService:
         waited: float = 0.0,
     ) -> None:
         """A caller entered Stasis; its StasisStart waited ``waited`` seconds for us."""
+        if channel_id in self.calls:  # already taken over by a resync
+            return
         plan = plan_route(self._snapshot(), dialed, self._health())
         call = Call(channel_id, dialed, caller_number, caller_name, plan)
         self.calls[channel_id] = call
@@ -157,29 +160,119 @@ class CallService:
         if plan.known and behind >= self.handoff_after:
             await self._hand_to_fallback(call, behind)
             return
+        await self._route(call)
+
+    async def _route(self, call: Call) -> None:
+        plan = call.plan
         log.info(
             "call %s from %s to %s: %s via %s",
-            channel_id,
-            caller_number or "unknown",
-            dialed,
+            call.caller_id,
+            call.caller_number or "unknown",
+            call.dialed,
             plan.reason.value,
-            " > ".join(str(d) for d in plan.destinations) or "nothing",
+            " > ".join(str(d) for d in plan.destinations[call.step + 1 :]) or "nothing",
         )
         if plan.known:
             await self._dial_next(call)
             return
         call.outcome = "unknown_number"
         log.warning(
-            "call %s to %s: not a tracking number we route; %s", channel_id, dialed, self._unknown
+            "call %s to %s: not a tracking number we route; %s",
+            call.caller_id,
+            call.dialed,
+            self._unknown,
         )
         if self._unknown.action == "announce":
             call.state = CallState.ANNOUNCING
-            await self._ari.answer(channel_id)
+            await self._ari.answer(call.caller_id)
             await self._ari.play(
-                channel_id, f"sound:{self._unknown.value}", playback_id=f"{channel_id}~announce"
+                call.caller_id,
+                f"sound:{self._unknown.value}",
+                playback_id=f"{call.caller_id}~announce",
             )
         else:
             await self._end(call, reason=self._unknown.value)
+
+    # -- calls of another run (see continuity.core.takeover) ------------------
+    def owned(self) -> frozenset[str]:
+        """The calls this run routes, and those it ended lately (their channels may linger)."""
+        return frozenset(self.calls) | frozenset(self._ended)
+
+    def owns(self, call_id: str) -> bool:
+        """This run routes the call, or ended it lately (and wrote or is writing its record)."""
+        return call_id in self.calls or call_id in self._ended
+
+    def _taken(self, channel_id: str, dialed: str, number: str, name: str) -> Call | None:
+        if channel_id in self.calls or channel_id in self._ended:
+            return None  # ours meanwhile (its StasisStart was on its way)
+        plan = plan_route(self._snapshot(), dialed, self._health())
+        call = Call(channel_id, dialed, number, name, plan, path=RoutedBy.TAKEN_OVER)
+        self.calls[channel_id] = call
+        return call
+
+    async def resume(
+        self,
+        channel_id: str,
+        dialed: str,
+        number: str,
+        name: str,
+        step: int,
+        interrupted: int | None,
+    ) -> None:
+        """Route a caller another run left waiting in Stasis, from plan step ``step``."""
+        call = self._taken(channel_id, dialed, number, name)
+        if call is None:
+            return
+        log.warning(
+            "call %s to %s: taken over from another run of the app (its attempt at step %s"
+            " abandoned); routing it on from step %d",
+            channel_id,
+            dialed,
+            interrupted,
+            step,
+        )
+        call.resume_at(step, interrupted)
+        await self._route(call)
+
+    async def adopt(
+        self,
+        channel_id: str,
+        dialed: str,
+        number: str,
+        name: str,
+        leg_id: str,
+        destination: Destination | None,
+        bridged: bool,
+    ) -> None:
+        """Own a call another run had answered: bridged already, or to bridge now."""
+        call = self._taken(channel_id, dialed, number, name)
+        if call is None:
+            return
+        index = int(leg_id.rsplit(ID_SEP, 1)[1]) if leg_id.rsplit(ID_SEP, 1)[1].isdigit() else -1
+        steps = call.plan.steps
+        step = steps[index] if 0 <= index < len(steps) else None
+        if destination is not None and (step is None or step.destination != destination):
+            step = RouteStep(destination)
+        if step is None:
+            step = RouteStep(Destination(DestinationKind.PRIMARY, dialed))
+        call.adopt_leg(leg_id, step)
+        log.warning(
+            "call %s to %s: taken over from another run of the app, %s with %s",
+            channel_id,
+            dialed,
+            "bridged" if bridged else "answered",
+            step.destination,
+        )
+        if bridged:
+            call.leg_answered()
+            call.state = CallState.BRIDGED
+            return
+        call.state = CallState.DIALING
+        await self.leg_answered(leg_id)
+
+    async def hang_up_stray(self, channel_id: str, why: str) -> None:
+        log.warning("channel %s of another run of the app hung up: %s", channel_id, why)
+        await self._ignore_gone(self._ari.hangup(channel_id))
 
     async def _hand_to_fallback(self, call: Call, behind: float) -> None:
         """We are behind: the generated fallback dialplan routes this call instead.
@@ -196,13 +289,14 @@ class CallService:
             )
         call.state = CallState.HANDED_OVER
         call.outcome = "handed_to_fallback"
+        call.path = RoutedBy.HANDED_TO_FALLBACK  # the call trace completes the record
         try:
             await self._ari.continue_in_dialplan(call.caller_id, names.CTX_FALLBACK, call.dialed, 1)
         except AriNotFound:
             await self._end(call, hang_up=False)
         except (AriConflict, AriServerError, AriConnectionError) as exc:
             log.warning("call %s: hand-off failed (%s); routing it here", call.caller_id, exc)
-            call.state, call.outcome = CallState.ROUTING, ""
+            call.state, call.outcome, call.path = CallState.ROUTING, "", RoutedBy.APP
             await self._dial_next(call)
 
     async def announcement_finished(self, channel_id: str) -> None:
@@ -287,13 +381,32 @@ class CallService:
             call.outcome = "caller_hangup"
         await self._end(call, gone=channel_id)  # it left Stasis: hung up
 
-    async def forget_missing(self, live_channel_ids: set[str]) -> None:
-        """After a reconnect: end every call whose caller channel no longer exists, and
-        release calls another run of the app bridged whose other side has hung up."""
-        for key in [k for k in self.calls if k not in live_channel_ids]:
+    async def forget_missing(self, live: Mapping[str, bool]) -> None:
+        """After a reconnect, given every live channel (True: answered and in our app):
+        end each call whose caller is gone, and catch up with what its leg did while we
+        could not hear it. A leg that ended moves the call on (as unanswered), one that
+        answered is bridged, and a bridged call whose other side left is ended."""
+        for key in [k for k in self.calls if k not in live]:
             log.warning("call %s vanished while disconnected from Asterisk", key)
             await self._end(self.calls[key])
-        await self._release_orphans(None)
+        for call in list(self.calls.values()):
+            leg = call.leg
+            if leg is None or call.state not in (CallState.DIALING, CallState.BRIDGED):
+                continue
+            if leg.channel_id not in live:
+                log.warning(
+                    "call %s: its leg to %s ended while disconnected from Asterisk",
+                    call.caller_id,
+                    leg.destination,
+                )
+                await self.leg_gone(leg.channel_id, NO_ANSWER_CAUSE)
+            elif call.state is CallState.DIALING and live[leg.channel_id]:
+                log.warning(
+                    "call %s: %s answered while disconnected from Asterisk",
+                    call.caller_id,
+                    leg.destination,
+                )
+                await self.leg_answered(leg.channel_id)
 
     async def _release_orphans(self, keys: set[str] | None) -> None:
         """Hang up the lone survivor of a bridge of ours that no call of this run owns
@@ -354,6 +467,7 @@ class CallService:
                 timeout=step.timeout or self._dial_timeout,
                 variables={
                     **leg_variables(call, step),
+                    names.VAR_DESTINATION: destination_token(step.destination),
                     "CHANNEL(hangup_handler_push)": f"{names.CTX_LEG_HANGUP},s,1",
                 },
             )

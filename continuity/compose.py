@@ -18,6 +18,7 @@ from agi.plugin import make_agi_server
 from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
 from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
+from ari_app.takeover import take_over_strays
 from continuity import names
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
@@ -35,6 +36,7 @@ from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
 from continuity.supervise import supervise
+from continuity.trace_ingest import CallTraceIngester
 from continuity.voicemail.plugin import Voicemail
 from db.leader import LeaderLease, NodeRegistry
 from db.listener import ChangeListener
@@ -92,6 +94,11 @@ class App:
         )
         self.records = CallRecordStore(self.pool)
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
+        self.trace = CallTraceIngester(
+            Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE,
+            self.records,
+            lambda call_id: self.calls.owns(call_id),
+        )
         #: The one AMI login every reload and question to Asterisk goes over.
         self.ami = AmiSession(ami_credentials(config))
         self.dialplan = make_dialplan_sync(config, self.ami, lambda: self.outages.health)
@@ -183,9 +190,20 @@ class App:
                 self.state_loaded_at = self.state_path.stat().st_mtime
 
     async def _resync(self) -> None:
-        """After every (re)connection: drop calls whose channels are gone."""
-        live = {channel.id for channel in await self.rest.list_channels()}
+        """After every (re)connection: drop calls whose channels are gone, then take over
+        every call in our Stasis app that this run does not own (a run that died or lost
+        Asterisk left it), so no caller is stranded."""
+        live = {
+            channel.id: channel.state == "Up" and channel.app_name == "Stasis"
+            for channel in await self.rest.list_channels()
+        }
         await self.calls.forget_missing(live)
+        taken = await take_over_strays(self.rest, self.calls)
+        log.info(
+            "in step with Asterisk: %d call(s) routed here, %d of them taken over",
+            len(self.calls.calls),
+            taken,
+        )
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
         await self.dialplan_retry.apply(snapshot)
@@ -227,6 +245,10 @@ class App:
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
+            try:
+                self.trace.prepare()
+            except OSError as exc:
+                log.error("the call trace directory cannot be prepared: %s", exc)
             async with (
                 serving(self.metrics.render, self.config.metrics_listen),
                 self._agi_serving(),
@@ -237,6 +259,7 @@ class App:
                 for name, work in (
                     ("snapshot-changes", self.snapshots.run),
                     ("call-records", self.recorder.run),
+                    ("call-trace", self.trace.run),
                     ("leadership", self.leadership.run),
                     ("outages", self.outages.run),
                     ("voicemail-notices", self.voicemail.run),

@@ -35,6 +35,16 @@ USEREVENT_LEG_CAUSE: Final = "ContinuityLegCause"
 #: sets the leg's redirecting identity (Diversion / History-Info) and caller ID
 #: from its arguments (generated; see ``continuity.core.static_route.redirect_args``).
 CTX_REDIRECT: Final = "continuity-redirect"
+#: Hangup handler pushed on every caller in CTX_TRACKING: appends the call's line to
+#: CALL_TRACE_FILE, so a call leaves a trace however it was routed (generated).
+CTX_CALL_TRACE: Final = "continuity-call-trace"
+#: The file Asterisk appends call traces to, relative to its spool directory; the app
+#: ingests it into the call records (``continuity/call_trace.py``).
+CALL_TRACE_FILE: Final = "continuity/call-trace.psv"
+
+#: Separates the caller's channel id from a leg or bridge suffix in the app's ids:
+#: leg ``<caller>~<step>``, bridge ``<caller>~bridge``.
+ID_SEP: Final = "~"
 
 #: appArgs of the channels the app creates, to tell them from callers in StasisStart.
 ARI_LEG_ARG: Final = "dialed"
@@ -70,6 +80,16 @@ VAR_FALLBACK_REDIRECT: Final = "CONTINUITY_FALLBACK_REDIRECT"
 VAR_MAILBOX: Final = "CONTINUITY_MAILBOX"
 #: The Q.850 cause of the last failed Dial() in the generated fallback.
 VAR_DIAL_CAUSE: Final = "CONTINUITY_DIAL_CAUSE"
+#: Set on the caller: when it entered CTX_TRACKING (epoch seconds), which path routed
+#: it (``fallback``, ``handed_to_fallback``; unset: the app), its line, the destination
+#: being dialed and the one it landed on (``kind/target``, target URL-quoted).
+VAR_CALL_STARTED: Final = "CONTINUITY_CALL_STARTED"
+VAR_CALL_PATH: Final = "CONTINUITY_CALL_PATH"
+VAR_LINE: Final = "CONTINUITY_LINE"
+VAR_DIALING: Final = "CONTINUITY_DIALING"
+VAR_LANDED: Final = "CONTINUITY_LANDED"
+#: Set on every leg the ARI app dials: its destination (``kind/target``, as above).
+VAR_DESTINATION: Final = "CONTINUITY_DESTINATION"
 #: Path (without extension) of the line's custom voicemail prompt, in dialplan.
 VAR_VOICEMAIL_PROMPT: Final = "CONTINUITY_VOICEMAIL_PROMPT"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from continuity.core.call_trace import LegLanding
 from continuity.core.model import Snapshot
 from continuity.core.records import CallRecord
 
@@ -25,3 +26,8 @@ class ChangeFeed(Protocol):
 
 class CallRecordSink(Protocol):
     async def insert_call_records(self, records: list[CallRecord]) -> None: ...
+
+
+class CallTraceSink(Protocol):
+    async def insert_traced_records(self, records: list[CallRecord]) -> None: ...
+    async def apply_leg_landings(self, legs: list[LegLanding]) -> set[str]: ...

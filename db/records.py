@@ -1,22 +1,82 @@
-"""Call records in PostgreSQL: idempotent inserts, recent reads."""
+"""Call records in PostgreSQL: idempotent inserts, recent reads.
+
+Two writers fill the table, keyed by the caller channel's uniqueid: the app
+(its own records) and Asterisk's call trace, ingested by the app. The app's
+record wins over a trace row, except that a hand-off's landing comes from the
+trace; each is written once however often it is retried.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from continuity.core.records import CallRecord
+from continuity.core.call_trace import LegLanding
+from continuity.core.records import CallRecord, RoutedBy
 
-_INSERT = (
-    "INSERT INTO call_records (call_id, tracking_number, line_id, caller_number,"
-    " caller_name, reason, attempts, answered_kind, answered_target, outcome,"
-    " started_at, answered_at, ended_at) VALUES "
+_COLUMNS = (
+    "call_id", "tracking_number", "line_id", "caller_number", "caller_name", "reason",
+    "attempts", "answered_kind", "answered_target", "outcome", "started_at", "answered_at",
+    "ended_at", "path", "source",
+)  # fmt: skip
+_INSERT = sql.SQL("INSERT INTO call_records ({}) VALUES ").format(
+    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 )
-_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-_ON_CONFLICT = " ON CONFLICT (call_id) DO NOTHING"
+_ROW = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(_COLUMNS)))
+#: The app's record replaces a row the trace wrote first, but a hand-off's trace row
+#: already says more than the app knows (where the call landed).
+_APP_WINS = sql.SQL(
+    " ON CONFLICT (call_id) DO UPDATE SET {} WHERE call_records.source = 'asterisk'"
+    " AND EXCLUDED.path <> {}"
+).format(
+    sql.SQL(", ").join(
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in _COLUMNS[1:]
+    ),
+    sql.Literal(RoutedBy.HANDED_TO_FALLBACK.value),
+)
+#: A trace row is new, or completes the app's record of a hand-off (once).
+_TRACE_COMPLETES = sql.SQL(
+    " ON CONFLICT (call_id) DO UPDATE SET outcome = EXCLUDED.outcome,"
+    " answered_kind = EXCLUDED.answered_kind, answered_target = EXCLUDED.answered_target,"
+    " ended_at = EXCLUDED.ended_at, attempts = call_records.attempts || EXCLUDED.attempts,"
+    " source = 'merged'"
+    " WHERE call_records.source = 'app' AND call_records.path = {}"
+).format(sql.Literal(RoutedBy.HANDED_TO_FALLBACK.value))
+_LEG_LANDED = sql.SQL(
+    "UPDATE call_records SET answered_kind = %(kind)s, answered_target = %(target)s,"
+    " outcome = 'answered' WHERE call_id = %(call)s AND source = 'asterisk'"
+    " AND path = {} AND answered_kind IS NULL"
+).format(sql.Literal(RoutedBy.INTERRUPTED.value))
+
+
+def _params(records: Iterable[CallRecord], source: str) -> list[object]:
+    params: list[object] = []
+    for r in records:
+        params.extend(
+            (
+                r.call_id,
+                r.tracking_number,
+                r.line,
+                r.caller_number,
+                r.caller_name,
+                r.reason,
+                Jsonb([asdict(a) for a in r.attempts]),
+                r.answered_kind,
+                r.answered_target,
+                r.outcome,
+                r.started_at,
+                r.answered_at,
+                r.ended_at,
+                r.path.value,
+                source,
+            )
+        )
+    return params
 
 
 class CallRecordStore:
@@ -24,40 +84,55 @@ class CallRecordStore:
         self._pool = pool
 
     async def insert_call_records(self, records: list[CallRecord]) -> None:
-        """A record already present (same call id) is left as it is: retries are safe.
+        """The app's records. A record already present (same call id) is left as it
+        is, unless Asterisk's trace wrote it: retries are safe.
 
         One multi-row INSERT in autocommit: a single statement is atomic, and it
         costs one round trip instead of BEGIN, a pipelined batch and COMMIT (the
         insert was most of the app's CPU per call; bench profile notes)."""
-        if not records:
+        await self._insert(records, "app", _APP_WINS)
+
+    async def insert_traced_records(self, records: list[CallRecord]) -> None:
+        """Records read from Asterisk's call trace: new rows, or the landing of a hand-off
+        the app recorded. Ingesting the same trace again changes nothing."""
+        await self._insert(records, "asterisk", _TRACE_COMPLETES)
+
+    async def _insert(
+        self, records: list[CallRecord], source: str, conflict: sql.Composable
+    ) -> None:
+        # One row per call id per statement: ON CONFLICT DO UPDATE refuses to touch a row twice.
+        unique = list({r.call_id: r for r in records}.values())
+        if not unique:
             return
-        rows = ", ".join([_ROW] * len(records))
-        params: list[object] = []
-        for r in records:
-            params.extend(
-                (
-                    r.call_id,
-                    r.tracking_number,
-                    r.line,
-                    r.caller_number,
-                    r.caller_name,
-                    r.reason,
-                    Jsonb([asdict(a) for a in r.attempts]),
-                    r.answered_kind,
-                    r.answered_target,
-                    r.outcome,
-                    r.started_at,
-                    r.answered_at,
-                    r.ended_at,
-                )
-            )
+        query = sql.Composed([_INSERT, sql.SQL(", ").join([_ROW] * len(unique)), conflict])
         async with self._pool.connection() as conn:
             await conn.set_autocommit(True)
             try:
-                await conn.execute(_INSERT + rows + _ON_CONFLICT, params)
+                await conn.execute(query, _params(unique, source))
             finally:
                 if not conn.closed:
                     await conn.set_autocommit(False)
+
+    async def apply_leg_landings(self, legs: list[LegLanding]) -> set[str]:
+        """Where calls interrupted by a dying run landed (their answered legs); return the
+        call ids that have a record (the others' call lines are still to come)."""
+        if not legs:
+            return set()
+        async with self._pool.connection() as conn, conn.transaction():
+            for leg in legs:
+                await conn.execute(
+                    _LEG_LANDED,
+                    {
+                        "kind": leg.destination.kind.value,
+                        "target": leg.destination.target,
+                        "call": leg.call_id,
+                    },
+                )
+            cur = await conn.execute(
+                "SELECT call_id FROM call_records WHERE call_id = ANY(%s)",
+                ([leg.call_id for leg in legs],),
+            )
+            return {row[0] for row in await cur.fetchall()}
 
     async def recent(self, limit: int = 20, tracking_number: str | None = None) -> list[CallRecord]:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:

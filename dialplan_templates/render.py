@@ -16,7 +16,8 @@ from pathlib import Path
 from continuity import names
 from continuity.config import REJECT_REASONS, UnknownNumberPolicy
 from continuity.core.causes import NO_ANSWER_CAUSE
-from continuity.core.model import Snapshot, TrunkHealth
+from continuity.core.model import DestinationKind, Snapshot, TrunkHealth
+from continuity.core.records import RoutedBy
 from continuity.core.redirecting import RedirectReason
 from continuity.core.routing import plan_route
 from continuity.core.static_route import (
@@ -47,6 +48,8 @@ _REDIRECT = re.compile(r"[A-Za-z0-9+%^._-]{0,200}\Z")
 #: What survives of free text in a comment; everything else becomes ``?``.
 _COMMENT_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,'+@/:&-]")
 _COMMENT_MAX = 60
+#: A destination as the call trace names it: ``kind/target``, the target URL-quoted.
+_TOKEN = re.compile(r"[a-z_]+/[A-Za-z0-9_.~%-]*\Z")
 
 
 class UnsafeValue(ValueError):
@@ -94,6 +97,12 @@ def _redirect(value: str) -> str:
     return value
 
 
+def _token(value: str) -> str:
+    if not _TOKEN.match(value):
+        raise UnsafeValue("destination", value, "it must be kind/quoted-target")
+    return value
+
+
 def comment(text: str) -> str:
     """``text`` reduced to one line no config parser reads as anything but a comment."""
     cleaned = _COMMENT_UNSAFE.sub("?", " ".join(text.split()))
@@ -108,6 +117,8 @@ class FallbackStep:
     timeout: int
     #: Q.850 causes that move on, as FIELDNUM() reads them; ``None``: any failure does.
     causes: str | None
+    #: The destination, as the call trace records where the call landed.
+    token: str
     #: The redirecting pre-dial handler's arguments; empty: the leg carries none.
     redirect: str = ""
 
@@ -120,11 +131,17 @@ class FallbackRoute:
     steps: tuple[FallbackStep, ...]
     #: The line's mailbox, if the chain ends in voicemail.
     mailbox: str | None
+    #: The number's line, for the call trace.
+    line: str | None
 
 
 def _step(step: DialStep) -> FallbackStep:
     return FallbackStep(
-        _dial(step.dial), int(step.timeout), step.failover_causes, _redirect(step.redirect)
+        _dial(step.dial),
+        int(step.timeout),
+        step.failover_causes,
+        _token(step.token),
+        _redirect(step.redirect),
     )
 
 
@@ -134,7 +151,8 @@ def fallback_routes(
     """Each number's chain as the ARI app would route it now, as dial steps."""
     routes = []
     for number in sorted(snapshot.numbers):
-        route = static_route(plan_route(snapshot, number, health), dial_timeout)
+        plan = plan_route(snapshot, number, health)
+        route = static_route(plan, dial_timeout)
         routes.append(
             FallbackRoute(
                 _number(number),
@@ -142,6 +160,7 @@ def fallback_routes(
                 comment(snapshot.numbers[number].label),
                 tuple(_step(step) for step in route.dials),
                 _mailbox(route.mailbox) if route.mailbox is not None else None,
+                _mailbox(plan.line) if plan.line is not None else None,
             )
         )
     return routes
@@ -170,6 +189,9 @@ def render_extensions(
         no_answer_cause=NO_ANSWER_CAUSE,
         reason_no_answer=RedirectReason.NO_ANSWER.value,
         reason_unavailable=RedirectReason.UNAVAILABLE.value,
+        path_fallback=RoutedBy.FALLBACK.value,
+        path_handed_over=RoutedBy.HANDED_TO_FALLBACK.value,
+        voicemail_kind=DestinationKind.VOICEMAIL.value,
     )
 
 

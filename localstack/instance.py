@@ -71,6 +71,7 @@ class AsteriskInstance:
         boot_timeout: float = 30.0,
         stop_timeout: float = 10.0,
         ami_privileges: tuple[str, str] = ("all", "all"),
+        rtp_ports: int = 200,
     ) -> None:
         allocate = ports or PortAllocator()
         #: ``read =`` and ``write =`` of the AMI user in manager.conf.
@@ -83,7 +84,8 @@ class AsteriskInstance:
         self.sip_port = allocate.udp()
         self.http_port = allocate.tcp()
         self.ami_port = allocate.tcp()
-        self.rtp_start, self.rtp_end = allocate.rtp_range()
+        #: Two per call leg side (RTP and RTCP): 200 carry about 50 bridged calls.
+        self.rtp_start, self.rtp_end = allocate.rtp_range(rtp_ports)
         self.ari = AriCredentials(
             url=f"http://{LOOPBACK}:{self.http_port}/ari",
             username="continuity",

@@ -57,6 +57,7 @@ class LocalStack:
         boot_timeout: float = 30.0,
         nodes: int = 1,
         proxy_settings: ProxySettings | None = None,
+        pbx_rtp_ports: int = 200,
     ) -> None:
         """``pbx_admin(pbx)``: the pbx's configuration as an admin wrote it, instead of
         the test stack's (no generated files, nothing of the product's)."""
@@ -65,6 +66,8 @@ class LocalStack:
         self._rootfs = rootfs
         self._node_count = nodes
         self._proxy_settings = proxy_settings
+        #: RTP ports of the pbx (two per leg side): load tests need more than the default.
+        self._pbx_rtp_ports = pbx_rtp_ports
         self.qualify_frequency = qualify_frequency
         self.qualify_timeout = qualify_timeout
         self._pbx_configs = dict(pbx_configs or {})
@@ -98,7 +101,8 @@ class LocalStack:
         privileges = (",".join(AMI_PRIVILEGES.read), ",".join(AMI_PRIVILEGES.write))
         self.nodes = [
             AsteriskInstance(rootfs, f"pbx{i + 1}" if i else "pbx", ports=self._ports,
-                             boot_timeout=boot, ami_privileges=privileges)
+                             boot_timeout=boot, ami_privileges=privileges,
+                             rtp_ports=self._pbx_rtp_ports)
             for i in range(self._node_count)
         ]
         self.pbx = self.nodes[0]

@@ -171,6 +171,7 @@ async def scenario(
     async with asyncio.timeout(10):
         while product.calls.calls or not product.recorder.idle():
             await asyncio.sleep(0.02)
+    await product.trace.ingest()  # Asterisk's trace of those calls too, before the reset
     await reset_database(product_pool)
     s = Scenario(stack, product, store, Admin(store, "test"), db_link)
     await s.synced()

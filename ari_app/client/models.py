@@ -69,6 +69,9 @@ class Channel:
     context: str
     exten: str
     priority: int | None
+    #: The dialplan application it runs, e.g. ``Stasis`` with data ``continuity``.
+    app_name: str = ""
+    app_data: str = ""
 
     @classmethod
     def from_json(cls, data: Json) -> Channel:
@@ -87,6 +90,8 @@ class Channel:
             context=opt_text(dialplan, "context", "Channel.dialplan") or "",
             exten=opt_text(dialplan, "exten", "Channel.dialplan") or "",
             priority=opt_int(dialplan, "priority", "Channel.dialplan"),
+            app_name=opt_text(dialplan, "app_name", "Channel.dialplan") or "",
+            app_data=opt_text(dialplan, "app_data", "Channel.dialplan") or "",
         )
 
 

@@ -139,12 +139,14 @@ async def cmd_calls(args: argparse.Namespace, config: Config) -> int:
             r.reason,
             " > ".join(f"{a.kind}:{a.target}={a.result}" for a in r.attempts),
             r.outcome,
+            f"{r.answered_kind}:{r.answered_target}" if r.answered_kind else "-",
+            r.path.value,
         ]
         for r in records
     ]
     emit(
         [r.to_json() for r in records],
-        ["TIME", "DIALED", "CALLER", "ROUTE", "ATTEMPTS", "OUTCOME"],
+        ["TIME", "DIALED", "CALLER", "ROUTE", "ATTEMPTS", "OUTCOME", "LANDED", "ROUTED BY"],
         rows,
         args.json,
     )

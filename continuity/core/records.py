@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+
+class RoutedBy(enum.StrEnum):
+    """Which path routed a call; every record says one."""
+
+    #: The ARI app, from start to end.
+    APP = "app"
+    #: A run of the app that started after the call did (the one routing it died, or
+    #: lost Asterisk) took the call over and routed it to its end.
+    TAKEN_OVER = "taken_over"
+    #: The generated fallback dialplan: the app was down (Stasis() failed).
+    FALLBACK = "fallback"
+    #: The generated fallback dialplan, to which the app handed the call (overload).
+    HANDED_TO_FALLBACK = "handed_to_fallback"
+    #: The app started routing it and died; the call ended before a run took it over.
+    #: Asterisk's trace of the call is all there is: where it landed, if anywhere.
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +56,7 @@ class CallRecord:
     answered_target: str | None = None
     attempts: tuple[Attempt, ...] = field(default_factory=tuple)
     line: str | None = None
+    path: RoutedBy = RoutedBy.APP
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -45,6 +64,7 @@ class CallRecord:
             value = data[key]
             data[key] = value.isoformat() if value is not None else None
         data["attempts"] = [asdict(a) for a in self.attempts]
+        data["path"] = self.path.value
         return data
 
     @classmethod
@@ -79,4 +99,5 @@ class CallRecord:
             answered_target=data.get("answered_target"),
             attempts=tuple(Attempt(**a) for a in data.get("attempts", [])),
             line=data.get("line"),
+            path=RoutedBy(data.get("path") or RoutedBy.APP),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from continuity.core.call_trace import destination_token
 from continuity.core.causes import NO_ANSWER_CAUSE
 from continuity.core.dialstrings import dial_string
 from continuity.core.model import DestinationKind
@@ -64,6 +65,8 @@ class DialStep:
     #: The redirecting pre-dial handler's arguments (:func:`redirect_args`); empty
     #: for the primary.
     redirect: str = ""
+    #: The destination as the call trace names it (``call_trace.destination_token``).
+    token: str = ""
 
     @property
     def failover_causes(self) -> str | None:
@@ -111,6 +114,7 @@ def static_route(plan: RoutePlan, default_timeout: int) -> StaticRoute:
                 step.moves_on,
                 dest.kind.value,
                 redirect_args(step.redirect),
+                destination_token(dest),
             )
         )
     return StaticRoute(plan.tracking_number, plan.reason, tuple(dials), mailbox)

@@ -7,10 +7,12 @@ the threshold is set to zero, so every call counts as one that came too late.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
+from continuity.core.records import RoutedBy
 from tests.scenario import Scenario, external
 
 MAIN = "+12125550101"
@@ -38,7 +40,10 @@ async def test_a_caller_the_app_is_too_late_for_still_reaches_the_right_destinat
     await scenario.synced()
     await scenario.app.dialplan.apply(scenario.app.snapshots.current)
 
-    for number, reached, role in ((MAIN, MAIN, "primary"), (SALES, ANSWERING_SERVICE, "pstn")):
+    for number, reached, role, kind in (
+        (MAIN, MAIN, "primary", "primary"),
+        (SALES, ANSWERING_SERVICE, "pstn", "external"),
+    ):
         call = await scenario.call(number)
         await call.wait_answered()
         seen = await scenario.reached(reached)
@@ -48,6 +53,13 @@ async def test_a_caller_the_app_is_too_late_for_still_reaches_the_right_destinat
         await call.hangup()
         await call.wait_ended()
 
+        # One record: the app's, completed from Asterisk's call trace with where it landed.
         record = await scenario.call_record(number)
-        assert record.outcome == "handed_to_fallback"
-        assert record.attempts == ()
+        assert record.path is RoutedBy.HANDED_TO_FALLBACK
+        async with asyncio.timeout(10):
+            while (record := await scenario.call_record(number)).answered_kind is None:
+                await asyncio.sleep(0.1)
+        assert (record.answered_kind, record.answered_target) == (kind, reached)
+        assert record.outcome == "answered"
+        assert [(a.kind, a.result) for a in record.attempts] == [(kind, "answered")]
+        assert len(await scenario.records.recent(5, number)) == 1

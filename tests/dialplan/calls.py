@@ -28,14 +28,21 @@ def seen(stack: LocalStack) -> Seen:
 TRUNKS = (f"PJSIP/{names.ENDPOINT_PRIMARY}-", f"PJSIP/{names.ENDPOINT_PSTN}-")
 
 
-async def caller_channel(stack: LocalStack) -> tuple[str, str] | None:
-    """(context, extension) of the caller's channel on the pbx (not a trunk's), if up."""
+async def caller_channels(stack: LocalStack) -> list[tuple[str, str]]:
+    """(context, extension) of each caller's channel on the pbx (not a trunk's)."""
     output = await stack.pbx.cli("core show channels concise")
+    found = []
     for line in output.splitlines():
         fields = line.split("!")
         if len(fields) > 2 and not fields[0].startswith(TRUNKS):
-            return fields[1], fields[2]
-    return None
+            found.append((fields[1], fields[2]))
+    return found
+
+
+async def caller_channel(stack: LocalStack) -> tuple[str, str] | None:
+    """(context, extension) of the caller's channel on the pbx (not a trunk's), if up."""
+    found = await caller_channels(stack)
+    return found[0] if found else None
 
 
 async def landing(stack: LocalStack, call: PlacedCall, timeout: float = 15.0) -> Landing:
@@ -47,9 +54,10 @@ async def landing(stack: LocalStack, call: PlacedCall, timeout: float = 15.0) ->
             if call.ended.is_set():
                 return Landing(seen(stack), f"ended:{call.hangup_cause}")
             while True:  # answered: by a destination, or by our voicemail
-                where = await caller_channel(stack)
-                if where is not None and where[0] == names.CTX_VOICEMAIL:
-                    return Landing(seen(stack), f"voicemail:{where[1]}")
+                # (Other callers may be up, e.g. a call bridged before this one.)
+                for context, exten in await caller_channels(stack):
+                    if context == names.CTX_VOICEMAIL:
+                        return Landing(seen(stack), f"voicemail:{exten}")
                 if any(outcome == "answer" for _, _, outcome in seen(stack)):
                     return Landing(seen(stack), "answered")
                 await asyncio.sleep(0.05)

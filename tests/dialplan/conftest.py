@@ -18,7 +18,8 @@ from localstack import LocalStack, temporary_database
 
 @pytest.fixture(scope="package")
 async def own_stack(rootfs: Path) -> AsyncIterator[LocalStack]:
-    async with LocalStack(rootfs) as stack:
+    # Enough RTP ports for the load-with-kill test's concurrent calls.
+    async with LocalStack(rootfs, pbx_rtp_ports=1000) as stack:
         yield stack
 
 

@@ -80,9 +80,11 @@ def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan:
         names.CTX_VOICEMAIL,
         names.CTX_LEG_HANGUP,
         names.CTX_REDIRECT,
+        names.CTX_CALL_TRACE,
     }
     assert extensions(dialplan, names.CTX_LEG_HANGUP) == {"s"}
     assert extensions(dialplan, names.CTX_REDIRECT) == {"s"}
+    assert extensions(dialplan, names.CTX_CALL_TRACE) == {"s"}
     assert extensions(dialplan, names.CTX_TRACKING) == {PATTERN}
     assert extensions(dialplan, names.CTX_FALLBACK) == set(snapshot.numbers) | {PATTERN}
     assert extensions(dialplan, names.CTX_UNKNOWN) == {PATTERN, "s"}
@@ -97,6 +99,10 @@ def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan:
         assert [p.data for p in steps if p.app == "Goto"] == (
             [f"{names.CTX_VOICEMAIL},{route.mailbox},1"] if route.mailbox else []
         )
+        # Where each step leads, as the call trace records it: the quoted token only.
+        assert [p.data for p in steps if p.data.startswith(f"{names.VAR_DIALING}=")] == [
+            f"{names.VAR_DIALING}={step.token}" for step in route.dials
+        ]
         causes = [p.data for p in steps if p.app == "Set" and "FAILOVER" in p.data]
         assert causes == [
             f"{names.VAR_FAILOVER_CAUSES}={step.failover_causes}"

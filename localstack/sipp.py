@@ -1,0 +1,125 @@
+"""SIPp as the caller: many real SIP calls into the pbx at a steady rate.
+
+SIPp (Debian's ``sip-tester``) plays ``sipp_scenarios/caller.xml``: each call
+INVITEs its number from its own caller number, waits for the answer, holds,
+and hangs up. The calls come from a CSV injection file, one ``caller;number``
+line per call, so every call can be told apart afterwards by its caller
+number. Used by the load-with-kill test and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from localstack.ports import LOOPBACK, PortAllocator
+
+SCENARIO = "caller.xml"
+
+
+class SippMissing(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("sipp is not installed: `apt-get install sip-tester` (./dev does it)")
+
+
+@dataclass(frozen=True, slots=True)
+class SippCall:
+    caller: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class SippResult:
+    #: SIPp's exit status: 0 every call succeeded, 1 some failed, other: SIPp itself failed.
+    returncode: int
+    placed: int
+    succeeded: int
+    failed: int
+    #: SIPp's final screen (statistics), for failure messages.
+    screen: str
+
+
+def scenario_path() -> Path:
+    return Path(str(resources.files("localstack") / "sipp_scenarios" / SCENARIO))
+
+
+def _injection(calls: list[SippCall]) -> str:
+    return "SEQUENTIAL\n" + "".join(f"{c.caller};{c.number};\n" for c in calls)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _count(screen: str, label: str) -> int:
+    """The cumulative figure of one line of SIPp's statistics screen."""
+    for line in screen.splitlines():
+        if line.strip().startswith(label):
+            fields = [f.strip() for f in line.split("|")]
+            figures = [f for f in fields if f.isdigit()]
+            if figures:
+                return int(figures[-1])
+    return 0
+
+
+async def place_calls(
+    calls: list[SippCall],
+    target: str,
+    workdir: Path,
+    *,
+    rate: float = 20.0,
+    hold_ms: int = 3000,
+    timeout: float = 120.0,
+) -> SippResult:
+    """Place ``calls`` at ``rate`` calls/s to ``target`` (``host:port``); return when
+    every call has ended."""
+    sipp = shutil.which("sipp")
+    if sipp is None:
+        raise SippMissing
+    csv = workdir / "calls.csv"
+    await asyncio.to_thread(_write, csv, _injection(calls))
+    ports = PortAllocator()
+    screen = workdir / "screen.log"
+    process = await asyncio.create_subprocess_exec(
+        sipp, target,
+        "-sf", str(scenario_path()),
+        "-inf", str(csv),
+        "-m", str(len(calls)),
+        "-r", f"{rate:g}",
+        "-d", str(hold_ms),
+        "-i", LOOPBACK, "-p", str(ports.udp()),
+        "-mi", LOOPBACK, "-mp", str(ports.udp()),
+        "-recv_timeout", "30000",
+        "-timeout", f"{int(timeout)}s",
+        "-nostdin", "-trace_screen", "-screen_file", str(screen),
+        "-trace_err", "-error_file", str(workdir / "errors.log"),
+        cwd=workdir,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(timeout + 10):
+            _, err = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    text = await asyncio.to_thread(_read, screen) or err.decode(errors="replace")
+    return SippResult(
+        process.returncode if process.returncode is not None else -1,
+        _count(text, "Outgoing calls created"),
+        _count(text, "Successful call"),
+        _count(text, "Failed call"),
+        text,
+    )

@@ -1,0 +1,83 @@
+"""Issue 11: a live app cut off from ARI catches up with its calls when it reconnects.
+
+The app reaches ARI through a proxy the test cuts. While it is cut off, the
+primary a caller was ringing hangs up: the app never hears it. Once ARI is
+back the app sees the leg is gone and moves the call on to its continuity
+destination, instead of leaving the caller ringing in Stasis for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from psycopg_pool import AsyncConnectionPool
+
+from continuity.admin import Admin
+from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
+from db.store import Store
+from localstack import LocalStack
+from localstack.product import product_config, running_app
+from localstack.tcpproxy import TcpProxy
+from tests.dialplan.calls import Landing, landing, seen
+from tests.dialplan.serving import pbx_channels, until_no_channel_left
+from tests.scenario import external
+
+NUMBER = "+12125550501"
+SERVICE = "+13125550190"
+LINE = "reconnect"
+
+
+@pytest.fixture(scope="module")
+async def state(own_db: str) -> str:
+    async with AsyncConnectionPool(own_db, open=False, min_size=1, max_size=1) as pool:
+        admin = Admin(Store(pool), "test")
+        await admin.add_line(Line(LINE, LineKind.DEPARTMENT))
+        service = ContinuitySettings(destination=external(SERVICE))
+        await admin.add_number(TrackingNumber(NUMBER, line=LINE, continuity=service))
+    return own_db
+
+
+@pytest.fixture
+async def ari_link(own_stack: LocalStack) -> AsyncIterator[TcpProxy]:
+    proxy = TcpProxy.for_url(own_stack.pbx_ari.url)
+    await proxy.start()
+    yield proxy
+    await proxy.close()
+
+
+async def test_a_call_whose_primary_gave_up_while_the_app_was_cut_off_moves_on_at_reconnect(
+    own_stack: LocalStack, state: str, ari_link: TcpProxy, tmp_path: Path
+) -> None:
+    stack = own_stack
+    await stack.reset()
+    config = product_config(stack, state, tmp_path / "state")
+    config = product_config(
+        stack, state, tmp_path / "state", ari_url=ari_link.url(str(config.ari_url))
+    )
+    async with running_app(config) as app:
+        await stack.set_behavior(NUMBER, "noanswer")
+        call = await stack.place_call(NUMBER, "+13125550131", ring_timeout=90)
+        async with asyncio.timeout(10):
+            while ("primary", NUMBER) not in [(r, n) for r, n, _ in seen(stack)]:
+                await asyncio.sleep(0.05)
+
+        await ari_link.cut()
+        async with asyncio.timeout(5):
+            while app.ari.events.connected:
+                await asyncio.sleep(0.02)
+        await stack.primary.hangup_all()  # the primary gives up; the app cannot hear it
+        async with asyncio.timeout(5):
+            while any("~" in line for line in await pbx_channels(stack)):
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        assert not call.answered.is_set()  # still ringing, in Stasis, nobody routing it
+
+        await ari_link.restore()
+        assert await landing(stack, call, timeout=20) == Landing(
+            [("primary", NUMBER, "noanswer"), ("pstn", SERVICE, "answer")], "answered"
+        )
+        await call.hangup()
+        await until_no_channel_left(stack)
