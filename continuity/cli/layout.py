@@ -19,6 +19,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 EXAMPLES: dict[str, str] = {
     "serve": "continuity serve\nCONTINUITY_LOG_FORMAT=json continuity serve",
     "db": "continuity db upgrade",
+    "install": "continuity install\ncontinuity install --check",
     "proxy": "continuity proxy render --listen 10.0.0.10:5060 --node pbx1=sip:10.0.0.11:5060"
     " --node pbx2=sip:10.0.0.12:5060 --out-dir /etc/kamailio",
     "demo": "./dev demo",
