@@ -107,6 +107,11 @@ class Config:
     #: Outage notices: an HTTP POST to this URL, and e-mail to these addresses (comma-separated).
     outage_webhook_url: str = field(default="", repr=False)
     outage_email_to: str = ""
+    #: The HTTP API and web console: host:port to listen on; empty turns them off.
+    web_listen: str = "127.0.0.1:8089"
+    #: Serve HTTPS with this certificate and key (both, or neither: plain HTTP).
+    web_tls_cert: str = ""
+    web_tls_key: str = ""
 
 
 def _positive_int(text: str) -> int:
@@ -193,6 +198,15 @@ def _smtp_security(text: str) -> str:
     return text
 
 
+def _listen(text: str) -> str:
+    if not text:
+        return text
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError("must be host:port, such as 127.0.0.1:8089 (or empty for off)")
+    return text
+
+
 def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     def check(text: str) -> str:
         if not text.startswith(schemes):
@@ -240,6 +254,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "outage_check_interval": ("CONTINUITY_OUTAGE_CHECK_INTERVAL", _interval),
     "outage_webhook_url": ("CONTINUITY_OUTAGE_WEBHOOK_URL", _optional_url),
     "outage_email_to": ("CONTINUITY_OUTAGE_EMAIL_TO", _addresses),
+    "web_listen": ("CONTINUITY_WEB_LISTEN", _listen),
+    "web_tls_cert": ("CONTINUITY_WEB_TLS_CERT", str),
+    "web_tls_key": ("CONTINUITY_WEB_TLS_KEY", str),
 }
 
 CONFIG_FILE_ENV = "CONTINUITY_CONFIG"
@@ -279,6 +296,8 @@ def load_config(
             values[name] = parse(str(raw))
         except ValueError as exc:
             problems.append(f"{source}: {exc}")
+    if bool(values.get("web_tls_cert")) != bool(values.get("web_tls_key")):
+        problems.append("web_tls_cert and web_tls_key: give both (HTTPS) or neither (HTTP)")
     if problems:
         raise ConfigError(problems)
     return Config(**values)

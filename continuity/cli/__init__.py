@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 
-from continuity.cli import admin, lines, numbers, outage, status, testcall, voicemail
+from continuity.cli import access, admin, lines, numbers, outage, status, testcall, voicemail
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
 
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     outage.add_parsers(sub)
     testcall.add_parsers(sub)
     voicemail.add_parsers(sub)
+    access.add_parsers(sub)
     return parser
 
 
