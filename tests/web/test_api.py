@@ -201,7 +201,7 @@ async def test_call_records_filter_by_number_and_time_and_page(
     h = team.as_admin
     main = (await api.get("/api/calls", params={"number": MAIN}, headers=h)).json()
     assert main["total"] == 3 and {r["tracking_number"] for r in main["items"]} == {MAIN}
-    window = {
+    window: dict[str, str | int] = {
         "since": (base + dt.timedelta(minutes=2)).isoformat(),
         "until": (base + dt.timedelta(minutes=5)).isoformat(),
         "limit": 2,
