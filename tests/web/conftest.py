@@ -6,6 +6,7 @@ browser tests drive the console that `continuity serve` (the session's product) 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -16,13 +17,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Browser, async_playwright
 from psycopg_pool import AsyncConnectionPool
 
 from continuity.access.credentials import Role
 from continuity.access.service import Access
+from continuity.compose import App
 from db.access import AccessStore
 from localstack.ports import PortAllocator
 from tests.scenario import reset_database
+from tests.web.console import CHROMIUM, Console
 
 ADMIN_PASSWORD = "correct horse battery"
 VIEWER_PASSWORD = "viewer staple battery"
@@ -62,9 +66,14 @@ async def reset_access(pool: AsyncConnectionPool) -> None:
 
 
 @pytest.fixture
-async def team(product_pool: AsyncConnectionPool) -> AsyncIterator[Team]:
-    """An empty account, an admin and a viewer token, an admin and a viewer user."""
+async def empty_account(product_pool: AsyncConnectionPool) -> None:
+    """No lines, numbers, records or audit entries; account defaults."""
     await reset_database(product_pool)
+
+
+@pytest.fixture
+async def team(product_pool: AsyncConnectionPool) -> AsyncIterator[Team]:
+    """An admin and a viewer token, an admin and a viewer user (and no one else)."""
     await reset_access(product_pool)
     access = Access(AccessStore(product_pool))
     admin_token = await access.create_token("test", "ops", Role.ADMIN)
@@ -120,6 +129,50 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture
-async def api(web_service: str, team: Team) -> AsyncIterator[httpx.AsyncClient]:
+async def api(
+    web_service: str, team: Team, empty_account: None
+) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=web_service, trust_env=False, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian chromium, driven by Playwright (never `playwright install`)."""
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 - once per session
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium package (./dev)")
+    async with async_playwright() as playwright:
+        found = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
+        )
+        yield found
+        await found.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every page the browser tests visit is saved here (under pytest's base temp dir)."""
+    folder = tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+async def console(
+    browser: Browser,
+    product: App,
+    screenshots: Path,
+    team: Team,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Console]:
+    """The console `continuity serve` serves (the session's product), in a fresh browser."""
+    web = product.web
+    assert web is not None, "the product runs without web_listen"
+    async with asyncio.timeout(10):
+        while web.url is None:
+            await asyncio.sleep(0.05)
+    found = Console(browser, web.url, screenshots, request.node.name)
+    yield found
+    await found.close()

@@ -100,7 +100,7 @@ def fingerprint(conn: psycopg.Connection[Any]) -> tuple[int, int, int]:
 
 
 def test_no_request_drawn_from_the_spec_gets_a_500_and_no_4xx_writes_anything(
-    web_service: str, team: Team, product_db: str
+    web_service: str, team: Team, empty_account: None, product_db: str
 ) -> None:
     with (
         httpx.Client(base_url=web_service, trust_env=False, timeout=30) as client,
