@@ -25,7 +25,9 @@ from continuity.access.service import Access
 from continuity.compose import App
 from db.access import AccessStore
 from localstack.ports import PortAllocator
+from tests.outage.conftest import drill  # noqa: F401 - the outage drill, reused here
 from tests.scenario import reset_database
+from tests.voicemail.conftest import voicemail  # noqa: F401 - callers leaving messages
 from tests.web.console import CHROMIUM, Console
 
 ADMIN_PASSWORD = "correct horse battery"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from playwright.async_api import expect
 
 from continuity.core.model import LineKind
-from tests.scenario import Scenario, external
+from tests.outage.conftest import Drill
+from tests.outage.settings import HOLD_DOWN
+from tests.scenario import CALLER, Scenario, external
+from tests.voicemail.conftest import VoicemailScenario
 from tests.web.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, Team
 from tests.web.console import Console
 
@@ -153,3 +158,68 @@ async def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_written(
         assert "CSRF" in await response.text()
     assert (await scenario.store.load_snapshot()).version == version
     assert not (await scenario.store.load_snapshot()).account.continuity.on
+
+
+async def test_while_the_primary_is_frozen_the_banner_shows_and_after_recovery_it_is_resolved(
+    drill: Drill, console: Console, team: Team
+) -> None:
+    page = await console.login(team.admin, ADMIN_PASSWORD)
+    await console.open(page, "/", "before-outage")
+    await expect(page.locator("#outage-banner")).to_have_count(0)
+
+    drill.freeze_primary()
+    await drill.until(lambda: drill.primary_down)
+    async with asyncio.timeout(10):
+        while await drill.open_outage() is None:
+            await asyncio.sleep(0.1)
+    await page.reload()
+    banner = page.locator("#outage-banner")
+    await expect(banner).to_contain_text("PRIMARY TRUNK OUTAGE since")
+    await expect(banner).to_contain_text("calls skip the primary")
+    await console.shot(page, "outage-banner")
+
+    drill.thaw_primary()
+    await drill.until(lambda: not drill.primary_down, timeout=HOLD_DOWN + 10)
+    async with asyncio.timeout(10):
+        while await drill.open_outage() is not None:
+            await asyncio.sleep(0.1)
+    await console.open(page, "/outages", "outage-resolved")
+    await expect(page.locator("#outage-banner")).to_have_count(0)
+    await expect(page.locator("#resolved-banner")).to_contain_text("Outage resolved")
+    await expect(page.locator("#outage-history tbody tr").first).not_to_contain_text("OPEN")
+
+
+async def test_a_voicemail_left_by_a_real_call_plays_in_the_page(
+    voicemail: VoicemailScenario, console: Console, team: Team
+) -> None:
+    await voicemail.line("sales", SALES)
+    visit = await voicemail.visit(
+        SALES, prompt_seconds=voicemail.default_prompt_seconds(), message_seconds=3.0
+    )
+    await visit.call.wait_answered()
+    await visit.call.wait_ended(timeout=30)
+    [message] = await voicemail.messages("sales")
+
+    page = await console.login(team.admin, ADMIN_PASSWORD)
+    await console.open(page, "/voicemail")
+    row = page.locator(f"tr[data-message='{message.msg_id}']")
+    await expect(row).to_contain_text(CALLER)
+    audio = row.locator("audio")
+    duration = await audio.evaluate(
+        """el => new Promise((ok, bad) => {
+            if (el.readyState >= 1) { ok(el.duration); return; }
+            el.addEventListener('loadedmetadata', () => ok(el.duration), {once: true});
+            el.addEventListener('error', () => bad('audio error ' + (el.error && el.error.code)));
+            el.load();
+        })"""
+    )
+    assert 2.0 <= duration <= 4.5
+    played = await audio.evaluate(
+        """async el => { await el.play();
+            await new Promise(r => setTimeout(r, 500)); return el.currentTime; }"""
+    )
+    assert played > 0.2
+    await console.shot(page, "voicemail-playing")
+    wav = await page.request.get(await audio.get_attribute("src") or "")
+    assert wav.headers["content-type"] == "audio/wav"
+    assert (await wav.body())[:4] == b"RIFF"
