@@ -8,13 +8,17 @@ from collections.abc import Callable
 
 
 class LoginLimiter:
+    """``max_failures`` per key; keys starting ``ip:`` get ``max_per_address`` (shared NAT)."""
+
     def __init__(
         self,
         max_failures: int = 5,
         window: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        max_per_address: int = 30,
     ) -> None:
         self._max = max_failures
+        self._max_address = max_per_address
         self._window = window
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
@@ -31,7 +35,7 @@ class LoginLimiter:
                 seen.popleft()
             if not seen:
                 del self._failures[key]
-            elif len(seen) >= self._max:
+            elif len(seen) >= (self._max_address if key.startswith("ip:") else self._max):
                 waits.append(seen[0] + self._window - now)
         return max(waits) if waits else None
 
