@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -22,6 +22,8 @@ from web.ratelimit import LoginLimiter
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+#: Swagger UI 5 (reads OpenAPI 3.1) as fastapi-offline ships it: served from here, no CDN.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 #: The console runs no inline script and loads nothing from elsewhere.
 CSP = (
     "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
@@ -56,7 +58,7 @@ def create_app(backend: Backend) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount(
         "/api/docs/assets",
-        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        StaticFiles(directory=DOCS_ASSETS),
         name="docs-assets",
     )
 
@@ -71,7 +73,7 @@ def create_app(backend: Backend) -> FastAPI:
             title="Call continuity API",
             swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
             swagger_css_url="/api/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+            swagger_favicon_url="/api/docs/assets/favicon.png",
         )
 
     @app.exception_handler(RequestValidationError)

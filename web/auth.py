@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from continuity.access.credentials import Principal
 from continuity.access.service import Session
@@ -15,12 +16,19 @@ LOGIN_CSRF_COOKIE = "continuity_login_csrf"
 CSRF_FIELD = "csrf"
 
 
+#: Documents the bearer scheme in OpenAPI (the docs' Authorize button); checked below.
+_BEARER = HTTPBearer(auto_error=False, description="an API token: continuity token create")
+
+
 def backend(request: Request) -> Backend:
     found: Backend = request.app.state.backend
     return found
 
 
-async def api_principal(request: Request) -> Principal:
+async def api_principal(
+    request: Request,
+    _documented: HTTPAuthorizationCredentials | None = Depends(_BEARER),  # noqa: B008
+) -> Principal:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HTTPException(

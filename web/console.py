@@ -208,7 +208,19 @@ async def numbers_context(request: Request, session: Session) -> dict[str, Any]:
         for n in sorted(snapshot.numbers.values(), key=lambda n: n.number)
         if not q or q.lower() in n.number.lower() or q.lower() in n.label.lower()
     ]
-    return {"title": "Tracking numbers", "numbers": rows, "q": q, "lines": sorted(snapshot.lines)}
+    return {
+        "title": "Tracking numbers",
+        "numbers": rows,
+        "q": q,
+        "lines": sorted(snapshot.lines),
+        "voice_agent_reason": _voice_agent_reason(snapshot),
+    }
+
+
+def _voice_agent_reason(snapshot: Snapshot) -> str | None:
+    if snapshot.account.voice_agent:
+        return None
+    return "No voice agent is configured (Continuity page, Advanced)."
 
 
 @router.get("/numbers")
@@ -276,7 +288,12 @@ async def number_remove(request: Request, number: str) -> Response:
 async def lines_context(request: Request, session: Session) -> dict[str, Any]:
     snapshot = await backend(request).admin("-").snapshot()
     rows = [views.line(snapshot, ln) for ln in sorted(snapshot.lines.values(), key=lambda x: x.id)]
-    return {"title": "Lines", "lines": rows, "kinds": [k.value for k in LineKind]}
+    return {
+        "title": "Lines",
+        "lines": rows,
+        "kinds": [k.value for k in LineKind],
+        "voice_agent_reason": _voice_agent_reason(snapshot),
+    }
 
 
 @router.get("/lines")
