@@ -26,6 +26,7 @@ class Console:
         page = await context.new_page()
         page.set_default_timeout(20_000)
         await page.goto("/login")
+        await self.shot(page, "login")
         await page.fill("input[name=username]", user)
         await page.fill("input[name=password]", password)
         await page.click("button[type=submit]")

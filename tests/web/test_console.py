@@ -51,6 +51,16 @@ async def test_an_admin_sets_a_default_external_number_enables_continuity_and_a_
     entries = await scenario.store.audit_entries(5)
     assert [e.actor for e in entries if e.action == "account.set"] == ["user:alice"]
 
+    # The call records page shows the chain the test call tried, filtered by its number.
+    await console.open(page, f"/calls?number={MAIN.replace('+', '%2B')}", "call-records")
+    [row] = await page.locator("#calls tbody tr[data-call]").all()
+    await expect(row).to_contain_text("continuity")
+    await expect(row.locator("ol.chain")).to_contain_text(
+        f"external:{ANSWERING_SERVICE} → answered"
+    )
+    await console.open(page, "/audit")
+    await expect(page.locator("#audit tbody tr").first.locator(".actor")).to_have_text("user:alice")
+
 
 async def test_a_bad_number_gets_an_inline_error_beside_the_field_and_nothing_is_written(
     scenario: Scenario, console: Console, team: Team
