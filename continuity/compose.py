@@ -46,6 +46,7 @@ from db.store import Store
 from db.voicemail import VoicemailStore
 from web.app import create_app
 from web.backend import Backend
+from web.errors import ListenFailed
 from web.server import Listen, WebServer
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,14 @@ class App:
         else:
             await self.dialplan_status.report(snapshot.version, None)
 
+    @staticmethod
+    async def _serve_web(web: WebServer) -> None:
+        """A console that cannot listen is logged; calls keep routing without it."""
+        try:
+            await web.run()
+        except ListenFailed as exc:
+            log.error("%s", exc)
+
     async def _health_changed(self, _health: TrunkHealth) -> None:
         """The fallback routes around a primary that is down, like the app does."""
         await self._apply_dialplan(self.snapshots.current)
@@ -252,7 +261,7 @@ class App:
                 tasks.create_task(self.outages.run(), name="outages")
                 tasks.create_task(self.voicemail.run(), name="voicemail-notices")
                 if self.web is not None:
-                    tasks.create_task(self.web.run(), name="web")
+                    tasks.create_task(self._serve_web(self.web), name="web")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
             await self.http.aclose()

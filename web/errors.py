@@ -25,6 +25,14 @@ class PreconditionFailed(ContinuityError):
         )
 
 
+class ListenFailed(ContinuityError):
+    def __init__(self, address: str, problem: str) -> None:
+        super().__init__(
+            f"The web console cannot listen on {address}: {problem}. Choose a free "
+            "host:port with web_listen (CONTINUITY_WEB_LISTEN), or empty to turn it off."
+        )
+
+
 class UploadRejected(ContinuityError):
     """An upload that is too large or not of the expected type."""
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from web.errors import ListenFailed
+
 log = logging.getLogger(__name__)
 
 
@@ -63,7 +65,10 @@ class WebServer:
             ssl_keyfile=str(listen.tls_key) if listen.tls_key else None,
         )
         server = _Server(config)
-        sock = self._bind()
+        try:
+            sock = self._bind()
+        except OSError as exc:
+            raise ListenFailed(f"{listen.host}:{listen.port}", str(exc)) from exc
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         self.url = f"{listen.scheme}://{shown}:{port}"
