@@ -162,19 +162,25 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def console(
-    browser: Browser,
-    product: App,
-    screenshots: Path,
-    team: Team,
-    request: pytest.FixtureRequest,
-) -> AsyncIterator[Console]:
-    """The console `continuity serve` serves (the session's product), in a fresh browser."""
+async def served(product: App) -> str:
+    """The URL of the API and console that `continuity serve` (the session's product) serves."""
     web = product.web
     assert web is not None, "the product runs without web_listen"
     async with asyncio.timeout(10):
         while web.url is None:
             await asyncio.sleep(0.05)
-    found = Console(browser, web.url, screenshots, request.node.name)
+    return web.url
+
+
+@pytest.fixture
+async def console(
+    browser: Browser,
+    served: str,
+    screenshots: Path,
+    team: Team,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Console]:
+    """The console `continuity serve` serves, in a fresh browser context per login."""
+    found = Console(browser, served, screenshots, request.node.name)
     yield found
     await found.close()
