@@ -198,6 +198,19 @@ async def test_while_the_primary_is_frozen_the_banner_shows_and_after_recovery_i
     await expect(page.locator("#resolved-banner")).to_contain_text("Outage resolved")
     await expect(page.locator("#outage-history tbody tr").first).not_to_contain_text("OPEN")
 
+    # The operator declares one by hand, then hands back to detection.
+    await page.fill("#override input[name=reason]", "carrier maintenance")
+    await page.get_by_role("button", name="Declare outage").click()
+    await expect(page.locator("#trunk-state")).to_contain_text("DOWN")
+    await expect(page.locator(".banner")).to_contain_text("MANUAL OVERRIDE")
+    await drill.until(lambda: drill.primary_down)
+    await console.shot(page, "outage-declared")
+    await page.get_by_role("button", name="Auto (detection decides)").click()
+    await expect(page.locator("#trunk-state")).to_contain_text("up")
+    await drill.until(lambda: not drill.primary_down)
+    override = await drill.store.override()
+    assert override is not None and override.state is None and override.set_by == "user:alice"
+
 
 async def test_a_voicemail_left_by_a_real_call_plays_in_the_page(
     voicemail: VoicemailScenario, console: Console, team: Team
