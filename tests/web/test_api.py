@@ -219,6 +219,9 @@ async def test_the_openapi_document_and_interactive_docs_load_nothing_from_outsi
     spec = (await api.get("/api/openapi.json")).json()
     assert spec["info"]["title"]
     assert "/api/lines/{line_id}/voicemail/prompt" in spec["paths"]
+    problem = spec["components"]["schemas"]["HTTPValidationError"]["properties"]["detail"]
+    assert problem["items"]["required"] == ["field", "message"]
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
     docs = await api.get("/api/docs")
     assert docs.status_code == 200
     urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", docs.text)
