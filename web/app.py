@@ -14,7 +14,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from continuity.errors import ContinuityError
-from web import api_activity, api_settings, console
+from web import (
+    api_activity,
+    api_settings,
+    console_activity,
+    console_lines,
+    console_login,
+    console_settings,
+)
 from web.backend import Backend
 from web.errors import field_of, status_of
 from web.ratelimit import LoginLimiter
@@ -75,7 +82,8 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.login_limiter = LoginLimiter()
     app.include_router(api_settings.router)
     app.include_router(api_activity.router)
-    app.include_router(console.router)
+    for module in (console_login, console_settings, console_lines, console_activity):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount(
         "/api/docs/assets",

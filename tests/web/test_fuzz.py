@@ -22,7 +22,11 @@ LINE = "sales"
 #: Values path parameters take: existing ones, near misses, and junk.
 PATH_VALUES = [LINE, MAIN, "main", "+12125550199", "nope", "x" * 50, "%00", "..", "msg0000"]
 JSON_JUNK = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
     ),
