@@ -178,7 +178,7 @@ async def test_while_the_primary_is_frozen_the_banner_shows_and_after_recovery_i
     await expect(page.locator("#outage-banner")).to_have_count(0)
 
     drill.freeze_primary()
-    await drill.until(lambda: drill.primary_down)
+    await drill.until(lambda: drill.primary_down, timeout=20)
     async with asyncio.timeout(10):
         while await drill.open_outage() is None:
             await asyncio.sleep(0.1)
@@ -189,7 +189,7 @@ async def test_while_the_primary_is_frozen_the_banner_shows_and_after_recovery_i
     await console.shot(page, "outage-banner")
 
     drill.thaw_primary()
-    await drill.until(lambda: not drill.primary_down, timeout=HOLD_DOWN + 10)
+    await drill.until(lambda: not drill.primary_down, timeout=HOLD_DOWN + 20)
     async with asyncio.timeout(10):
         while await drill.open_outage() is not None:
             await asyncio.sleep(0.1)
