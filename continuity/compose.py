@@ -7,41 +7,59 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
 from agi.ami import AmiActions, AmiCredentials, AmiError, AmiSession
+from agi.ami_monitor import OriginateResult, originate_local
 from agi.plugin import make_agi_server
 from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
 from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
 from ari_app.takeover import take_over_strays
 from continuity import names
+from continuity.access.service import Access
+from continuity.admin import Admin
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.records import CallRecord
 from continuity.dialplan_plugin import generated_files
 from continuity.dialplan_retry import DialplanRetry
+from continuity.dialplan_status import DialplanStatus
 from continuity.dialplan_sync import DialplanSync
-from continuity.errors import DialplanRejected
+from continuity.errors import ConfigError, DialplanRejected
 from continuity.leader import Leadership
 from continuity.logsetup import log_call_end, with_call_id
 from continuity.metrics import Metrics, Probes
 from continuity.metrics_http import serving
+from continuity.outage.banner import TrunkReport, trunk_report
+from continuity.outage.errors import TestCallFailed
 from continuity.outage.plugin import Outages
+from continuity.outage.testcall import TestCaller, TestCallResult
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
 from continuity.supervise import supervise
 from continuity.trace_ingest import CallTraceIngester
 from continuity.voicemail.plugin import Voicemail
+from continuity.voicemail.prompts import PromptStore
+from continuity.voicemail.service import VoicemailAdmin
+from continuity.voicemail.spool import Spool
+from db.access import AccessStore
 from db.leader import LeaderLease, NodeRegistry
 from db.listener import ChangeListener
+from db.outages import OutageStore
+from db.reads import PagedReads
 from db.records import CallRecordStore
 from db.store import Store
+from db.voicemail import VoicemailStore
+from web.app import create_app
+from web.backend import Backend
+from web.errors import ListenFailed
+from web.server import Listen, WebServer
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +95,73 @@ def make_dialplan_sync(
     return DialplanSync(generated_files(config, ami, health))
 
 
+def _test_caller(
+    config: Config, records: CallRecordStore
+) -> Callable[[str], Awaitable[TestCallResult]]:
+    creds = ami_credentials(config)
+
+    async def originate(number: str, call_id: str, caller_id: str) -> OriginateResult:
+        try:
+            return await originate_local(
+                creds,
+                number=number,
+                context=names.CTX_TRACKING,
+                channel_id=call_id,
+                caller_id=caller_id,
+                hold=1.0,
+                timeout=60.0,
+            )
+        except AmiError as exc:
+            raise TestCallFailed(
+                f"could not place the test call to {number}: {exc}. Check the ami_* settings "
+                "and that Asterisk is running."
+            ) from exc
+
+    return TestCaller(originate, records, hold=1.0).call
+
+
+def make_web(
+    config: Config, pool: AsyncConnectionPool, dialplan: DialplanStatus | None
+) -> WebServer | None:
+    """The HTTP API and console on ``web_listen``, over the same services as the CLI."""
+    if not config.web_listen:
+        return None
+    store = Store(pool)
+    outages = OutageStore(pool)
+
+    def voicemail(actor: str) -> VoicemailAdmin:
+        return VoicemailAdmin(
+            store,
+            VoicemailStore(pool),
+            PromptStore(config.asterisk_spool_dir),
+            Spool(config.asterisk_spool_dir),
+            actor,
+        )
+
+    async def trunk() -> TrunkReport:
+        return await trunk_report(outages, names.ENDPOINT_PRIMARY)
+
+    backend = Backend(
+        admin=lambda actor: Admin(store, actor),
+        voicemail=voicemail,
+        access=Access(AccessStore(pool)),
+        reads=PagedReads(pool),
+        overrides=outages,
+        trunk=trunk,
+        test_call=_test_caller(config, CallRecordStore(pool)) if config.ami_secret else None,
+        dialplan=dialplan,
+        region=config.default_region,
+    )
+    host, _, port = config.web_listen.rpartition(":")
+    listen = Listen(
+        host.strip("[]"),
+        int(port),
+        Path(config.web_tls_cert) if config.web_tls_cert else None,
+        Path(config.web_tls_key) if config.web_tls_key else None,
+    )
+    return WebServer(create_app(backend), listen)
+
+
 class App:
     """Everything ``continuity serve`` runs, built from one :class:`Config`."""
 
@@ -105,6 +190,9 @@ class App:
         self.dialplan_retry = DialplanRetry(
             self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
         )
+        #: Whether Asterisk holds the fallback dialplan of each state: the console shows it.
+        self.dialplan_status = DialplanStatus()
+        self.web = make_web(config, self.pool, self.dialplan_status)
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
@@ -207,6 +295,15 @@ class App:
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
         await self.dialplan_retry.apply(snapshot)
+        await self.dialplan_status.report(snapshot.version, self.dialplan_retry.failure)
+
+    @staticmethod
+    async def _serve_web(web: WebServer) -> None:
+        """A console that cannot listen is logged; calls keep routing without it."""
+        try:
+            await web.run()
+        except ListenFailed as exc:
+            log.error("%s", exc)
 
     async def _health_changed(self, _health: TrunkHealth) -> None:
         """The fallback routes around a primary that is down, like the app does."""
@@ -266,8 +363,23 @@ class App:
                     ("dialplan-retry", self.dialplan_retry.run),
                 ):
                     tasks.create_task(supervise(name, work), name=name)
+                if self.web is not None:
+                    tasks.create_task(self._serve_web(self.web), name="web")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
             self.ami.close()
             await self.http.aclose()
             await self.pool.close()
+
+
+async def run_web(config: Config) -> None:
+    """`continuity web`: only the API and console, e.g. on a host apart from Asterisk."""
+    pool = make_pool(config)
+    web = make_web(config, pool, None)
+    if web is None:
+        raise ConfigError(["web_listen is empty: give host:port to serve the console on"])
+    await pool.open(wait=False)
+    try:
+        await web.run()
+    finally:
+        await pool.close()

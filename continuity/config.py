@@ -122,6 +122,11 @@ class Config:
     node_name: str = ""
     node_sip_uri: str = ""
     node_heartbeat_interval: float = 1.0
+    #: The HTTP API and web console: host:port to listen on; empty turns them off.
+    web_listen: str = "127.0.0.1:8089"
+    #: Serve HTTPS with this certificate and key (both, or neither: plain HTTP).
+    web_tls_cert: str = ""
+    web_tls_key: str = ""
 
 
 def _positive_int(text: str) -> int:
@@ -174,15 +179,6 @@ def _log_format(text: str) -> str:
     return text
 
 
-def _listen(text: str) -> str:
-    if not text:
-        return text
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
-        raise ValueError("must be HOST:PORT, such as 127.0.0.1:9474, or empty for off")
-    return text
-
-
 def _outage_mode(text: str) -> OutageMode:
     if text not in {m.value for m in OutageMode}:
         raise ValueError("must be auto or manual")
@@ -220,6 +216,15 @@ def _addresses(text: str) -> str:
 def _smtp_security(text: str) -> str:
     if text not in {"none", "starttls", "tls"}:
         raise ValueError("must be none, starttls or tls")
+    return text
+
+
+def _listen(text: str) -> str:
+    if not text:
+        return text
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError("must be host:port, such as 127.0.0.1:8089 (or empty for off)")
     return text
 
 
@@ -277,6 +282,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "node_name": ("CONTINUITY_NODE_NAME", _object_name),
     "node_sip_uri": ("CONTINUITY_NODE_SIP_URI", _sip_uri),
     "node_heartbeat_interval": ("CONTINUITY_NODE_HEARTBEAT_INTERVAL", _interval),
+    "web_listen": ("CONTINUITY_WEB_LISTEN", _listen),
+    "web_tls_cert": ("CONTINUITY_WEB_TLS_CERT", str),
+    "web_tls_key": ("CONTINUITY_WEB_TLS_KEY", str),
 }
 
 CONFIG_FILE_ENV = "CONTINUITY_CONFIG"
@@ -317,6 +325,8 @@ def load_config(
         except ValueError as exc:
             problems.append(f"{source}: {exc}")
     problems.extend(_trunk_problems(values))
+    if bool(values.get("web_tls_cert")) != bool(values.get("web_tls_key")):
+        problems.append("web_tls_cert and web_tls_key: give both (HTTPS) or neither (HTTP)")
     if problems:
         raise ConfigError(problems)
     return Config(**values)

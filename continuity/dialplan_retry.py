@@ -46,6 +46,11 @@ class DialplanRetry:
         #: The last failure as logged; ``None`` while the last apply succeeded.
         self._failure: str | None = None
 
+    @property
+    def failure(self) -> str | None:
+        """Why the last apply failed; ``None`` while it succeeded."""
+        return self._failure
+
     async def apply(self, snapshot: Snapshot) -> None:
         """Apply ``snapshot``; never raises. A failure is logged once (until it changes)."""
         try:

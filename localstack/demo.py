@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+import socket
 import sys
 import tempfile
 import time
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from psycopg_pool import AsyncConnectionPool
 
+from continuity.access.credentials import Role
+from continuity.access.service import Access
 from continuity.admin import Admin
 from continuity.cli.output import table
 from continuity.core.model import (
@@ -26,6 +30,7 @@ from continuity.core.model import (
 )
 from continuity.logsetup import configure_logging
 from db import migrate
+from db.access import AccessStore
 from db.records import CallRecordStore
 from db.store import Store
 from localstack.postgres import resolve_database_url, temporary_database
@@ -70,6 +75,25 @@ async def _configure(admin: Admin) -> None:
     await admin.add_number(TrackingNumber("+12125550103", "Radio ad"))
 
 
+#: Where the demo serves the console when the port is free (else one the kernel picks).
+DEMO_WEB_PORT = 8089
+
+
+def _web_listen() -> str:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", DEMO_WEB_PORT))
+        except OSError:
+            return "127.0.0.1:0"
+    return f"127.0.0.1:{DEMO_WEB_PORT}"
+
+
+async def _console_login(pool: AsyncConnectionPool) -> tuple[str, str]:
+    password = secrets.token_urlsafe(9)
+    await Access(AccessStore(pool)).add_user("demo", "admin", Role.ADMIN, password)
+    return "admin", password
+
+
 @contextlib.contextmanager
 def logs_to_file() -> Iterator[Path]:
     """The app's and the stack's log lines go to a file, so the table stands alone."""
@@ -88,15 +112,15 @@ def logs_to_file() -> Iterator[Path]:
             root.setLevel(level)
 
 
-async def run_demo() -> int:
+async def run_demo(keep: bool = False) -> int:
     with logs_to_file() as log_path:
-        code = await _demo()
+        code = await _demo(keep)
     warnings = sum(" WARNING " in line or " ERROR " in line for line in log_path.open())
     print(f"app log: {log_path} ({warnings} warning or error lines)")
     return code
 
 
-async def _demo() -> int:
+async def _demo(keep: bool) -> int:
     started = time.monotonic()
     say("PostgreSQL")
     server = await resolve_database_url()
@@ -112,7 +136,7 @@ async def _demo() -> int:
         say("configuring lines and tracking numbers")
         await _configure(admin)
         with tempfile.TemporaryDirectory(prefix="continuity-demo-") as state:
-            config = product_config(stack, url, Path(state))
+            config = product_config(stack, url, Path(state), web_listen=_web_listen())
             say("starting the continuity ARI app")
             async with running_app(config) as app:
                 await wait_for_state(app, (await store.load_snapshot()).version)
@@ -122,9 +146,23 @@ async def _demo() -> int:
                         await stack.set_behavior(demo.dialed, demo.carrier_behavior)
                     say(f"calling {demo.dialed} ({demo.story})")
                     rows.append(await _place(stack, CallRecordStore(pool), demo))
-        print()
-        print(table(["DIALED", "SCENARIO", "ROUTE TAKEN", "ANSWERED BY", "ANSWERED AFTER"], rows))
-    print(f"\ndemo finished in {time.monotonic() - started:.1f}s")
+                user, password = await _console_login(pool)
+                print()
+                print(
+                    table(
+                        ["DIALED", "SCENARIO", "ROUTE TAKEN", "ANSWERED BY", "ANSWERED AFTER"],
+                        rows,
+                    )
+                )
+                web_url = app.web.url if app.web is not None else None
+                print(f"\nweb console: {web_url}  (log in as {user} / {password})")
+                print(f"HTTP API:    {web_url}/api/docs")
+                print(f"demo ran in {time.monotonic() - started:.1f}s")
+                if keep:
+                    print("the stack and the console keep running; Ctrl-C stops them", flush=True)
+                    await asyncio.Event().wait()
+                else:
+                    print("(`./dev demo --keep` leaves the console running until Ctrl-C)")
     return 0
 
 

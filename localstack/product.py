@@ -53,6 +53,8 @@ def node_config(
         trunk_qualify_timeout=stack.qualify_timeout,
         trunk_transport=TRANSPORT,
         agi_port=PortAllocator().tcp(),
+        # The console and API on a port the kernel picks (app.web.url tells which).
+        web_listen="127.0.0.1:0",
     )
     return dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
 

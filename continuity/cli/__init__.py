@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 
 from continuity.cli import (
+    access,
     admin,
     configuration,
     doctor,
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_parsers(sub)
     configuration.add_parsers(sub)
     install.add_parsers(sub)
+    access.add_parsers(sub)
     add_examples(sub)
     return parser
 

@@ -41,6 +41,11 @@ def add_parsers(sub: SubParsers) -> None:
     dialplan.add_parsers(sub)
 
     demo = sub.add_parser("demo", help="start a local stack and place real calls through it")
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the stack and the web console running until Ctrl-C",
+    )
     demo.set_defaults(run=cmd_demo)
 
 
@@ -74,4 +79,4 @@ async def cmd_db_upgrade(args: argparse.Namespace, config: Config) -> int:
 async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from localstack.demo import run_demo  # the local stack is only needed here
 
-    return await run_demo()
+    return await run_demo(keep=args.keep)

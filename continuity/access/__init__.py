@@ -1,0 +1,1 @@
+"""Who may use the HTTP API and the web console: named tokens, users, sessions."""

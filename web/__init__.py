@@ -1,0 +1,1 @@
+"""The HTTP adapter: the REST API (/api) and the web console, over the same services as the CLI."""
