@@ -12,6 +12,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Outages", ("outage",)),
     ("Voicemail", ("voicemail",)),
     ("Running", ("serve", "agi", "web", "doctor", "proxy")),
+    ("Access", ("token", "user")),
     ("Installing", ("install", "db", "dialplan", "settings", "demo")),
 )
 
@@ -19,6 +20,9 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 EXAMPLES: dict[str, str] = {
     "serve": "continuity serve\nCONTINUITY_LOG_FORMAT=json continuity serve",
     "db": "continuity db upgrade",
+    "web": "continuity web\nCONTINUITY_WEB_LISTEN=127.0.0.1:8443 continuity web",
+    "token": "continuity token create --name monitoring --role viewer\ncontinuity token list",
+    "user": "continuity user add alice --role admin\ncontinuity user list",
     "install": "continuity install\ncontinuity install --check",
     "proxy": "continuity proxy render --listen 10.0.0.10:5060 --node pbx1=sip:10.0.0.11:5060"
     " --node pbx2=sip:10.0.0.12:5060 --out-dir /etc/kamailio",
