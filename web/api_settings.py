@@ -31,7 +31,7 @@ from web.schemas import (
     SettingsIn,
     TestModeIn,
 )
-from web.versions import check_if_match, etag
+from web.versions import check_if_match, etag, pinned
 
 router = APIRouter(prefix="/api")
 Reader = Annotated[Principal, Depends(api_principal)]
@@ -103,6 +103,7 @@ async def patch_account(
             else KEEP
         ),
         primary_timeout=body.primary_timeout if body.primary_timeout is not None else KEEP,
+        expected_version=pinned(if_match, snapshot.account.version),
     )
     return tagged(views.account((await admin.snapshot()).account))
 
@@ -152,6 +153,7 @@ async def patch_line(
         line_id,
         _change(body, snapshot, be.region),
         name=KEEP if body.name is None else inputs.text("name", body.name),
+        expected_version=pinned(if_match, _line(snapshot, line_id).version),
     )
     snapshot = await admin.snapshot()
     return tagged(views.line(snapshot, _line(snapshot, line_id)))
@@ -164,7 +166,9 @@ async def delete_line(
     admin = backend(request).admin(who.actor)
     snapshot = await admin.snapshot()
     check_if_match(if_match, views.line(snapshot, _line(snapshot, line_id)))
-    await admin.remove_line(line_id)
+    await admin.remove_line(
+        line_id, expected_version=pinned(if_match, _line(snapshot, line_id).version)
+    )
     return Response(status_code=204)
 
 
@@ -291,6 +295,7 @@ async def patch_number(
             if body.primary_target
             else None
         ),
+        expected_version=pinned(if_match, current.version),
     )
     snapshot = await admin.snapshot()
     return tagged(views.number(snapshot, snapshot.numbers[current.number]))
@@ -307,5 +312,7 @@ async def delete_number(
     snapshot = await admin.snapshot()
     current = _number(snapshot, number, be.region)
     check_if_match(if_match, views.number(snapshot, current))
-    await admin.remove_number(current.number)
+    await admin.remove_number(
+        current.number, expected_version=pinned(if_match, current.version)
+    )
     return Response(status_code=204)

@@ -1,8 +1,9 @@
 """Resource versions for ETag / If-Match: a stale write gets 412, never a silent overwrite.
 
-Until Admin takes an expected version (and raises StaleVersion itself), a
-resource's version is the hash of its JSON, checked just before the write.
-Swap these two functions for the store's version column when it lands.
+A resource's ETag is the hash of its JSON, checked against If-Match before the
+write; the write itself then carries the row version that was read
+(:func:`pinned`), which the service checks in the write's own transaction, so a
+change that lands in between still gets 412 (``StaleVersion``).
 """
 
 from __future__ import annotations
@@ -27,3 +28,8 @@ def check_if_match(if_match: str | None, current: Mapping[str, Any]) -> None:
     wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
     if etag(current) not in wanted:
         raise PreconditionFailed()
+
+
+def pinned(if_match: str | None, version: int) -> int | None:
+    """The row version a conditional write must still find, or None for an unconditional one."""
+    return None if if_match is None or if_match.strip() == "*" else version
