@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections import OrderedDict
@@ -149,7 +150,7 @@ class CallService:
         waited: float = 0.0,
     ) -> None:
         """A caller entered Stasis; its StasisStart waited ``waited`` seconds for us."""
-        plan = plan_route(self._snapshot(), dialed, self._health())
+        plan = plan_route(self._snapshot(), dialed, self._health(), dt.datetime.now(dt.UTC))
         call = Call(channel_id, dialed, caller_number, caller_name, plan)
         self.calls[channel_id] = call
         behind = max(waited, self.lag.current())

@@ -7,6 +7,7 @@ thin shells around this service.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import enum
 from typing import Final, Literal, Protocol, TypeVar
@@ -26,6 +27,7 @@ from continuity.core.validation import (
     check_new_forwarding,
     check_not_ours,
     check_sip_target,
+    check_test_duration,
 )
 from continuity.errors import InvalidSetting, UnknownLine, UnknownTrackingNumber
 
@@ -47,7 +49,9 @@ def pick(value: T | Keep, old: T) -> T:
 class AdminStore(Protocol):
     async def load_snapshot(self) -> Snapshot: ...
     async def insert_number(self, actor: str, number: TrackingNumber) -> None: ...
-    async def update_number(self, actor: str, old: TrackingNumber, new: TrackingNumber) -> None: ...
+    async def update_number(
+        self, actor: str, old: TrackingNumber, new: TrackingNumber, action: str = "number.set"
+    ) -> None: ...
     async def delete_number(self, actor: str, number: TrackingNumber) -> None: ...
     async def insert_line(self, actor: str, line: Line) -> None: ...
     async def update_line(
@@ -169,14 +173,32 @@ class Admin:
         self._check_settings(snapshot, f"line {line_id}", new.continuity)
         await self._store.update_line(self._actor, old, new)
 
-    async def set_test_mode(self, line_id: str, on: bool) -> None:
+    async def set_test_mode(
+        self, line_id: str, on: bool, *, duration: dt.timedelta | None = None
+    ) -> None:
+        """Start (for ``duration``, else until stopped) or stop a line's failover test."""
+        until = check_test_duration(on, duration, dt.datetime.now(dt.UTC))
         snapshot = await self.snapshot()
         old = _line(snapshot, line_id)
         await self._store.update_line(
             self._actor,
             old,
-            dataclasses.replace(old, test_mode=on),
+            dataclasses.replace(old, test_mode=on, test_until=until),
             action="line.test-start" if on else "line.test-stop",
+        )
+
+    async def set_number_test_mode(
+        self, number: str, on: bool, *, duration: dt.timedelta | None = None
+    ) -> None:
+        """Start (for ``duration``, else until stopped) or stop one number's failover test."""
+        until = check_test_duration(on, duration, dt.datetime.now(dt.UTC))
+        snapshot = await self.snapshot()
+        old = _number(snapshot, number)
+        await self._store.update_number(
+            self._actor,
+            old,
+            dataclasses.replace(old, test_mode=on, test_until=until),
+            action="number.test-start" if on else "number.test-stop",
         )
 
     async def remove_line(self, line_id: str) -> None:

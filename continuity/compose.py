@@ -26,10 +26,12 @@ from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
+from continuity.test_expiry import TimedTestEnds
 from continuity.voicemail.plugin import Voicemail
 from db.listener import ChangeListener
 from db.records import CallRecordStore
 from db.store import Store
+from db.testmode import TimedTestStore
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class App:
             StateCache(Path(config.state_dir) / "routing-state.json"),
         )
         self.records = CallRecordStore(self.pool)
+        self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
         self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
         self.agi = make_agi_server(
@@ -136,10 +139,12 @@ class App:
         await self.pool.open(wait=False)
         try:
             self.snapshots.subscribe(self.outages.override_changed)
+            self.snapshots.subscribe(self.test_expiry.changed)
             await self.snapshots.start()
             await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.snapshots.run(), name="snapshot-changes")
+                tasks.create_task(self.test_expiry.run(), name="test-expiry")
                 tasks.create_task(self.outages.run(), name="outages")
         finally:
             await self.http.aclose()
@@ -152,6 +157,7 @@ class App:
             self.snapshots.subscribe(self._apply_dialplan)
             self.outages.on_health_change(self._health_changed)
             self.snapshots.subscribe(self.outages.override_changed)
+            self.snapshots.subscribe(self.test_expiry.changed)
             await self.snapshots.start()
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
@@ -161,6 +167,7 @@ class App:
                 tasks.create_task(self.recorder.run(), name="call-records")
                 tasks.create_task(self.outages.run(), name="outages")
                 tasks.create_task(self.voicemail.run(), name="voicemail-notices")
+                tasks.create_task(self.test_expiry.run(), name="test-expiry")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
             await self.http.aclose()

@@ -63,6 +63,7 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
                 "name": ln.name,
                 "continuity": _settings_out(ln.continuity),
                 "test_mode": ln.test_mode,
+                "test_until": ln.test_until.isoformat() if ln.test_until else None,
                 "forwarding": [
                     [
                         f.number,
@@ -81,6 +82,8 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
                 "line": n.line,
                 "primary_target": n.primary_target,
                 "continuity": _settings_out(n.continuity),
+                "test_mode": n.test_mode,
+                "test_until": n.test_until.isoformat() if n.test_until else None,
             }
             for n in snapshot.numbers.values()
         ],
@@ -102,6 +105,7 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
             name=ln["name"],
             continuity=_settings_in(ln["continuity"]),
             test_mode=bool(ln["test_mode"]),
+            test_until=_when(ln.get("test_until")),
             forwarding=tuple(
                 ForwardingNumber(f[0], dt.datetime.fromisoformat(f[1]), _when(f[2]))
                 for f in ln["forwarding"]
@@ -116,6 +120,8 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
             line=n["line"],
             primary_target=n["primary_target"],
             continuity=_settings_in(n["continuity"]),
+            test_mode=bool(n.get("test_mode", False)),
+            test_until=_when(n.get("test_until")),
         )
         for n in data["numbers"]
     }

@@ -57,6 +57,7 @@ def line(row: Row, forwarding: list[Row]) -> Line:
         name=row["name"],
         continuity=continuity(row),
         test_mode=row["test_mode"],
+        test_until=row["test_until"],
         forwarding=tuple(
             ForwardingNumber(f["number"], f["added_at"], f["verified_at"]) for f in forwarding
         ),
@@ -70,6 +71,8 @@ def tracking_number(row: Row) -> TrackingNumber:
         line=row["line_id"],
         primary_target=row["primary_target"],
         continuity=continuity(row),
+        test_mode=row["test_mode"],
+        test_until=row["test_until"],
     )
 
 
@@ -79,6 +82,8 @@ def number_columns(number: TrackingNumber) -> dict[str, Any]:
         "label": number.label,
         "line_id": number.line,
         "primary_target": number.primary_target,
+        "test_mode": number.test_mode,
+        "test_until": number.test_until,
         **continuity_columns(number.continuity),
     }
 
@@ -89,5 +94,6 @@ def line_columns(ln: Line) -> dict[str, Any]:
         "kind": ln.kind.value,
         "name": ln.name,
         "test_mode": ln.test_mode,
+        "test_until": ln.test_until,
         **continuity_columns(ln.continuity),
     }

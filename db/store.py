@@ -101,13 +101,15 @@ class Store:
         except psycopg.errors.UniqueViolation as exc:
             raise DuplicateTrackingNumber(number.number) from exc
 
-    async def update_number(self, actor: str, old: TrackingNumber, new: TrackingNumber) -> None:
+    async def update_number(
+        self, actor: str, old: TrackingNumber, new: TrackingNumber, action: str = "number.set"
+    ) -> None:
         before, after = rows.number_columns(old), rows.number_columns(new)
         if before == after:
             return
         async with self.pool.connection() as conn, conn.transaction():
             await _update(conn, "tracking_numbers", "number", old.number, after)
-            await _audit(conn, actor, "number.set", old.number, before, after)
+            await _audit(conn, actor, action, old.number, before, after)
 
     async def delete_number(self, actor: str, number: TrackingNumber) -> None:
         async with self.pool.connection() as conn, conn.transaction():

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from continuity.admin import KEEP
 from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.output import emit
 from continuity.cli.settings import add_settings_options, settings_change
+from continuity.cli.testmode import add_test_parser
 from continuity.config import Config
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.numbers import parse_e164
 from continuity.core.routing import continuity_destination
+from continuity.core.testmode import describe_end, test_applies
 
 KINDS = {
     "main": LineKind.MAIN,
@@ -69,15 +72,7 @@ def add_parsers(sub: SubParsers) -> None:
         p.add_argument("number", help="E.164 number")
         p.set_defaults(run=cmd_forward, forward=name)
 
-    test = lsub.add_parser(
-        "test",
-        help="failover test mode for one line",
-        description="While on, this line's calls go to its continuity "
-        "chain; every other line routes normally.",
-    )
-    test.add_argument("mode", choices=["start", "stop"])
-    test.add_argument("id")
-    test.set_defaults(run=cmd_test)
+    add_test_parser(lsub, "line")
 
 
 async def cmd_add(args: argparse.Namespace, config: Config) -> int:
@@ -118,8 +113,10 @@ async def cmd_remove(args: argparse.Namespace, config: Config) -> int:
 async def cmd_list(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+    now = dt.datetime.now(dt.UTC)
     rows, data = [], []
     for ln in sorted(snapshot.lines.values(), key=lambda ln: ln.id):
+        testing = test_applies(ln.test_mode, ln.test_until, now)
         dest = continuity_destination(snapshot, TrackingNumber(""), ln)
         fwd = ", ".join(
             f.number + ("" if f.verified_at else " (unverified)") for f in ln.forwarding
@@ -131,7 +128,7 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
                 ln.name,
                 str(dest or "-"),
                 f"box {ln.mailbox}",
-                "TESTING" if ln.test_mode else "",
+                f"TESTING {describe_end(ln.test_until, now)}" if testing else "",
                 fwd,
             ]
         )
@@ -142,7 +139,8 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
                 "name": ln.name,
                 "destination": str(dest) if dest else None,
                 "mailbox": ln.mailbox,
-                "test_mode": ln.test_mode,
+                "test_mode": testing,
+                "test_until": ln.test_until.isoformat() if testing and ln.test_until else None,
                 "forwarding": [
                     {"number": f.number, "verified": f.verified_at is not None}
                     for f in ln.forwarding
@@ -168,11 +166,4 @@ async def cmd_forward(args: argparse.Namespace, config: Config) -> int:
         else:
             await admin.remove_forwarding(args.id, number)
     print(f"{args.forward}: {number} on line {args.id}")
-    return 0
-
-
-async def cmd_test(args: argparse.Namespace, config: Config) -> int:
-    async with open_admin(config) as admin:
-        await admin.set_test_mode(args.id, args.mode == "start")
-    print(f"failover test mode {'on' if args.mode == 'start' else 'off'} for line {args.id}")
     return 0

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 
 from continuity.admin import KEEP, Admin
 from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.output import emit
 from continuity.cli.settings import add_settings_options, settings_change
+from continuity.cli.testmode import add_test_parser
 from continuity.config import Config
 from continuity.core.model import DEFAULT_FAILOVER_SIP_CODES, TrackingNumber
 from continuity.core.numbers import parse_e164
 from continuity.core.routing import plan_route
+from continuity.core.testmode import describe_end, test_applies
 from continuity.errors import InvalidSetting
 
 
@@ -44,6 +47,7 @@ def add_parsers(sub: SubParsers) -> None:
     ls = nsub.add_parser("list", help="list tracking numbers and where their calls go")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.set_defaults(run=cmd_list)
+    add_test_parser(nsub, "number")
 
     d = sub.add_parser(
         "default",
@@ -126,11 +130,14 @@ async def cmd_remove(args: argparse.Namespace, config: Config) -> int:
 async def cmd_list(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+    now = dt.datetime.now(dt.UTC)
     rows, data = [], []
     for n in sorted(snapshot.numbers.values(), key=lambda n: n.number):
-        plan = plan_route(snapshot, n.number)
+        plan = plan_route(snapshot, n.number, now=now)
         chain = " > ".join(str(d) for d in plan.destinations)
-        rows.append([n.number, n.label, plan.line or "-", plan.reason.value, chain])
+        testing = test_applies(n.test_mode, n.test_until, now)
+        test = f"TESTING {describe_end(n.test_until, now)}" if testing else ""
+        rows.append([n.number, n.label, plan.line or "-", plan.reason.value, chain, test])
         data.append(
             {
                 "number": n.number,
@@ -138,9 +145,11 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
                 "line": plan.line,
                 "reason": plan.reason.value,
                 "chain": [str(d) for d in plan.destinations],
+                "test_mode": testing,
+                "test_until": n.test_until.isoformat() if testing and n.test_until else None,
             }
         )
-    emit(data, ["NUMBER", "LABEL", "LINE", "ROUTING", "CHAIN"], rows, args.json)
+    emit(data, ["NUMBER", "LABEL", "LINE", "ROUTING", "CHAIN", "TEST"], rows, args.json)
     return 0
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 
 from continuity import names
 from continuity.cli.context import SubParsers, open_pool
 from continuity.cli.output import emit
 from continuity.config import Config
+from continuity.core.model import Snapshot
 from continuity.core.routing import plan_route
+from continuity.core.testmode import describe_end, test_applies
 from continuity.outage.banner import trunk_report
 from db.outages import OutageStore
 from db.records import CallRecordStore
@@ -36,18 +39,33 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         snapshot = await Store(pool).load_snapshot()
         trunk = await trunk_report(OutageStore(pool), names.ENDPOINT_PRIMARY)
     acc = snapshot.account
-    testing = sorted(ln.id for ln in snapshot.lines.values() if ln.test_mode)
+    now = dt.datetime.now(dt.UTC)
+    testing = sorted(
+        ln.id for ln in snapshot.lines.values() if test_applies(ln.test_mode, ln.test_until, now)
+    )
+    testing_numbers = sorted(
+        n.number for n in snapshot.numbers.values() if test_applies(n.test_mode, n.test_until, now)
+    )
     banner: dict[str, object] = {
         "continuity": "ON" if acc.continuity.on else "off",
         "failover": "enabled" if acc.continuity.enabled else "DISABLED",
         "default_destination": str(acc.continuity.destination or "none"),
         "testing_lines": testing,
+        "testing_numbers": testing_numbers,
+        "tests": [
+            {
+                "kind": kind,
+                "subject": subject,
+                "until": until.isoformat() if until else None,
+            }
+            for kind, subject, until in _tests(snapshot, testing, testing_numbers)
+        ],
         "state_version": snapshot.version,
         "primary_trunk": trunk.to_json(),
     }
     rows, numbers = [], []
     for number in sorted(snapshot.numbers):
-        plan = plan_route(snapshot, number, trunk.health)
+        plan = plan_route(snapshot, number, trunk.health, now)
         chain = [str(d) for d in plan.destinations]
         in_test = plan.reason.value == "test_mode"
         rows.append(
@@ -67,8 +85,8 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
             f"continuity {banner['continuity']} | failover {banner['failover']} | default "
             f"{banner['default_destination']} | state v{snapshot.version}"
         )
-        if testing:
-            print(f"FAILOVER TEST MODE on line(s): {', '.join(testing)}")
+        for kind, subject, until in _tests(snapshot, testing, testing_numbers):
+            print(f"FAILOVER TEST MODE on {kind} {subject}, {describe_end(until, now)}")
         for line in trunk.lines():
             print(line)
         print()
@@ -79,6 +97,15 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         args.json,
     )
     return 0
+
+
+def _tests(
+    snapshot: Snapshot, lines: list[str], numbers: list[str]
+) -> list[tuple[str, str, dt.datetime | None]]:
+    """(level, subject, end time) of every test that applies now."""
+    return [("line", ln, snapshot.lines[ln].test_until) for ln in lines] + [
+        ("number", n, snapshot.numbers[n].test_until) for n in numbers
+    ]
 
 
 async def cmd_audit(args: argparse.Namespace, config: Config) -> int:

@@ -77,6 +77,8 @@ class Line:
     forwarding: tuple[ForwardingNumber, ...] = ()
     #: Failover test mode: this line's calls go to its continuity chain.
     test_mode: bool = False
+    #: When a timed test ends by itself (``None``: it runs until stopped).
+    test_until: dt.datetime | None = None
 
     @property
     def mailbox(self) -> str:
@@ -100,6 +102,10 @@ class TrackingNumber:
     #: What the primary trunk is asked to reach; the tracking number itself by default.
     primary_target: str | None = None
     continuity: ContinuitySettings = field(default_factory=ContinuitySettings)
+    #: Failover test mode for this number alone, beside the line's.
+    test_mode: bool = False
+    #: When a timed test ends by itself (``None``: it runs until stopped).
+    test_until: dt.datetime | None = None
 
     @property
     def primary(self) -> Destination:

@@ -1,8 +1,9 @@
 """The routing decision: a pure function of plain data, returning an ordered chain.
 
 The chain for one call is:
-1. the primary trunk, unless continuity mode is on, the line is in failover
-   test mode, or the primary is known to be down;
+1. the primary trunk, unless continuity mode is on, the line or the number is
+   in failover test mode (until the test's end time, judged at ``now``), or
+   the primary is known to be down;
 2. the continuity destination (a PSTN number, a voice agent or a SIP endpoint);
 3. the line's failover voicemail, which always comes last.
 
@@ -13,6 +14,7 @@ while a mailbox is there to take it.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 
@@ -26,6 +28,7 @@ from continuity.core.model import (
     TrackingNumber,
     TrunkHealth,
 )
+from continuity.core.testmode import test_applies
 
 
 class PlanReason(enum.StrEnum):
@@ -112,8 +115,20 @@ def continuity_destination(
     return None
 
 
-def plan_route(snapshot: Snapshot, dialed: str, health: TrunkHealth | None = None) -> RoutePlan:
-    """Decide the chain for a call to ``dialed``."""
+def in_test(line: Line | None, number: TrackingNumber, now: dt.datetime | None) -> bool:
+    """The number's own test or its line's, while it lasts at ``now``."""
+    if test_applies(number.test_mode, number.test_until, now):
+        return True
+    return line is not None and test_applies(line.test_mode, line.test_until, now)
+
+
+def plan_route(
+    snapshot: Snapshot,
+    dialed: str,
+    health: TrunkHealth | None = None,
+    now: dt.datetime | None = None,
+) -> RoutePlan:
+    """Decide the chain for a call to ``dialed`` at ``now`` (which ends timed tests)."""
     number = snapshot.lookup(dialed)
     if number is None:
         return RoutePlan(dialed, PlanReason.UNKNOWN_NUMBER, ())
@@ -125,7 +140,7 @@ def plan_route(snapshot: Snapshot, dialed: str, health: TrunkHealth | None = Non
     if not continuity_enabled(snapshot, number, line):
         return RoutePlan(dialed, PlanReason.NORMAL, (primary,), line.id if line else None)
 
-    if line is not None and line.test_mode:
+    if in_test(line, number, now):
         reason = PlanReason.TEST_MODE
     elif continuity_on(snapshot, number, line):
         reason = PlanReason.CONTINUITY

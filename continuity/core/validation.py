@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from continuity.core.model import (
@@ -11,6 +12,7 @@ from continuity.core.model import (
     Line,
     Snapshot,
 )
+from continuity.core.testmode import MAX_TEST_DURATION
 from continuity.errors import FailoverLoop, InvalidSetting
 
 _LINE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")
@@ -69,3 +71,18 @@ def check_new_forwarding(snapshot: Snapshot, line: Line, number: str) -> None:
             "remove one first (`continuity line forward remove`)"
         )
     check_not_ours(snapshot, f"line {line.id}", number)
+
+
+def check_test_duration(
+    on: bool, duration: dt.timedelta | None, now: dt.datetime
+) -> dt.datetime | None:
+    """A test's end time from its duration (``None``: until stopped); stops take none."""
+    if duration is None:
+        return None
+    if not on:
+        raise InvalidSetting("a duration (--for) goes with `test start`, not with `test stop`")
+    if duration <= dt.timedelta(0) or duration > MAX_TEST_DURATION:
+        raise InvalidSetting(
+            f"a test lasts more than zero and at most {MAX_TEST_DURATION.days} days, not {duration}"
+        )
+    return now + duration
