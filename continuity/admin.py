@@ -23,9 +23,11 @@ from continuity.core.model import (
 )
 from continuity.core.validation import (
     check_destination,
+    check_forwarding_not_primary_hosted,
     check_line_id,
     check_new_forwarding,
     check_not_ours,
+    check_not_primary_hosted,
     check_sip_target,
     check_test_duration,
 )
@@ -111,6 +113,7 @@ class Admin:
     def _check_settings(self, snapshot: Snapshot, owner: str, settings: ContinuitySettings) -> None:
         if settings.destination is not None:
             check_destination(snapshot, owner, settings.destination)
+            check_not_primary_hosted(snapshot, owner, settings.destination)
 
     # -- numbers ------------------------------------------------------------------
     async def add_number(self, number: TrackingNumber) -> None:
@@ -214,6 +217,7 @@ class Admin:
                 "lines keep forwarding numbers"
             )
         check_new_forwarding(snapshot, line, number)
+        check_forwarding_not_primary_hosted(snapshot, line, number)
         await self._store.add_forwarding(self._actor, line_id, number)
 
     async def verify_forwarding(self, line_id: str, number: str) -> None:

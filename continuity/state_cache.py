@@ -50,6 +50,7 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
     acc = snapshot.account
     return {
         "version": snapshot.version,
+        "primary_numbers": list(snapshot.primary_numbers),
         "account": {
             "continuity": _settings_out(acc.continuity),
             "voice_agent": acc.voice_agent,
@@ -125,7 +126,13 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
         )
         for n in data["numbers"]
     }
-    return Snapshot(account=account, numbers=numbers, lines=lines, version=int(data["version"]))
+    return Snapshot(
+        account=account,
+        numbers=numbers,
+        lines=lines,
+        version=int(data["version"]),
+        primary_numbers=tuple(data.get("primary_numbers", ())),
+    )
 
 
 class StateCache:

@@ -70,6 +70,8 @@ class Store:
             forwarding = await cur.fetchall()
             await cur.execute("SELECT * FROM tracking_numbers")
             number_rows = await cur.fetchall()
+            await cur.execute("SELECT pattern FROM primary_numbers ORDER BY pattern")
+            primary_rows = await cur.fetchall()
         if acc is None:
             raise RuntimeError("account_settings is empty: run `continuity db upgrade`")
         by_line: dict[str, list[rows.Row]] = {}
@@ -80,6 +82,7 @@ class Store:
             lines={r["id"]: rows.line(r, by_line.get(r["id"], [])) for r in line_rows},
             numbers={r["number"]: rows.tracking_number(r) for r in number_rows},
             version=int(acc["version"]),
+            primary_numbers=tuple(r["pattern"] for r in primary_rows),
         )
 
     async def audit_entries(self, limit: int = 50) -> list[AuditEntry]:

@@ -12,7 +12,16 @@ from pathlib import Path
 
 import psycopg
 
-from continuity.cli import admin, lines, numbers, outage, status, testcall, voicemail
+from continuity.cli import (
+    admin,
+    lines,
+    numbers,
+    outage,
+    primary_numbers,
+    status,
+    testcall,
+    voicemail,
+)
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
 
@@ -42,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     outage.add_parsers(sub)
     testcall.add_parsers(sub)
     voicemail.add_parsers(sub)
+    primary_numbers.add_parsers(sub)
     return parser
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from continuity.admin import KEEP
 from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.output import emit
+from continuity.cli.primary_numbers import warn_shared_path
 from continuity.cli.settings import add_settings_options, settings_change
 from continuity.cli.testmode import add_test_parser
 from continuity.config import Config
@@ -88,18 +89,21 @@ async def cmd_add(args: argparse.Namespace, config: Config) -> int:
             )
         )
     print(f"added {args.kind} line {args.id}")
+    warn_shared_path(config, f"line {args.id}", change.destination)
     return 0
 
 
 async def cmd_set(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+        change = settings_change(args, snapshot, config.default_region)
         await admin.change_line(
             args.id,
-            settings_change(args, snapshot, config.default_region),
+            change,
             name=KEEP if args.name is None else args.name,
         )
     print(f"updated line {args.id}")
+    warn_shared_path(config, f"line {args.id}", change.destination)
     return 0
 
 

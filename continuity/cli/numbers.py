@@ -9,6 +9,7 @@ import datetime as dt
 from continuity.admin import KEEP, Admin
 from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.output import emit
+from continuity.cli.primary_numbers import warn_shared_path
 from continuity.cli.settings import add_settings_options, settings_change
 from continuity.cli.testmode import add_test_parser
 from continuity.config import Config
@@ -97,6 +98,7 @@ async def cmd_add(args: argparse.Namespace, config: Config) -> int:
         number = dataclasses.replace(number, continuity=change.apply(number.continuity))
         await admin.add_number(number)
     print(f"added {number.number}")
+    warn_shared_path(config, f"number {number.number}", change.destination)
     return 0
 
 
@@ -104,9 +106,10 @@ async def cmd_set(args: argparse.Namespace, config: Config) -> int:
     number = parse_e164(args.number, config.default_region)
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+        change = settings_change(args, snapshot, config.default_region)
         await admin.change_number(
             number,
-            settings_change(args, snapshot, config.default_region),
+            change,
             label=KEEP if args.label is None else args.label,
             line=KEEP if args.line is None else args.line,
             primary_target=(
@@ -116,6 +119,7 @@ async def cmd_set(args: argparse.Namespace, config: Config) -> int:
             ),
         )
     print(f"updated {number}")
+    warn_shared_path(config, f"number {number}", change.destination)
     return 0
 
 
@@ -168,8 +172,9 @@ async def cmd_default(args: argparse.Namespace, config: Config) -> int:
         snapshot = await admin.snapshot()
         if args.primary_timeout is not None and args.primary_timeout <= 0:
             raise InvalidSetting("--primary-timeout must be above 0 seconds")
+        change = settings_change(args, snapshot, config.default_region)
         await admin.change_account(
-            settings_change(args, snapshot, config.default_region),
+            change,
             voice_agent=(
                 None
                 if args.no_voice_agent
@@ -189,6 +194,7 @@ async def cmd_default(args: argparse.Namespace, config: Config) -> int:
         f"{','.join(map(str, sorted(acc.failover_sip_codes)))}, primary timeout "
         f"{acc.primary_timeout}s"
     )
+    warn_shared_path(config, "the account default", change.destination)
     return 0
 
 

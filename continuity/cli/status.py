@@ -12,6 +12,7 @@ from continuity.cli.output import emit
 from continuity.config import Config
 from continuity.core.model import Snapshot
 from continuity.core.routing import plan_route
+from continuity.core.shared_path import shared_path_warnings
 from continuity.core.testmode import describe_end, test_applies
 from continuity.outage.banner import trunk_report
 from db.outages import OutageStore
@@ -39,6 +40,7 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         snapshot = await Store(pool).load_snapshot()
         trunk = await trunk_report(OutageStore(pool), names.ENDPOINT_PRIMARY)
     acc = snapshot.account
+    warnings = shared_path_warnings(snapshot, config.primary_trunk, config.pstn_trunk)
     now = dt.datetime.now(dt.UTC)
     testing = sorted(
         ln.id for ln in snapshot.lines.values() if test_applies(ln.test_mode, ln.test_until, now)
@@ -62,6 +64,7 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         ],
         "state_version": snapshot.version,
         "primary_trunk": trunk.to_json(),
+        "warnings": warnings,
     }
     rows, numbers = [], []
     for number in sorted(snapshot.numbers):
@@ -89,6 +92,8 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
             print(f"FAILOVER TEST MODE on {kind} {subject}, {describe_end(until, now)}")
         for line in trunk.lines():
             print(line)
+        for warning in warnings:
+            print(f"WARNING: {warning}")
         print()
     emit(
         {**banner, "numbers": numbers},

@@ -142,6 +142,8 @@ class Snapshot:
     lines: dict[str, Line] = field(default_factory=dict)
     #: Monotonic version of the data, for logs and staleness checks.
     version: int = 0
+    #: Numbers and ``prefix*`` ranges the primary system hosts: never failover destinations.
+    primary_numbers: tuple[str, ...] = ()
 
     def lookup(self, number: str) -> TrackingNumber | None:
         return self.numbers.get(number)

@@ -12,6 +12,7 @@ from continuity.core.model import (
     Line,
     Snapshot,
 )
+from continuity.core.primary_numbers import check_not_hosted
 from continuity.core.testmode import MAX_TEST_DURATION
 from continuity.errors import FailoverLoop, InvalidSetting
 
@@ -86,3 +87,13 @@ def check_test_duration(
             f"a test lasts more than zero and at most {MAX_TEST_DURATION.days} days, not {duration}"
         )
     return now + duration
+
+
+def check_not_primary_hosted(snapshot: Snapshot, owner: str, dest: Destination) -> None:
+    """A PSTN destination the primary system hosts would ring into the outage."""
+    if dest.kind is DestinationKind.EXTERNAL:
+        check_not_hosted(snapshot, owner, dest.target)
+
+
+def check_forwarding_not_primary_hosted(snapshot: Snapshot, line: Line, number: str) -> None:
+    check_not_hosted(snapshot, f"user line {line.id} (forwarding number)", number)
