@@ -15,6 +15,7 @@ from continuity.core.routing import plan_route
 from continuity.core.shared_path import shared_path_warnings
 from continuity.core.testmode import describe_end, test_applies
 from continuity.outage.banner import trunk_report
+from db.outage_summary import OutageSummaryStore
 from db.outages import OutageStore
 from db.records import CallRecordStore
 from db.store import Store
@@ -38,7 +39,9 @@ def add_parsers(sub: SubParsers) -> None:
 async def cmd_status(args: argparse.Namespace, config: Config) -> int:
     async with open_pool(config) as pool:
         snapshot = await Store(pool).load_snapshot()
-        trunk = await trunk_report(OutageStore(pool), names.ENDPOINT_PRIMARY)
+        trunk = await trunk_report(
+            OutageStore(pool), names.ENDPOINT_PRIMARY, OutageSummaryStore(pool)
+        )
     acc = snapshot.account
     warnings = shared_path_warnings(snapshot, config.primary_trunk, config.pstn_trunk)
     now = dt.datetime.now(dt.UTC)

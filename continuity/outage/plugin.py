@@ -22,6 +22,7 @@ from continuity.outage.service import HealthSubscriber, OutageMonitor
 from continuity.outage.webhook import WebhookSender
 from continuity.voicemail.mail import send as smtp_send
 from continuity.voicemail.plugin import smtp_settings
+from db.outage_summary import OutageSummaryStore
 from db.outages import OutageStore
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Outages:
             names.ENDPOINT_PRIMARY,
             tuple(channels),
             on_journalled=self.notifier.wake,
+            summaries=OutageSummaryStore(pool),
         )
         self.watch = ContactWatch(ami, names.ENDPOINT_PRIMARY, config.outage_check_interval)
 

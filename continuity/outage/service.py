@@ -34,10 +34,15 @@ from continuity.core.outage import (
     resume,
     set_override,
 )
+from continuity.core.outage_summary import OutageSummary
 
 log = logging.getLogger(__name__)
 
 HealthSubscriber = Callable[[TrunkHealth], Awaitable[None]]
+
+
+class SummarySource(Protocol):
+    async def summary(self, outage: OutageRecord) -> OutageSummary: ...
 
 
 class OutageJournal(Protocol):
@@ -61,6 +66,7 @@ class OutageMonitor:
         *,
         on_journalled: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
+        summaries: SummarySource | None = None,
     ) -> None:
         self.policy = policy
         self.trunk = trunk
@@ -68,6 +74,8 @@ class OutageMonitor:
         self._channels = channels
         self._on_journalled = on_journalled
         self._clock = clock
+        #: Where the "resolved" notice's totals come from (the call records); none: no totals.
+        self._summaries = summaries
         self.state = DetectorState()
         #: The open outage, as journalled (or about to be).
         self.outage: OutageRecord | None = None
@@ -182,13 +190,17 @@ class OutageMonitor:
     async def _journal_events(self) -> None:
         while True:
             outage, event = await self._pending.get()
-            notices = build_notices(outage, event, self._channels)
             backoff = Backoff(base=0.5, cap=10.0)
             while True:
                 try:
                     if event is NoticeEvent.STARTED:
+                        notices = build_notices(outage, event, self._channels)
                         await self._journal.start_outage(outage, notices)
                     else:
+                        summary = None
+                        if self._summaries is not None:
+                            summary = await self._summaries.summary(outage)
+                        notices = build_notices(outage, event, self._channels, summary)
                         await self._journal.resolve_outage(outage, notices)
                     break
                 except (psycopg.Error, OSError) as exc:
