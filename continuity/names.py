@@ -16,6 +16,8 @@ ARI_APP: Final = "continuity"
 CTX_TRACKING: Final = "continuity-tracking"
 #: Context the generated dialplan falls back to when Stasis() fails (generated).
 CTX_FALLBACK: Final = "continuity-fallback"
+#: Context of the fallback chains out of business hours, entered after GotoIfTime (generated).
+CTX_FALLBACK_CLOSED: Final = "continuity-fallback-closed"
 #: Context for numbers we do not terminate (generated).
 CTX_UNKNOWN: Final = "continuity-unknown"
 #: Context whose extensions are the lines' failover mailboxes (generated).
@@ -60,6 +62,8 @@ VAR_FALLBACK_TIMEOUT: Final = "CONTINUITY_FALLBACK_TIMEOUT"
 VAR_MAILBOX: Final = "CONTINUITY_MAILBOX"
 #: The Q.850 cause of the last failed Dial() in the generated fallback.
 VAR_DIAL_CAUSE: Final = "CONTINUITY_DIAL_CAUSE"
+#: The local date (YYYY-MM-DD in the schedule's zone) the fallback checks holidays with.
+VAR_LOCAL_DATE: Final = "CONTINUITY_LOCAL_DATE"
 #: Path (without extension) of the line's custom voicemail prompt, in dialplan.
 VAR_VOICEMAIL_PROMPT: Final = "CONTINUITY_VOICEMAIL_PROMPT"
 

@@ -24,6 +24,7 @@ from continuity.errors import (
     LineInUse,
 )
 from db import rows
+from db.hours import load_hours
 
 Conn = psycopg.AsyncConnection[Any]
 
@@ -72,6 +73,7 @@ class Store:
             number_rows = await cur.fetchall()
             await cur.execute("SELECT pattern FROM primary_numbers ORDER BY pattern")
             primary_rows = await cur.fetchall()
+            hours = await load_hours(cur)
         if acc is None:
             raise RuntimeError("account_settings is empty: run `continuity db upgrade`")
         by_line: dict[str, list[rows.Row]] = {}
@@ -79,10 +81,12 @@ class Store:
             by_line.setdefault(f["line_id"], []).append(f)
         return Snapshot(
             account=rows.account(acc),
-            lines={r["id"]: rows.line(r, by_line.get(r["id"], [])) for r in line_rows},
+            lines=hours.apply({r["id"]: rows.line(r, by_line.get(r["id"], [])) for r in line_rows}),
             numbers={r["number"]: rows.tracking_number(r) for r in number_rows},
             version=int(acc["version"]),
             primary_numbers=tuple(r["pattern"] for r in primary_rows),
+            schedules=hours.schedules,
+            default_schedule=hours.default,
         )
 
     async def audit_entries(self, limit: int = 50) -> list[AuditEntry]:

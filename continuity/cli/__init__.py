@@ -14,6 +14,7 @@ import psycopg
 
 from continuity.cli import (
     admin,
+    hours,
     lines,
     numbers,
     outage,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     testcall.add_parsers(sub)
     voicemail.add_parsers(sub)
     primary_numbers.add_parsers(sub)
+    hours.add_parsers(sub)
     return parser
 
 

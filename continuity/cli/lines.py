@@ -7,6 +7,7 @@ import datetime as dt
 
 from continuity.admin import KEEP
 from continuity.cli.context import SubParsers, open_admin
+from continuity.cli.hours import add_hours_parser
 from continuity.cli.output import emit
 from continuity.cli.primary_numbers import warn_shared_path
 from continuity.cli.settings import add_settings_options, settings_change
@@ -74,6 +75,7 @@ def add_parsers(sub: SubParsers) -> None:
         p.set_defaults(run=cmd_forward, forward=name)
 
     add_test_parser(lsub, "line")
+    add_hours_parser(lsub)
 
 
 async def cmd_add(args: argparse.Namespace, config: Config) -> int:

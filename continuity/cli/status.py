@@ -45,6 +45,7 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
     acc = snapshot.account
     warnings = shared_path_warnings(snapshot, config.primary_trunk, config.pstn_trunk)
     now = dt.datetime.now(dt.UTC)
+    hours = _hours(snapshot, now)
     testing = sorted(
         ln.id for ln in snapshot.lines.values() if test_applies(ln.test_mode, ln.test_until, now)
     )
@@ -68,6 +69,7 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         "state_version": snapshot.version,
         "primary_trunk": trunk.to_json(),
         "warnings": warnings,
+        "hours": hours,
     }
     rows, numbers = [], []
     for number in sorted(snapshot.numbers):
@@ -95,6 +97,10 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
             print(f"FAILOVER TEST MODE on {kind} {subject}, {describe_end(until, now)}")
         for line in trunk.lines():
             print(line)
+        for h in hours:
+            state = "OPEN" if h["open"] else "CLOSED"
+            where = f"; continuity calls go to {h['after_hours']}" if not h["open"] else ""
+            print(f"hours: line {h['line']} follows {h['schedule']}, {state} now{where}")
         for warning in warnings:
             print(f"WARNING: {warning}")
         print()
@@ -105,6 +111,26 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         args.json,
     )
     return 0
+
+
+def _hours(snapshot: Snapshot, now: dt.datetime) -> list[dict[str, object]]:
+    """Which schedule applies to each line right now, for lines that have one."""
+    found: list[dict[str, object]] = []
+    for line in sorted(snapshot.lines.values(), key=lambda ln: ln.id):
+        schedule = snapshot.schedule_of(line)
+        if schedule is None:
+            continue
+        own = line.schedule is not None
+        found.append(
+            {
+                "line": line.id,
+                "schedule": f"{schedule.name} ({schedule.timezone}"
+                + (")" if own else ", the default)"),
+                "open": schedule.is_open(now),
+                "after_hours": str(line.after_hours) if line.after_hours else "(as in hours)",
+            }
+        )
+    return found
 
 
 def _tests(

@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from continuity.core.hours import Schedule
+
 #: SIP responses from the primary that move the same call on to the next step.
 #: Busy (486), not found (404) and declined (603) are answers, not outages.
 DEFAULT_FAILOVER_SIP_CODES: frozenset[int] = frozenset({408, 480, 503, 504})
@@ -79,6 +81,10 @@ class Line:
     test_mode: bool = False
     #: When a timed test ends by itself (``None``: it runs until stopped).
     test_until: dt.datetime | None = None
+    #: The line's business-hours schedule; ``None`` follows the account's default one.
+    schedule: str | None = None
+    #: Where continuity calls go out of hours, instead of the in-hours destination.
+    after_hours: Destination | None = None
 
     @property
     def mailbox(self) -> str:
@@ -144,6 +150,14 @@ class Snapshot:
     version: int = 0
     #: Numbers and ``prefix*`` ranges the primary system hosts: never failover destinations.
     primary_numbers: tuple[str, ...] = ()
+    #: Business-hours schedules by name, and the account's default one.
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    default_schedule: str | None = None
+
+    def schedule_of(self, line: Line) -> Schedule | None:
+        """The line's own schedule, else the account default."""
+        name = line.schedule or self.default_schedule
+        return self.schedules.get(name) if name else None
 
     def lookup(self, number: str) -> TrackingNumber | None:
         return self.numbers.get(number)
