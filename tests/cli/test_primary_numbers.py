@@ -3,45 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import pytest
+from tests.cli.conftest import Run
 
-from continuity.cli import main
-from localstack import temporary_database
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
 PRIMARY_HOST = "sip:pbx.primary.example:5060"
 HOSTED = "+12125550150"  # a direct line on the primary system
 CELL = "+13125550161"  # outside it
-
-
-@pytest.fixture
-async def cli_db(database_url: str) -> AsyncIterator[str]:
-    async with temporary_database(database_url, prefix="continuity_pn") as url:
-        yield url
-
-
-@pytest.fixture
-def run(cli_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """`continuity ARGS` in this process (the same ``main`` the command runs), for speed."""
-    monkeypatch.setenv("CONTINUITY_DATABASE_URL", cli_db)
-    monkeypatch.setenv("CONTINUITY_LOG_LEVEL", "ERROR")
-    monkeypatch.setenv("SUDO_USER", "ops")
-
-    def invoke(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        with monkeypatch.context() as patch:
-            for name, value in env.items():
-                patch.setenv(name, value)
-            code = main(list(args))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out, err)
-
-    assert invoke("db", "upgrade").returncode == 0
-    return invoke
 
 
 def state(run: Run) -> tuple[str, str]:
