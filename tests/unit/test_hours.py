@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,7 @@ from continuity.core.model import (
 )
 from continuity.core.routing import plan_route
 from continuity.errors import InvalidSetting
+from continuity.state_cache import StateCache
 from dialplan_templates.render import render_extensions
 
 SALES = "+12125550121"
@@ -126,3 +129,20 @@ def test_the_fallback_dialplan_checks_the_same_hours_and_holidays_before_the_cha
     assert "[continuity-fallback-closed]" in text
     closed = text.split("[continuity-fallback-closed]", 1)[1].split("[continuity-unknown]")[0]
     assert f"Dial(PJSIP/{SERVICE.target}@continuity-pstn" in closed
+
+
+def test_the_state_cache_keeps_hours_tests_and_primary_numbers_for_routing_without_postgresql(
+    tmp_path: Path,
+) -> None:
+    state = dataclasses.replace(
+        snapshot(),
+        primary_numbers=("+1212555*",),
+        numbers={
+            SALES: TrackingNumber(
+                SALES, line="sales", test_mode=True, test_until=ny(2026, 12, 1, 10)
+            )
+        },
+    )
+    cache = StateCache(tmp_path / "state.json")
+    cache.save(state)
+    assert cache.load() == state
