@@ -10,7 +10,8 @@ import dataclasses
 import datetime as dt
 import difflib
 import enum
-from typing import Final, Literal, Protocol, TypeVar
+from collections.abc import Mapping
+from typing import Any, Final, Literal, Protocol, TypeVar
 
 from continuity.core.model import (
     AccountSettings,
@@ -61,7 +62,14 @@ class AdminStore(Protocol):
     ) -> None: ...
     async def delete_line(self, actor: str, line: Line) -> None: ...
     async def add_forwarding(self, actor: str, line: str, number: str) -> None: ...
-    async def verify_forwarding(self, actor: str, line: str, number: str) -> None: ...
+    async def verify_forwarding(
+        self,
+        actor: str,
+        line: str,
+        number: str,
+        action: str = "forwarding.verify",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None: ...
     async def remove_forwarding(self, actor: str, line: str, number: str) -> None: ...
     async def update_account(
         self, actor: str, old: AccountSettings, new: AccountSettings
@@ -220,10 +228,24 @@ class Admin:
         check_forwarding_not_primary_hosted(snapshot, line, number)
         await self._store.add_forwarding(self._actor, line_id, number)
 
-    async def verify_forwarding(self, line_id: str, number: str) -> None:
+    async def verify_forwarding(
+        self,
+        line_id: str,
+        number: str,
+        *,
+        action: str = "forwarding.verify",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Mark verified; ``action``/``detail`` say how (a call, or the admin's override)."""
         line = _line(await self.snapshot(), line_id)
         self._forwarding(line, number)
-        await self._store.verify_forwarding(self._actor, line_id, number)
+        await self._store.verify_forwarding(self._actor, line_id, number, action, detail)
+
+    async def forwarding_of(self, line_id: str, number: str) -> Line:
+        """The user line, once ``number`` is known to be one of its forwarding numbers."""
+        line = _line(await self.snapshot(), line_id)
+        self._forwarding(line, number)
+        return line
 
     async def remove_forwarding(self, line_id: str, number: str) -> None:
         line = _line(await self.snapshot(), line_id)

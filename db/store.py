@@ -159,14 +159,21 @@ class Store:
             )
             await _audit(conn, actor, "forwarding.add", line, None, {"number": number})
 
-    async def verify_forwarding(self, actor: str, line: str, number: str) -> None:
+    async def verify_forwarding(
+        self,
+        actor: str,
+        line: str,
+        number: str,
+        action: str = "forwarding.verify",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute(
                 "UPDATE forwarding_numbers SET verified_at = clock_timestamp()"
                 " WHERE line_id = %s AND number = %s",
                 (line, number),
             )
-            await _audit(conn, actor, "forwarding.verify", line, None, {"number": number})
+            await _audit(conn, actor, action, line, None, {"number": number, **(detail or {})})
 
     async def remove_forwarding(self, actor: str, line: str, number: str) -> None:
         async with self.pool.connection() as conn, conn.transaction():

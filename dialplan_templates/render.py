@@ -26,6 +26,7 @@ from continuity.core.static_route import (
     StaticRoute,
     static_route,
 )
+from continuity.core.verification import CODE_DIGITS, READ_TIMEOUT
 from dialplan_templates.environment import constants, environment
 
 #: Every value written into dialplan must match this: no separators, no ``${``,
@@ -211,6 +212,8 @@ def render_extensions(
         cause_separator=CAUSE_SEPARATOR,
         ring_timeout_cause=RING_TIMEOUT_CAUSE,
         unavailable_cause=UNAVAILABLE_CAUSE,
+        verify_code_digits=CODE_DIGITS,
+        verify_read_timeout=READ_TIMEOUT,
     )
 
 

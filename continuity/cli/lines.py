@@ -12,6 +12,7 @@ from continuity.cli.output import emit
 from continuity.cli.primary_numbers import warn_shared_path
 from continuity.cli.settings import add_settings_options, settings_change
 from continuity.cli.testmode import add_test_parser
+from continuity.cli.verify import add_verify_options, verify_forwarding
 from continuity.config import Config
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.numbers import parse_e164
@@ -66,13 +67,15 @@ def add_parsers(sub: SubParsers) -> None:
     fsub = fwd.add_subparsers(dest="forward_action", required=True, metavar="ACTION")
     for name, text in (
         ("add", "add an (unverified) forwarding number"),
-        ("verify", "mark a forwarding number verified"),
+        ("verify", "verify a forwarding number by calling it: its owner keys the code shown"),
         ("remove", "remove a forwarding number"),
     ):
-        p = fsub.add_parser(name, help=text)
+        p = fsub.add_parser(name, help=text, description=text)
         p.add_argument("id", help="the user line")
         p.add_argument("number", help="E.164 number")
         p.set_defaults(run=cmd_forward, forward=name)
+        if name == "verify":
+            add_verify_options(p)
 
     add_test_parser(lsub, "line")
     add_hours_parser(lsub)
@@ -164,11 +167,11 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
 
 async def cmd_forward(args: argparse.Namespace, config: Config) -> int:
     number = parse_e164(args.number, config.default_region)
+    if args.forward == "verify":
+        return await verify_forwarding(args, config, number)
     async with open_admin(config) as admin:
         if args.forward == "add":
             await admin.add_forwarding(args.id, number)
-        elif args.forward == "verify":
-            await admin.verify_forwarding(args.id, number)
         else:
             await admin.remove_forwarding(args.id, number)
     print(f"{args.forward}: {number} on line {args.id}")

@@ -72,6 +72,7 @@ def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan:
         names.CTX_UNKNOWN,
         names.CTX_VOICEMAIL,
         names.CTX_LEG_HANGUP,
+        names.CTX_VERIFY,
     }
     assert extensions(dialplan, names.CTX_LEG_HANGUP) == {"s"}
     assert extensions(dialplan, names.CTX_TRACKING) == {PATTERN}
