@@ -1,4 +1,10 @@
-"""A small async AMI session over panoramisk (async paths only)."""
+"""A small async AMI client over panoramisk (async paths only).
+
+:class:`AmiSession` is the app's one long-lived AMI login for actions (reloads,
+questions about what Asterisk loaded): it logs in on first use, keeps the
+connection, and logs in again after Asterisk restarts. :class:`Ami` is a
+one-shot session for a CLI command (``async with Ami(creds) as ami``).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,26 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from panoramisk import Manager
 
 log = logging.getLogger(__name__)
 
+#: Seconds between AMI Pings on an idle session: a dead connection is noticed.
+PING_INTERVAL = 30
+
 
 class AmiError(Exception):
     pass
+
+
+class AmiActions(Protocol):
+    """What sends AMI actions: an :class:`AmiSession` or a one-shot :class:`Ami`."""
+
+    async def action(self, action: dict[str, str]) -> Any: ...
+
+    async def command(self, command: str) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +42,127 @@ class AmiCredentials:
     secret: str = field(repr=False)
 
 
+def _manager(creds: AmiCredentials, **options: Any) -> Any:
+    # panoramisk falls back to the deprecated get_event_loop() unless given the loop.
+    return Manager(
+        host=creds.host,
+        port=creds.port,
+        username=creds.username,
+        secret=creds.secret,
+        loop=asyncio.get_running_loop(),
+        events="off",
+        **options,
+    )
+
+
+async def _logged_in(manager: Any, creds: AmiCredentials, timeout: float) -> None:
+    """Until ``manager`` has logged in; :class:`AmiError` if it cannot within ``timeout``."""
+    try:
+        async with asyncio.timeout(timeout):
+            while manager.authenticated_future is None and not manager.authenticated:
+                await asyncio.sleep(0.01)
+            if manager.authenticated_future is not None:
+                await manager.authenticated_future
+                # panoramisk sets .authenticated in a done-callback that may not
+                # have run yet when the future was already done: let it run.
+                await asyncio.sleep(0)
+    except (OSError, TimeoutError) as exc:
+        raise AmiError(
+            f"cannot reach AMI at {creds.host}:{creds.port}: {exc or 'timeout'}. Is "
+            "manager.conf enabled there, and are ami_host/ami_port right?"
+        ) from exc
+    if not manager.authenticated:
+        raise AmiError(
+            f"AMI login as {creds.username!r} was refused: check ami_username/ami_secret "
+            "against manager.conf"
+        )
+
+
+async def _action(manager: Any, action: dict[str, str], timeout: float) -> Any:
+    response = await asyncio.wait_for(manager.send_action(action), timeout)
+    if isinstance(response, list):
+        return response
+    if response.get("Response") == "Error":
+        output = _output(response).strip()
+        detail = f"{response.get('Message')}" + (f": {output}" if output else "")
+        raise AmiError(f"AMI {action['Action']} failed: {detail}")
+    return response
+
+
+def _output(response: Any) -> str:
+    output = response.get("Output", "")
+    if isinstance(output, list):
+        return "\n".join(output)
+    return str(output)
+
+
+class AmiSession:
+    """One AMI login for the app's life: ``await session.command("dialplan reload")``.
+
+    Connects on first use; after a lost connection the next action logs in again.
+    Actions are sent one at a time. ``close()`` ends it.
+    """
+
+    def __init__(self, creds: AmiCredentials, timeout: float = 5.0) -> None:
+        self._creds = creds
+        self._timeout = timeout
+        self._manager: Any = None
+        self._lock = asyncio.Lock()
+
+    async def _connected(self) -> Any:
+        manager = self._manager
+        if manager is not None and manager.authenticated and not manager.protocol.closed:
+            return manager
+        self.close()
+        manager = _manager(
+            self._creds,
+            ping_delay=PING_INTERVAL,
+            ping_interval=PING_INTERVAL,
+            reconnect_timeout=3600,  # never: the next action logs in again
+            on_disconnect=self._lost,
+        )
+        self._manager = manager
+        try:
+            await asyncio.wait_for(manager.connect(), self._timeout)
+            await _logged_in(manager, self._creds, self._timeout)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            raise AmiError(
+                f"cannot reach AMI at {self._creds.host}:{self._creds.port}: {exc or 'timeout'}"
+            ) from exc
+        except AmiError:
+            self.close()
+            raise
+        log.info("AMI session open as %r", self._creds.username)
+        return manager
+
+    def _lost(self, manager: Any, exc: object) -> None:
+        if manager is self._manager:
+            log.warning("AMI session lost (%s): the next action logs in again", exc)
+            self.close()
+
+    async def action(self, action: dict[str, str]) -> Any:
+        async with self._lock:
+            manager = await self._connected()
+            try:
+                return await _action(manager, action, self._timeout)
+            except TimeoutError as exc:
+                self.close()  # an answer may still come: never read it as the next one's
+                raise AmiError(f"AMI {action['Action']}: no answer in {self._timeout:g} s") from exc
+
+    async def command(self, command: str) -> str:
+        """Run a CLI command and return its output."""
+        return _output(await self.action({"Action": "Command", "Command": command}))
+
+    def close(self) -> None:
+        manager, self._manager = self._manager, None
+        if manager is not None:
+            manager.awaiting_actions.clear()
+            manager.close()
+
+
 class Ami:
-    """``async with Ami(creds) as ami: await ami.command("dialplan reload")``."""
+    """``async with Ami(creds) as ami: await ami.command("dialplan reload")``: one login."""
 
     def __init__(self, creds: AmiCredentials, timeout: float = 5.0) -> None:
         self._creds = creds
@@ -34,36 +170,19 @@ class Ami:
         self._manager: Any = None
 
     async def __aenter__(self) -> Ami:
-        # panoramisk falls back to the deprecated get_event_loop() unless given the loop.
-        manager = Manager(
-            host=self._creds.host,
-            port=self._creds.port,
-            username=self._creds.username,
-            secret=self._creds.secret,
-            loop=asyncio.get_running_loop(),
-            ping_delay=3600,
-            reconnect_timeout=3600,
-            events="off",
-        )
+        manager = _manager(self._creds, ping_delay=3600, reconnect_timeout=3600)
         self._manager = manager
         try:
             await asyncio.wait_for(manager.connect(), self._timeout)
-            async with asyncio.timeout(self._timeout):
-                while manager.authenticated_future is None and not manager.authenticated:
-                    await asyncio.sleep(0.01)
-                if manager.authenticated_future is not None:
-                    await manager.authenticated_future
-                    # panoramisk sets .authenticated in a done-callback that may not
-                    # have run yet when the future was already done: let it run.
-                    await asyncio.sleep(0)
+            await _logged_in(manager, self._creds, self._timeout)
         except (OSError, TimeoutError) as exc:
             manager.close()
             raise AmiError(
                 f"cannot reach AMI at {self._creds.host}:{self._creds.port}: {exc or 'timeout'}"
             ) from exc
-        if not manager.authenticated:
+        except AmiError:
             manager.close()
-            raise AmiError(f"AMI login as {self._creds.username!r} was refused")
+            raise
         return self
 
     async def __aexit__(
@@ -73,17 +192,8 @@ class Ami:
             self._manager.close()
 
     async def action(self, action: dict[str, str]) -> Any:
-        response = await asyncio.wait_for(self._manager.send_action(action), self._timeout)
-        if isinstance(response, list):
-            return response
-        if response.get("Response") == "Error":
-            raise AmiError(f"AMI {action['Action']} failed: {response.get('Message')}")
-        return response
+        return await _action(self._manager, action, self._timeout)
 
     async def command(self, command: str) -> str:
         """Run a CLI command and return its output."""
-        response = await self.action({"Action": "Command", "Command": command})
-        output = response.get("Output", "")
-        if isinstance(output, list):
-            return "\n".join(output)
-        return str(output)
+        return _output(await self.action({"Action": "Command", "Command": command}))

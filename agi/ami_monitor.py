@@ -66,6 +66,9 @@ class ContactWatch:
     reconnect: float = 1.0
     #: contact URI -> Asterisk's status for it (``Reachable``, ``Unreachable``, ``Unknown``…)
     contacts: dict[str, str] = field(default_factory=dict)
+    #: Logged in to AMI now, and how many logins so far (for the metrics).
+    connected: bool = False
+    logins: int = 0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _closed: bool = False
@@ -93,6 +96,7 @@ class ContactWatch:
                     yield sample
         finally:
             self._closed = True
+            self.connected = False
             manager.close()
             for task in self._tasks:
                 task.cancel()
@@ -125,12 +129,15 @@ class ContactWatch:
         if self._closed:  # a reconnection panoramisk had scheduled before we closed
             manager.close()
             return
+        self.connected = True
+        self.logins += 1
         task = asyncio.create_task(self._resync(manager), name="ami-contact-resync")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     def _disconnected(self, _manager: Any, exc: object) -> None:
         log.warning("AMI connection lost (%s): no trunk health until it is back", exc)
+        self.connected = False
         self.contacts.clear()
 
     async def _resync(self, manager: Any) -> None:
@@ -161,7 +168,12 @@ class ContactWatch:
         }
         self.contacts = contacts
         log.info("primary trunk %s contacts: %s", self.endpoint, contacts or "none")
-        if contacts and set(contacts.values()) <= {"NonQualified"}:
+        frequencies = {
+            str(m.get("QualifyFrequency", "")) for m in messages if m.get("Event") == "AorDetail"
+        }
+        # A contact reads NonQualified until its first OPTIONS too: only an AOR
+        # with qualify_frequency 0 is never checked.
+        if contacts and set(contacts.values()) <= {"NonQualified"} and frequencies <= {"0"}:
             log.warning(
                 "the primary trunk %s is not qualified (qualify_frequency = 0 on its AOR): "
                 "outage detection gets no health checks until it is",

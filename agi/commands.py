@@ -14,7 +14,8 @@ import re
 from agi.errors import UnsafeAgiValue
 
 _NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}\Z")
-_VALUE = re.compile(r"[A-Za-z0-9+@:._/=;-]{0,300}\Z")
+#: ``%`` and ``^``: the redirecting handler's URI-encoded, ``^``-separated arguments.
+_VALUE = re.compile(r"[A-Za-z0-9+@:._/=;%^-]{0,300}\Z")
 
 
 def set_variable(name: str, value: str) -> str:

@@ -28,3 +28,13 @@ class AgiServerError(AgiError):
             f"cannot serve FastAGI on {host}:{port} ({detail}). Choose another address "
             "with --agi-host/--agi-port (CONTINUITY_AGI_HOST/PORT), or 0 to turn it off."
         )
+
+
+class AgiSessionTorn(AgiError):
+    def __init__(self) -> None:
+        super().__init__("the peer closed the connection before its reply (the call may be gone)")
+
+
+class AgiReplyUnreadable(AgiError):
+    def __init__(self, reply: str) -> None:
+        super().__init__(f"the peer's reply {reply[:80]!r} is not an AGI result")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from agi.ami import Ami, AmiError
+from agi.ami import AmiActions, AmiError
 
 #: (extension, priority, application, data), as AMI ListDialplan reports each priority.
 DialplanItem = tuple[str, int, str, str]
 
 
-async def dialplan_context(ami: Ami, context: str) -> set[tuple[object, ...]]:
+async def dialplan_context(ami: AmiActions, context: str) -> set[tuple[object, ...]]:
     """Every priority of ``context``; empty if Asterisk has no such context."""
     try:
         response: Any = await ami.action({"Action": "ShowDialPlan", "Context": context})
@@ -25,7 +25,7 @@ async def dialplan_context(ami: Ami, context: str) -> set[tuple[object, ...]]:
     }
 
 
-async def endpoint_contacts(ami: Ami, endpoint: str) -> set[tuple[object, ...]]:
+async def endpoint_contacts(ami: AmiActions, endpoint: str) -> set[tuple[object, ...]]:
     """``(endpoint, contact URI)`` for each contact of the endpoint's AORs; empty if none."""
     try:
         response: Any = await ami.action({"Action": "PJSIPShowEndpoint", "Endpoint": endpoint})

@@ -9,6 +9,7 @@ from agi.server import AgiServer
 from continuity import names
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
+from continuity.logsetup import with_call_id
 
 
 def make_agi_server(
@@ -18,4 +19,12 @@ def make_agi_server(
     if config.agi_port == 0:
         return None
     route = ContinuityRoute(snapshot, health, config.dial_timeout)
-    return AgiServer(config.agi_host, config.agi_port, {names.AGI_ROUTE: route.handle})
+    # Lines logged while routing a call carry its id: the channel's uniqueid.
+    handle = with_call_id(route.handle, lambda request: request.headers.get("agi_uniqueid"))
+    return AgiServer(
+        config.agi_host,
+        config.agi_port,
+        {names.AGI_ROUTE: handle},
+        session_timeout=config.agi_session_timeout,
+        max_connections=config.agi_max_connections,
+    )

@@ -17,14 +17,25 @@ CONTINUITY_FAILOVER_CAUSES     Q.850 causes, ``-``-separated, after which the
 CONTINUITY_FALLBACK_DIAL       the continuity destination to try next, if any
 CONTINUITY_FALLBACK_TIMEOUT    its ring timeout
 CONTINUITY_MAILBOX             the box (extension of continuity-voicemail) last
+CONTINUITY_DIAL_REDIRECT       arguments of the redirecting pre-dial handler
+                               for the first dial (empty for the primary)
+CONTINUITY_FALLBACK_REDIRECT   the same for the fallback dial; append
+                               ``^<Q.850 cause of the first dial>``
 =============================  ================================================
+
+Continuity legs carry the redirecting identity (Diversion / History-Info:
+the tracking number and why the call moved) and the account's caller-ID
+policy through the generated pre-dial handler ``continuity-redirect``, run
+with Dial's ``b()`` option; with empty arguments it does nothing.
 
 A dialplan using it, in outline (``tests/agi/entrance.py`` has the full one)::
 
     exten => _X.,1,AGI(agi://127.0.0.1:4573/continuity_route)
-     same => n,Dial(${CONTINUITY_DIAL_STRING},${CONTINUITY_DIAL_TIMEOUT})
+     same => n,Dial(${CONTINUITY_DIAL_STRING},${CONTINUITY_DIAL_TIMEOUT},
+                    b(continuity-redirect^s^1(${CONTINUITY_DIAL_REDIRECT})))
      same => n,GotoIf($[${FIELDNUM(CONTINUITY_FAILOVER_CAUSES,-,${HANGUPCAUSE})}]?next:end)
-     same => n(next),Dial(${CONTINUITY_FALLBACK_DIAL},${CONTINUITY_FALLBACK_TIMEOUT})
+     same => n(next),Dial(${CONTINUITY_FALLBACK_DIAL},${CONTINUITY_FALLBACK_TIMEOUT},
+                    b(continuity-redirect^s^1(${CONTINUITY_FALLBACK_REDIRECT}^${HANGUPCAUSE})))
      same => n,Goto(continuity-voicemail,${CONTINUITY_MAILBOX},1)
 """
 
@@ -81,6 +92,8 @@ def route_variables(route: StaticRoute) -> dict[str, str]:
         names.VAR_FALLBACK_DIAL: second.dial if second else "",
         names.VAR_FALLBACK_TIMEOUT: str(second.timeout) if second else "",
         names.VAR_MAILBOX: route.mailbox or "",
+        names.VAR_DIAL_REDIRECT: first.redirect if first else "",
+        names.VAR_FALLBACK_REDIRECT: second.redirect if second else "",
     }
 
 

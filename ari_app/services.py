@@ -21,6 +21,7 @@ from ari_app.client.errors import (
     AriUnprocessable,
 )
 from ari_app.client.models import Bridge
+from ari_app.legs import leg_variables
 from continuity import names
 from continuity.config import UnknownNumberPolicy
 from continuity.core.causes import UNREACHABLE_CAUSE, cause_result, sip_code
@@ -353,9 +354,7 @@ class CallService:
                 originator=call.caller_id,
                 timeout=step.timeout or self._dial_timeout,
                 variables={
-                    "CALLERID(num)": call.caller_number,
-                    "CALLERID(name)": call.caller_name,
-                    names.VAR_TRACKING_NUMBER: call.dialed,
+                    **leg_variables(call, step),
                     "CHANNEL(hangup_handler_push)": f"{names.CTX_LEG_HANGUP},s,1",
                 },
             )

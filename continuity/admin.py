@@ -1,7 +1,13 @@
-"""Admin changes: validate against the current state, then write with an audit entry.
+"""Admin changes: the one validating service layer the CLI and the HTTP API call.
 
-Nothing is written when a check fails. The CLI (and later the HTTP API) are
-thin shells around this service.
+Each change runs in one transaction of the store: the current state is read
+under a lock, every value is checked (``continuity.core.integrity``), and the
+change is written with its audit entry, or nothing is. Whatever this service
+accepts renders into dialplan. The CLI and the HTTP API only parse.
+
+Change methods take ``expected_version``: the version of the object the
+caller read (an ETag). When the object has moved on, :class:`StaleVersion`
+is raised and nothing is written.
 """
 
 from __future__ import annotations
@@ -11,28 +17,36 @@ import datetime as dt
 import difflib
 import enum
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Final, Literal, Protocol, TypeVar
 
+from continuity.core.integrity import check_account, check_line, check_number, line_uses
 from continuity.core.model import (
     AccountSettings,
+    CallerIdPolicy,
     ContinuitySettings,
     Destination,
+    DestinationKind,
     Line,
-    LineKind,
     Snapshot,
     TrackingNumber,
 )
 from continuity.core.validation import (
-    check_destination,
+    check_e164,
+    check_flag,
     check_forwarding_not_primary_hosted,
-    check_line_id,
+    check_name_prefix,
     check_new_forwarding,
     check_not_ours,
-    check_not_primary_hosted,
-    check_sip_target,
     check_test_duration,
 )
-from continuity.errors import InvalidSetting, UnknownLine, UnknownTrackingNumber
+from continuity.errors import (
+    InvalidSetting,
+    LineInUse,
+    StaleVersion,
+    UnknownLine,
+    UnknownTrackingNumber,
+)
 
 
 class _Keep(enum.Enum):
@@ -49,31 +63,34 @@ def pick(value: T | Keep, old: T) -> T:
     return old if value is KEEP else value
 
 
-class AdminStore(Protocol):
-    async def load_snapshot(self) -> Snapshot: ...
-    async def insert_number(self, actor: str, number: TrackingNumber) -> None: ...
+class AdminWrites(Protocol):
+    """The writes of one change; ``snapshot`` is the state read under its lock."""
+
+    snapshot: Snapshot
+
+    async def insert_number(self, number: TrackingNumber) -> None: ...
     async def update_number(
-        self, actor: str, old: TrackingNumber, new: TrackingNumber, action: str = "number.set"
+        self, old: TrackingNumber, new: TrackingNumber, action: str = "number.set"
     ) -> None: ...
-    async def delete_number(self, actor: str, number: TrackingNumber) -> None: ...
-    async def insert_line(self, actor: str, line: Line) -> None: ...
-    async def update_line(
-        self, actor: str, old: Line, new: Line, action: str = "line.set"
-    ) -> None: ...
-    async def delete_line(self, actor: str, line: Line) -> None: ...
-    async def add_forwarding(self, actor: str, line: str, number: str) -> None: ...
+    async def delete_number(self, number: TrackingNumber) -> None: ...
+    async def insert_line(self, line: Line) -> None: ...
+    async def update_line(self, old: Line, new: Line, action: str = "line.set") -> None: ...
+    async def delete_line(self, line: Line) -> None: ...
+    async def add_forwarding(self, line: str, number: str) -> None: ...
     async def verify_forwarding(
         self,
-        actor: str,
         line: str,
         number: str,
         action: str = "forwarding.verify",
         detail: Mapping[str, Any] | None = None,
     ) -> None: ...
-    async def remove_forwarding(self, actor: str, line: str, number: str) -> None: ...
-    async def update_account(
-        self, actor: str, old: AccountSettings, new: AccountSettings
-    ) -> None: ...
+    async def remove_forwarding(self, line: str, number: str) -> None: ...
+    async def update_account(self, old: AccountSettings, new: AccountSettings) -> None: ...
+
+
+class AdminStore(Protocol):
+    async def load_snapshot(self) -> Snapshot: ...
+    def change(self, actor: str) -> AbstractAsyncContextManager[AdminWrites]: ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,13 +118,17 @@ def _number(snapshot: Snapshot, number: str) -> TrackingNumber:
     return found
 
 
-def _line(snapshot: Snapshot, line_id: str) -> Line:
+def _line(snapshot: Snapshot, line_id: str, field: str | None = None) -> Line:
     found = snapshot.lines.get(line_id)
     if found is None:
-        raise UnknownLine(
-            line_id, difflib.get_close_matches(line_id, list(snapshot.lines), n=3, cutoff=0.5)
-        )
+        close = difflib.get_close_matches(line_id, list(snapshot.lines), n=3, cutoff=0.5)
+        raise UnknownLine(line_id, close, field)
     return found
+
+
+def _expect(subject: str, current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise StaleVersion(subject, expected, current)
 
 
 class Admin:
@@ -118,24 +139,14 @@ class Admin:
     async def snapshot(self) -> Snapshot:
         return await self._store.load_snapshot()
 
-    def _check_settings(self, snapshot: Snapshot, owner: str, settings: ContinuitySettings) -> None:
-        if settings.destination is not None:
-            check_destination(snapshot, owner, settings.destination)
-            check_not_primary_hosted(snapshot, owner, settings.destination)
+    def _change(self) -> AbstractAsyncContextManager[AdminWrites]:
+        return self._store.change(self._actor)
 
     # -- numbers ------------------------------------------------------------------
     async def add_number(self, number: TrackingNumber) -> None:
-        snapshot = await self.snapshot()
-        if number.line is not None:
-            _line(snapshot, number.line)
-        for line in snapshot.lines.values():
-            if any(f.number == number.number for f in line.forwarding):
-                raise InvalidSetting(
-                    f"{number.number} is a forwarding number of line "
-                    f"{line.id!r}; a tracking number there would loop"
-                )
-        self._check_settings(snapshot, number.number, number.continuity)
-        await self._store.insert_number(self._actor, number)
+        async with self._change() as tx:
+            check_number(tx.snapshot, number, new=True)
+            await tx.insert_number(number)
 
     async def change_number(
         self,
@@ -145,88 +156,117 @@ class Admin:
         label: str | Keep = KEEP,
         line: str | Keep | None = KEEP,
         primary_target: str | Keep | None = KEEP,
+        expected_version: int | None = None,
     ) -> None:
-        snapshot = await self.snapshot()
-        old = _number(snapshot, number)
-        if isinstance(line, str):
-            _line(snapshot, line)
-        new = dataclasses.replace(
-            old,
-            label=pick(label, old.label),
-            line=pick(line, old.line),
-            primary_target=pick(primary_target, old.primary_target),
-            continuity=change.apply(old.continuity),
-        )
-        self._check_settings(snapshot, number, new.continuity)
-        await self._store.update_number(self._actor, old, new)
+        async with self._change() as tx:
+            old = _number(tx.snapshot, number)
+            _expect(f"tracking number {number}", old.version, expected_version)
+            new = dataclasses.replace(
+                old,
+                label=pick(label, old.label),
+                line=pick(line, old.line),
+                primary_target=pick(primary_target, old.primary_target),
+                continuity=change.apply(old.continuity),
+            )
+            check_number(tx.snapshot, new, new=False)
+            await tx.update_number(old, new)
 
-    async def remove_number(self, number: str) -> None:
-        snapshot = await self.snapshot()
-        await self._store.delete_number(self._actor, _number(snapshot, number))
+    async def remove_number(self, number: str, *, expected_version: int | None = None) -> None:
+        async with self._change() as tx:
+            old = _number(tx.snapshot, number)
+            _expect(f"tracking number {number}", old.version, expected_version)
+            await tx.delete_number(old)
 
     # -- lines --------------------------------------------------------------------
     async def add_line(self, line: Line) -> None:
-        check_line_id(line.id)
-        snapshot = await self.snapshot()
-        self._check_settings(snapshot, f"line {line.id}", line.continuity)
-        await self._store.insert_line(self._actor, line)
+        if line.caller_name_prefix is not None:
+            line = dataclasses.replace(
+                line, caller_name_prefix=check_name_prefix(line.caller_name_prefix)
+            )
+        async with self._change() as tx:
+            check_line(tx.snapshot, line, new=True)
+            await tx.insert_line(line)
 
     async def change_line(
-        self, line_id: str, change: SettingsChange, *, name: str | Keep = KEEP
+        self,
+        line_id: str,
+        change: SettingsChange,
+        *,
+        name: str | Keep = KEEP,
+        caller_id: CallerIdPolicy | Keep | None = KEEP,
+        caller_name_prefix: str | Keep | None = KEEP,
+        expected_version: int | None = None,
     ) -> None:
-        snapshot = await self.snapshot()
-        old = _line(snapshot, line_id)
-        new = dataclasses.replace(
-            old,
-            name=pick(name, old.name),
-            continuity=change.apply(old.continuity),
-        )
-        self._check_settings(snapshot, f"line {line_id}", new.continuity)
-        await self._store.update_line(self._actor, old, new)
+        if isinstance(caller_name_prefix, str):
+            caller_name_prefix = check_name_prefix(caller_name_prefix)
+        async with self._change() as tx:
+            old = _line(tx.snapshot, line_id)
+            _expect(f"line {line_id}", old.version, expected_version)
+            new = dataclasses.replace(
+                old,
+                name=pick(name, old.name),
+                continuity=change.apply(old.continuity),
+                caller_id=pick(caller_id, old.caller_id),
+                caller_name_prefix=pick(caller_name_prefix, old.caller_name_prefix),
+            )
+            check_line(tx.snapshot, new, new=False)
+            await tx.update_line(old, new)
 
     async def set_test_mode(
-        self, line_id: str, on: bool, *, duration: dt.timedelta | None = None
+        self,
+        line_id: str,
+        on: bool,
+        *,
+        duration: dt.timedelta | None = None,
+        expected_version: int | None = None,
     ) -> None:
         """Start (for ``duration``, else until stopped) or stop a line's failover test."""
+        check_flag("test_mode", on, inherit=False)
         until = check_test_duration(on, duration, dt.datetime.now(dt.UTC))
-        snapshot = await self.snapshot()
-        old = _line(snapshot, line_id)
-        await self._store.update_line(
-            self._actor,
-            old,
-            dataclasses.replace(old, test_mode=on, test_until=until),
-            action="line.test-start" if on else "line.test-stop",
-        )
+        async with self._change() as tx:
+            old = _line(tx.snapshot, line_id)
+            _expect(f"line {line_id}", old.version, expected_version)
+            await tx.update_line(
+                old,
+                dataclasses.replace(old, test_mode=on, test_until=until),
+                action="line.test-start" if on else "line.test-stop",
+            )
 
     async def set_number_test_mode(
-        self, number: str, on: bool, *, duration: dt.timedelta | None = None
+        self,
+        number: str,
+        on: bool,
+        *,
+        duration: dt.timedelta | None = None,
+        expected_version: int | None = None,
     ) -> None:
         """Start (for ``duration``, else until stopped) or stop one number's failover test."""
+        check_flag("test_mode", on, inherit=False)
         until = check_test_duration(on, duration, dt.datetime.now(dt.UTC))
-        snapshot = await self.snapshot()
-        old = _number(snapshot, number)
-        await self._store.update_number(
-            self._actor,
-            old,
-            dataclasses.replace(old, test_mode=on, test_until=until),
-            action="number.test-start" if on else "number.test-stop",
-        )
+        async with self._change() as tx:
+            old = _number(tx.snapshot, number)
+            _expect(f"tracking number {number}", old.version, expected_version)
+            await tx.update_number(
+                old,
+                dataclasses.replace(old, test_mode=on, test_until=until),
+                action="number.test-start" if on else "number.test-stop",
+            )
 
-    async def remove_line(self, line_id: str) -> None:
-        snapshot = await self.snapshot()
-        await self._store.delete_line(self._actor, _line(snapshot, line_id))
+    async def remove_line(self, line_id: str, *, expected_version: int | None = None) -> None:
+        async with self._change() as tx:
+            old = _line(tx.snapshot, line_id)
+            _expect(f"line {line_id}", old.version, expected_version)
+            uses = line_uses(tx.snapshot, line_id)
+            if uses:
+                raise LineInUse(line_id, uses)
+            await tx.delete_line(old)
 
     async def add_forwarding(self, line_id: str, number: str) -> None:
-        snapshot = await self.snapshot()
-        line = _line(snapshot, line_id)
-        if line.kind is not LineKind.USER:
-            raise InvalidSetting(
-                f"line {line_id!r} is a {line.kind.value} line; only user "
-                "lines keep forwarding numbers"
-            )
-        check_new_forwarding(snapshot, line, number)
-        check_forwarding_not_primary_hosted(snapshot, line, number)
-        await self._store.add_forwarding(self._actor, line_id, number)
+        async with self._change() as tx:
+            line = _line(tx.snapshot, line_id, "line")
+            check_new_forwarding(tx.snapshot, line, number)
+            check_forwarding_not_primary_hosted(tx.snapshot, line, number)
+            await tx.add_forwarding(line_id, number)
 
     async def verify_forwarding(
         self,
@@ -237,27 +277,29 @@ class Admin:
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         """Mark verified; ``action``/``detail`` say how (a call, or the admin's override)."""
-        line = _line(await self.snapshot(), line_id)
-        self._forwarding(line, number)
-        await self._store.verify_forwarding(self._actor, line_id, number, action, detail)
+        async with self._change() as tx:
+            self._forwarding(_line(tx.snapshot, line_id, "line"), number)
+            await tx.verify_forwarding(line_id, number, action, detail)
 
     async def forwarding_of(self, line_id: str, number: str) -> Line:
         """The user line, once ``number`` is known to be one of its forwarding numbers."""
-        line = _line(await self.snapshot(), line_id)
+        line = _line(await self.snapshot(), line_id, "line")
         self._forwarding(line, number)
         return line
 
     async def remove_forwarding(self, line_id: str, number: str) -> None:
-        line = _line(await self.snapshot(), line_id)
-        self._forwarding(line, number)
-        await self._store.remove_forwarding(self._actor, line_id, number)
+        async with self._change() as tx:
+            self._forwarding(_line(tx.snapshot, line_id, "line"), number)
+            await tx.remove_forwarding(line_id, number)
 
     @staticmethod
     def _forwarding(line: Line, number: str) -> None:
+        check_e164("number", number)
         if not any(f.number == number for f in line.forwarding):
             known = ", ".join(f.number for f in line.forwarding) or "none"
             raise InvalidSetting(
-                f"{number} is not a forwarding number of line {line.id!r} (it has: {known})"
+                f"{number} is not a forwarding number of line {line.id!r} (it has: {known})",
+                "number",
             )
 
     # -- account ------------------------------------------------------------------
@@ -268,42 +310,69 @@ class Admin:
         voice_agent: str | Keep | None = KEEP,
         failover_sip_codes: frozenset[int] | Keep = KEEP,
         primary_timeout: int | Keep = KEEP,
+        caller_id: CallerIdPolicy | Keep = KEEP,
+        caller_name_prefix: str | Keep = KEEP,
+        send_history_info: bool | Keep = KEEP,
+        expected_version: int | None = None,
     ) -> None:
-        snapshot = await self.snapshot()
-        old = snapshot.account
-        new = dataclasses.replace(
-            old,
-            continuity=change.apply(old.continuity),
-            voice_agent=pick(voice_agent, old.voice_agent),
-            failover_sip_codes=pick(failover_sip_codes, old.failover_sip_codes),
-            primary_timeout=pick(primary_timeout, old.primary_timeout),
-        )
-        if new.voice_agent is not None:
-            check_sip_target(new.voice_agent)
-        if new.continuity.on is None or new.continuity.enabled is None:
-            raise InvalidSetting("the account level cannot inherit: say on or off")
-        probe = dataclasses.replace(snapshot, account=new)
-        self._check_settings(probe, "every number", new.continuity)
-        for line in snapshot.lines.values():
-            dest = line.continuity.destination
-            if dest is not None:
-                check_destination(probe, f"line {line.id}", dest)
-        if new.voice_agent is None and any(
-            d is not None and d.kind.value == "voice_agent" for d in _destinations(snapshot)
-        ):
-            raise InvalidSetting(
-                "the voice agent is still a destination somewhere; change "
-                "those destinations before removing it"
+        if isinstance(caller_name_prefix, str):
+            caller_name_prefix = check_name_prefix(caller_name_prefix)
+        async with self._change() as tx:
+            snapshot = tx.snapshot
+            old = snapshot.account
+            _expect("the account", old.version, expected_version)
+            new = dataclasses.replace(
+                old,
+                continuity=change.apply(old.continuity),
+                voice_agent=pick(voice_agent, old.voice_agent),
+                failover_sip_codes=pick(failover_sip_codes, old.failover_sip_codes),
+                primary_timeout=pick(primary_timeout, old.primary_timeout),
+                caller_id=pick(caller_id, old.caller_id),
+                caller_name_prefix=pick(caller_name_prefix, old.caller_name_prefix),
+                send_history_info=pick(send_history_info, old.send_history_info),
             )
-        await self._store.update_account(self._actor, old, new)
+            moved = _agent_moved(old.voice_agent, new.voice_agent)
+            if moved is not None:
+                new = dataclasses.replace(new, continuity=_moved(new.continuity, moved))
+            check_account(snapshot, new)
+            await tx.update_account(old, new)
+            if moved is not None:
+                await _move_agent_destinations(tx, moved)
 
 
-def _destinations(snapshot: Snapshot) -> list[Destination | None]:
-    return (
-        [snapshot.account.continuity.destination]
-        + [ln.continuity.destination for ln in snapshot.lines.values()]
-        + [n.continuity.destination for n in snapshot.numbers.values()]
-    )
+def _agent_moved(old: str | None, new: str | None) -> Destination | None:
+    """The new voice agent, when it replaces one that destinations may name."""
+    if old is None or new is None or old == new:
+        return None
+    return Destination(DestinationKind.VOICE_AGENT, new)
 
 
-__all__ = ["KEEP", "Admin", "AdminStore", "Keep", "SettingsChange", "check_not_ours"]
+def _moved(settings: ContinuitySettings, agent: Destination) -> ContinuitySettings:
+    dest = settings.destination
+    if dest is None or dest.kind is not DestinationKind.VOICE_AGENT:
+        return settings
+    return dataclasses.replace(settings, destination=agent)
+
+
+async def _move_agent_destinations(tx: AdminWrites, agent: Destination) -> None:
+    """Lines and numbers whose destination is the voice agent follow it to its new endpoint."""
+    snapshot = tx.snapshot
+    for line in sorted(snapshot.lines.values(), key=lambda ln: ln.id):
+        moved = _moved(line.continuity, agent)
+        if moved != line.continuity:
+            await tx.update_line(line, dataclasses.replace(line, continuity=moved))
+    for number in sorted(snapshot.numbers.values(), key=lambda n: n.number):
+        moved = _moved(number.continuity, agent)
+        if moved != number.continuity:
+            await tx.update_number(number, dataclasses.replace(number, continuity=moved))
+
+
+__all__ = [
+    "KEEP",
+    "Admin",
+    "AdminStore",
+    "AdminWrites",
+    "Keep",
+    "SettingsChange",
+    "check_not_ours",
+]

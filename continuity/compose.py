@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import AmiCredentials, AmiError
+from agi.ami import AmiActions, AmiCredentials, AmiError, AmiSession
 from agi.plugin import make_agi_server
 from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from ari_app.services import CallService
@@ -19,15 +21,23 @@ from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
 from continuity import names
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
+from continuity.core.records import CallRecord
 from continuity.dialplan_plugin import generated_files
+from continuity.dialplan_retry import DialplanRetry
 from continuity.dialplan_sync import DialplanSync
 from continuity.errors import DialplanRejected
+from continuity.leader import Leadership
+from continuity.logsetup import log_call_end, with_call_id
+from continuity.metrics import Metrics, Probes
+from continuity.metrics_http import serving
 from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
+from continuity.supervise import supervise
 from continuity.test_expiry import TimedTestEnds
 from continuity.voicemail.plugin import Voicemail
+from db.leader import LeaderLease, NodeRegistry
 from db.listener import ChangeListener
 from db.records import CallRecordStore
 from db.store import Store
@@ -56,10 +66,15 @@ def ami_credentials(config: Config) -> AmiCredentials:
     return AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
 
 
+def node_name(config: Config) -> str:
+    """This node's name among those sharing the database: the setting, else the host name."""
+    return config.node_name or socket.gethostname()
+
+
 def make_dialplan_sync(
-    config: Config, health: Callable[[], TrunkHealth] = TrunkHealth
+    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth] = TrunkHealth
 ) -> DialplanSync:
-    return DialplanSync(generated_files(config, ami_credentials(config), health))
+    return DialplanSync(generated_files(config, ami, health))
 
 
 class App:
@@ -69,19 +84,27 @@ class App:
         self.config = config
         self.pool = make_pool(config)
         self.store = Store(self.pool)
+        self.state_path = Path(config.state_dir) / "routing-state.json"
+        #: Unix time the routing state in use was loaded, for the metrics.
+        self.state_loaded_at: float | None = None
         self.snapshots = SnapshotService(
             self.store,
             ChangeListener(config.database_url),
-            StateCache(Path(config.state_dir) / "routing-state.json"),
+            StateCache(self.state_path),
         )
         self.records = CallRecordStore(self.pool)
         self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
-        self.dialplan = make_dialplan_sync(config, lambda: self.outages.health)
+        #: The one AMI login every reload and question to Asterisk goes over.
+        self.ami = AmiSession(ami_credentials(config))
+        self.dialplan = make_dialplan_sync(config, self.ami, lambda: self.outages.health)
+        self.dialplan_retry = DialplanRetry(
+            self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
+        )
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
-        self.voicemail = Voicemail(config, self.pool, lambda: self.snapshots.current)
+        self.voicemail = Voicemail(config, self.pool, self.ami, lambda: self.snapshots.current)
         # Asterisk's HTTP server takes 100 sessions (http.conf sessionlimit), the event
         # WebSocket included: past that, requests hang and the pool never drains. A
         # small pool queues requests here instead (bench: 200 concurrent calls).
@@ -91,7 +114,17 @@ class App:
                 max_connections=ARI_HTTP_CONNECTIONS, max_keepalive_connections=ARI_HTTP_CONNECTIONS
             ),
         )
-        self.outages = Outages(config, self.pool, self.http, ami_credentials(config))
+        self.leadership = Leadership(
+            LeaderLease(config.database_url, node_name(config), 3 * config.node_heartbeat_interval),
+            NodeRegistry(self.pool),
+            node_name(config),
+            config.node_sip_uri,
+            interval=config.node_heartbeat_interval,
+        )
+        self.outages = Outages(
+            config, self.pool, self.http, ami_credentials(config), lambda: self.leadership.token
+        )
+        self.leadership.subscribe(self.outages.leadership_changed)
         ari_config = AriConfig(
             base_url=config.ari_url,
             credentials=AriCredentials(config.ari_username, config.ari_password),
@@ -102,7 +135,7 @@ class App:
             self.rest,
             lambda: self.snapshots.current,
             lambda: self.outages.health,
-            self.recorder.record,
+            self._record,
             config.unknown_number,
             config.dial_timeout,
             handoff_after=config.overload_handoff_after,
@@ -110,11 +143,47 @@ class App:
         self.ari = AriClient(
             ari_config,
             self.rest,
-            StasisTranslator(self.calls).handle,
+            with_call_id(StasisTranslator(self.calls).handle, event_key),
             key=event_key,
             on_connected=self._resync,
             event_types=HANDLED_EVENTS,
         )
+        self.metrics = Metrics(self._probes())
+
+    def _probes(self) -> Probes:
+        monitor, watch, events = self.outages.monitor, self.outages.watch, self.ari.events
+        return Probes(
+            calls_in_progress=lambda: len(self.calls.calls),
+            records_spooled=self.recorder.pending,
+            state_version=lambda: self.snapshots.current.version,
+            state_loaded_at=lambda: self.state_loaded_at,
+            state_from_database=lambda: self.snapshots.from_database,
+            outage_open=lambda: monitor.outage is not None,
+            outage_started_at=lambda: (
+                monitor.outage.started_at.timestamp() if monitor.outage is not None else None
+            ),
+            primary_skipped=lambda: monitor.health.primary_down,
+            ari_connected=lambda: events.connected,
+            ari_reconnects=lambda: max(0, events.connections - 1),
+            ami_connected=lambda: watch.connected,
+            ami_reconnects=lambda: max(0, watch.logins - 1),
+        )
+
+    async def _record(self, record: CallRecord) -> None:
+        """Where every call record is written: metrics and the call's log line first."""
+        self.metrics.calls.observe(record)
+        log_call_end(record)
+        await self.recorder.record(record)
+
+    async def _state_loaded(self, _snapshot: Snapshot) -> None:
+        self.state_loaded_at = time.time()
+
+    async def _start_snapshots(self) -> None:
+        self.snapshots.subscribe(self._state_loaded)
+        await self.snapshots.start()
+        if self.state_loaded_at is None and self.snapshots.current.version:
+            with contextlib.suppress(OSError):  # routing from the cache: when it was written
+                self.state_loaded_at = self.state_path.stat().st_mtime
 
     async def _resync(self) -> None:
         """After every (re)connection: drop calls whose channels are gone."""
@@ -122,10 +191,7 @@ class App:
         await self.calls.forget_missing(live)
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
-        try:
-            await self.dialplan.apply(snapshot)
-        except (AmiError, OSError, DialplanRejected) as exc:
-            log.error("could not apply the fallback dialplan for v%s: %s", snapshot.version, exc)
+        await self.dialplan_retry.apply(snapshot)
 
     async def _health_changed(self, _health: TrunkHealth) -> None:
         """The fallback routes around a primary that is down, like the app does."""
@@ -140,13 +206,18 @@ class App:
         try:
             self.snapshots.subscribe(self.outages.override_changed)
             self.snapshots.subscribe(self.test_expiry.changed)
-            await self.snapshots.start()
+            await self._start_snapshots()
             await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
-                tasks.create_task(self.snapshots.run(), name="snapshot-changes")
-                tasks.create_task(self.test_expiry.run(), name="test-expiry")
-                tasks.create_task(self.outages.run(), name="outages")
+                for name, work in (
+                    ("snapshot-changes", self.snapshots.run),
+                    ("test-expiry", self.test_expiry.run),
+                    ("leadership", self.leadership.run),
+                    ("outages", self.outages.run),
+                ):
+                    tasks.create_task(supervise(name, work), name=name)
         finally:
+            self.ami.close()
             await self.http.aclose()
             await self.pool.close()
 
@@ -158,17 +229,29 @@ class App:
             self.outages.on_health_change(self._health_changed)
             self.snapshots.subscribe(self.outages.override_changed)
             self.snapshots.subscribe(self.test_expiry.changed)
-            await self.snapshots.start()
+            await self._start_snapshots()
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
-            async with self._agi_serving(), self.ari, asyncio.TaskGroup() as tasks:
-                tasks.create_task(self.snapshots.run(), name="snapshot-changes")
-                tasks.create_task(self.recorder.run(), name="call-records")
-                tasks.create_task(self.outages.run(), name="outages")
-                tasks.create_task(self.voicemail.run(), name="voicemail-notices")
-                tasks.create_task(self.test_expiry.run(), name="test-expiry")
+            async with (
+                serving(self.metrics.render, self.config.metrics_listen),
+                self._agi_serving(),
+                self.ari,
+                asyncio.TaskGroup() as tasks,
+            ):
+                # Each worker fails alone (logged, restarted with backoff): calls route on.
+                for name, work in (
+                    ("snapshot-changes", self.snapshots.run),
+                    ("call-records", self.recorder.run),
+                    ("leadership", self.leadership.run),
+                    ("outages", self.outages.run),
+                    ("voicemail-notices", self.voicemail.run),
+                    ("dialplan-retry", self.dialplan_retry.run),
+                    ("test-expiry", self.test_expiry.run),
+                ):
+                    tasks.create_task(supervise(name, work), name=name)
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
         finally:
+            self.ami.close()
             await self.http.aclose()
             await self.pool.close()

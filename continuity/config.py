@@ -76,11 +76,17 @@ class Config:
     overload_handoff_after: float = 0.5
     default_region: str = "US"
     log_level: str = "INFO"
+    #: Log lines as ``text`` or ``json`` (one object per line).
+    log_format: str = "text"
+    #: Serve Prometheus ``/metrics`` on this HOST:PORT; empty: not served on its own.
+    metrics_listen: str = ""
     #: SIP URIs of the trunks rendered into pjsip_continuity.conf. Unset: the
     #: product leaves that file alone and the admin defines both endpoints.
     primary_trunk: str = ""
     pstn_trunk: str = ""
-    #: The PJSIP transport the trunks use; empty: PJSIP picks one by the URI.
+    #: The PJSIP transport the trunks use: a ``type = transport`` section of the
+    #: admin's pjsip.conf. Required with the trunks: without one PJSIP looks up
+    #: the host's own name for every outbound leg, which stalls calls on slow DNS.
     trunk_transport: str = ""
     #: Seconds between SIP OPTIONS to each trunk (0: never), and how long to wait.
     trunk_qualify_frequency: int = 10
@@ -88,6 +94,10 @@ class Config:
     #: The FastAGI route (agi://host:port/continuity_route); port 0 turns it off.
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    #: Seconds a FastAGI session may take, headers to last reply; a stalled peer is dropped.
+    agi_session_timeout: float = 5.0
+    #: FastAGI sessions open at once; a connection beyond them is closed unserved.
+    agi_max_connections: int = 256
     #: Voicemail notices go out through this SMTP server; empty: no notices.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -107,6 +117,11 @@ class Config:
     #: Outage notices: an HTTP POST to this URL, and e-mail to these addresses (comma-separated).
     outage_webhook_url: str = field(default="", repr=False)
     outage_email_to: str = ""
+    #: This node's name among the nodes sharing the database (empty: the host name),
+    #: the SIP URI the proxy reaches its Asterisk at, and how often it heartbeats.
+    node_name: str = ""
+    node_sip_uri: str = ""
+    node_heartbeat_interval: float = 1.0
 
 
 def _positive_int(text: str) -> int:
@@ -151,6 +166,21 @@ def _log_level(text: str) -> str:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
     return level
+
+
+def _log_format(text: str) -> str:
+    if text not in {"text", "json"}:
+        raise ValueError("must be text or json")
+    return text
+
+
+def _listen(text: str) -> str:
+    if not text:
+        return text
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ValueError("must be HOST:PORT, such as 127.0.0.1:9474, or empty for off")
+    return text
 
 
 def _outage_mode(text: str) -> OutageMode:
@@ -220,6 +250,8 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "overload_handoff_after": ("CONTINUITY_OVERLOAD_HANDOFF_AFTER", _interval),
     "default_region": ("CONTINUITY_DEFAULT_REGION", str.upper),
     "log_level": ("CONTINUITY_LOG_LEVEL", _log_level),
+    "log_format": ("CONTINUITY_LOG_FORMAT", _log_format),
+    "metrics_listen": ("CONTINUITY_METRICS_LISTEN", _listen),
     "primary_trunk": ("CONTINUITY_PRIMARY_TRUNK", _sip_uri),
     "pstn_trunk": ("CONTINUITY_PSTN_TRUNK", _sip_uri),
     "trunk_transport": ("CONTINUITY_TRUNK_TRANSPORT", _object_name),
@@ -227,6 +259,8 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "trunk_qualify_timeout": ("CONTINUITY_TRUNK_QUALIFY_TIMEOUT", _interval),
     "agi_host": ("CONTINUITY_AGI_HOST", str),
     "agi_port": ("CONTINUITY_AGI_PORT", _port),
+    "agi_session_timeout": ("CONTINUITY_AGI_SESSION_TIMEOUT", _interval),
+    "agi_max_connections": ("CONTINUITY_AGI_MAX_CONNECTIONS", _positive_int),
     "smtp_host": ("CONTINUITY_SMTP_HOST", str),
     "smtp_port": ("CONTINUITY_SMTP_PORT", _positive_int),
     "smtp_security": ("CONTINUITY_SMTP_SECURITY", _smtp_security),
@@ -240,6 +274,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "outage_check_interval": ("CONTINUITY_OUTAGE_CHECK_INTERVAL", _interval),
     "outage_webhook_url": ("CONTINUITY_OUTAGE_WEBHOOK_URL", _optional_url),
     "outage_email_to": ("CONTINUITY_OUTAGE_EMAIL_TO", _addresses),
+    "node_name": ("CONTINUITY_NODE_NAME", _object_name),
+    "node_sip_uri": ("CONTINUITY_NODE_SIP_URI", _sip_uri),
+    "node_heartbeat_interval": ("CONTINUITY_NODE_HEARTBEAT_INTERVAL", _interval),
 }
 
 CONFIG_FILE_ENV = "CONTINUITY_CONFIG"
@@ -279,6 +316,24 @@ def load_config(
             values[name] = parse(str(raw))
         except ValueError as exc:
             problems.append(f"{source}: {exc}")
+    problems.extend(_trunk_problems(values))
     if problems:
         raise ConfigError(problems)
     return Config(**values)
+
+
+def _trunk_problems(values: Mapping[str, Any]) -> list[str]:
+    """The trunk settings go together: both URIs and the transport, or none."""
+    primary, pstn = values.get("primary_trunk", ""), values.get("pstn_trunk", "")
+    if not (primary or pstn):
+        return []
+    if not (primary and pstn):
+        return [
+            "primary_trunk and pstn_trunk: set both (the product renders both trunks) or neither"
+        ]
+    if not values.get("trunk_transport"):
+        return [
+            "trunk_transport: required with primary_trunk/pstn_trunk. Give the name of a "
+            "transport section (type = transport) in your pjsip.conf, e.g. transport-udp"
+        ]
+    return []

@@ -1,20 +1,22 @@
 """Builds the generated files' renderers, checks, reloads and verifications from the config.
 
 The composition root calls :func:`generated_files`; :class:`DialplanSync`
-applies them. Each reload and each question to Asterisk opens its own short
-AMI session.
+applies them. Every reload and every question to Asterisk goes over the one
+AMI session it is given.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 
-from agi.ami import Ami, AmiCredentials
+from agi.ami import AmiActions, AmiError
 from agi.loaded import dialplan_context, endpoint_contacts
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.dialplan_sync import GeneratedFile, Loaded, Reload
+from continuity.install import reload_hint
 from dialplan_templates.parse import expected_dialplan
 from dialplan_templates.pjsip import TrunkSettings, expected_contacts, pjsip_path, render_pjsip
 from dialplan_templates.render import extensions_path, render_extensions
@@ -22,18 +24,13 @@ from dialplan_templates.render import extensions_path, render_extensions
 log = logging.getLogger(__name__)
 
 #: An AMI question about one section (a context, an endpoint).
-Ask = Callable[[Ami, str], Awaitable[set[tuple[object, ...]]]]
+Ask = Callable[[AmiActions, str], Awaitable[set[tuple[object, ...]]]]
 
 
 def trunk_settings(config: Config) -> TrunkSettings | None:
     """The trunks to render, or ``None`` when the admin defines them."""
     if not (config.primary_trunk and config.pstn_trunk):
         return None
-    if not config.trunk_transport:
-        log.warning(
-            "trunk_transport is not set: with no transport on the trunks Asterisk looks up "
-            "its own host name for every outbound call, which stalls calls where DNS is slow"
-        )
     return TrunkSettings(
         config.primary_trunk,
         config.pstn_trunk,
@@ -43,24 +40,25 @@ def trunk_settings(config: Config) -> TrunkSettings | None:
     )
 
 
-def _reload(creds: AmiCredentials, command: str) -> Reload:
+def _reload(ami: AmiActions, command: str) -> Reload:
     async def reload() -> None:
-        async with Ami(creds) as ami:
+        try:
             await ami.command(command)
+        except AmiError as exc:
+            raise AmiError(f"{exc}{reload_hint(command, str(exc))}") from exc
 
     return reload
 
 
-def _loaded(creds: AmiCredentials, ask: Ask) -> Loaded:
+def _loaded(ami: AmiActions, ask: Ask) -> Loaded:
     async def loaded(section: str) -> set[tuple[object, ...]]:
-        async with Ami(creds) as ami:
-            return await ask(ami, section)
+        return await ask(ami, section)
 
     return loaded
 
 
 def generated_files(
-    config: Config, creds: AmiCredentials, health: Callable[[], TrunkHealth]
+    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth]
 ) -> list[GeneratedFile]:
     def extensions(snapshot: Snapshot) -> str:
         return render_extensions(snapshot, config.unknown_number, config.dial_timeout, health())
@@ -70,8 +68,8 @@ def generated_files(
             extensions_path(config.asterisk_config_dir),
             extensions,
             expected_dialplan,
-            _reload(creds, "dialplan reload"),
-            _loaded(creds, dialplan_context),
+            _reload(ami, "dialplan reload"),
+            _loaded(ami, dialplan_context),
         )
     ]
     trunks = trunk_settings(config)
@@ -79,10 +77,14 @@ def generated_files(
         files.append(
             GeneratedFile(
                 pjsip_path(config.asterisk_config_dir),
-                lambda _snapshot: render_pjsip(trunks),
+                lambda snapshot: render_pjsip(
+                    dataclasses.replace(
+                        trunks, send_history_info=snapshot.account.send_history_info
+                    )
+                ),
                 expected_contacts,
-                _reload(creds, "module reload res_pjsip.so"),
-                _loaded(creds, endpoint_contacts),
+                _reload(ami, "module reload res_pjsip.so"),
+                _loaded(ami, endpoint_contacts),
             )
         )
     return files

@@ -3,8 +3,8 @@
 For each file: render, read the text back the way Asterisk will (before
 anything is written), write it atomically, reload, then ask Asterisk what it
 loaded and compare. If the reload or the comparison fails, the previous file
-is put back and reloaded, and :class:`DialplanRejected` says why, so what is
-on disk is always what Asterisk runs.
+is put back and reloaded, and :class:`DialplanRejected` says why and whether
+that reload of the previous file worked.
 
 Rendering, parsing, reloading and asking Asterisk are injected by the
 composition root, so this module speaks no wire format itself.
@@ -13,6 +13,7 @@ composition root, so this module speaks no wire format itself.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from continuity.core.model import Snapshot
 from continuity.errors import DialplanRejected
-from continuity.files import write_atomically
+from continuity.files import READABLE, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,10 @@ class Change:
 
 
 class DialplanSync:
-    def __init__(self, files: Sequence[GeneratedFile], write: Write = write_atomically) -> None:
+    def __init__(self, files: Sequence[GeneratedFile], write: Write | None = None) -> None:
         self.files = tuple(files)
-        self._write = write
+        # Asterisk reads these files: readable by its user, as before.
+        self._write = write or functools.partial(write_atomically, mode=READABLE)
         self._lock = asyncio.Lock()
 
     def render(self, snapshot: Snapshot) -> list[tuple[GeneratedFile, str]]:
@@ -116,10 +118,9 @@ class DialplanSync:
             self._write(file.path, change.old if change.old is not None else EMPTY)
             if not isinstance(exc, Exception):
                 raise  # cancelled: the old text is back on disk, the next apply reloads
-            await self._restore(file, exc)
-            if isinstance(exc, DialplanRejected):
-                raise
-            raise DialplanRejected(str(file.path), f"reload failed: {exc}") from exc
+            problem = exc.problem if isinstance(exc, DialplanRejected) else f"reload failed: {exc}"
+            after = await self._restore(file, exc, had_previous=change.old is not None)
+            raise DialplanRejected(str(file.path), problem, after) from exc
 
     async def _verify(self, file: GeneratedFile, expected: Expected) -> None:
         for section, items in expected.items():
@@ -134,12 +135,20 @@ class DialplanSync:
                 )
 
     @staticmethod
-    async def _restore(file: GeneratedFile, cause: Exception) -> None:
+    async def _restore(file: GeneratedFile, cause: Exception, *, had_previous: bool) -> str:
+        """Reload what was put back; say truthfully what is on disk and loaded now."""
         log.error("%s rejected (%s); restoring the previous file", file.path, cause)
+        back = (
+            "The previous file is back on disk"
+            if had_previous
+            else ("An empty placeholder is on disk in its place")
+        )
         try:
             await file.reload()
         except Exception as exc:  # noqa: BLE001 - reported; the original error is raised
             log.error("reloading the restored %s failed too: %s", file.path, exc)
+            return f"{back}, but reloading it failed too ({exc}), so Asterisk may not run it."
+        return f"{back} and Asterisk reloaded it."
 
 
 def _read(path: Path) -> str | None:

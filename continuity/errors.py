@@ -4,17 +4,25 @@ from __future__ import annotations
 
 
 class ContinuityError(Exception):
-    """Base of every error an admin may see. ``str()`` is the full message."""
+    """Base of every error an admin may see. ``str()`` is the full message.
+
+    ``field`` names the value at fault (``label``, ``destination``, ``primary_timeout``…)
+    when one value is; the HTTP API answers 422 with it. ``None``: the request as a whole.
+    """
+
+    field: str | None = None
 
 
 class InvalidNumber(ContinuityError):
-    def __init__(self, text: str, reason: str) -> None:
+    def __init__(self, text: str, reason: str, field: str | None = None) -> None:
+        shown = text if len(text) <= 40 else text[:37] + "..."
         super().__init__(
-            f"{text!r} is not a valid phone number: {reason}. "
+            f"{shown!r} is not a valid phone number: {reason}. "
             "Give it in E.164 form, for example +12125550101."
         )
         self.text = text
         self.reason = reason
+        self.field = field
 
 
 class UnknownTrackingNumber(ContinuityError):
@@ -35,6 +43,7 @@ class DuplicateTrackingNumber(ContinuityError):
             "Change it with `continuity number set` instead."
         )
         self.number = number
+        self.field = "number"
 
 
 class ConfigError(ContinuityError):
@@ -54,22 +63,24 @@ class DatabaseUnavailable(ContinuityError):
 
 
 class FailoverLoop(ContinuityError):
-    def __init__(self, number: str, target: str) -> None:
+    def __init__(self, number: str, target: str, field: str | None = None) -> None:
         super().__init__(
             f"{target} is one of our own tracking numbers, so sending {number}'s calls "
             "there would loop back into this Asterisk. Choose a number outside it."
         )
         self.number = number
         self.target = target
+        self.field = field
 
 
 class UnknownLine(ContinuityError):
-    def __init__(self, line: str, close: list[str]) -> None:
+    def __init__(self, line: str, close: list[str], field: str | None = None) -> None:
         hint = f" Close matches: {', '.join(close)}." if close else ""
         super().__init__(
             f"No line {line!r} is configured.{hint} List them with `continuity line list`."
         )
         self.line = line
+        self.field = field
 
 
 class DuplicateLine(ContinuityError):
@@ -77,28 +88,62 @@ class DuplicateLine(ContinuityError):
         extra = " (there can be only one main line)" if kind == "main" else ""
         super().__init__(f"Line {line!r} cannot be added: it already exists{extra}.")
         self.line = line
+        self.field = "id" if kind != "main" else "kind"
 
 
 class LineInUse(ContinuityError):
-    def __init__(self, line: str) -> None:
+    def __init__(self, line: str, uses: list[str]) -> None:
         super().__init__(
-            f"Line {line!r} still has tracking numbers. Move them to another line "
-            "(`continuity number set N --line OTHER`) before removing it."
+            f"Line {line!r} cannot be removed: it is still used by {'; '.join(uses)}. "
+            "Move them first (`continuity number set N --line OTHER`, or a new destination "
+            "with `--voicemail OTHER` / `--clear-destination`), then remove the line."
         )
         self.line = line
+        self.uses = uses
 
 
 class InvalidSetting(ContinuityError):
-    """A value that is well-formed but not allowed here; the message says why."""
+    """A value that is not allowed here; the message says why and what to give instead."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class StaleVersion(ContinuityError):
+    """The object changed since the caller read it (HTTP: If-Match failed, 412)."""
+
+    def __init__(self, subject: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"{subject} was changed by someone else since you read it (you had version "
+            f"{expected}, it is now at version {current}). Nothing was written: read it "
+            "again and redo your change."
+        )
+        self.subject = subject
+        self.expected = expected
+        self.current = current
+
+
+class ChangeRejected(ContinuityError):
+    """The database refused a change the checks let through. Nothing was written."""
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(
+            f"the change was not saved: {detail}. Nothing was written; correct the value "
+            "and try again, or report this as a bug if the value looks right."
+        )
+        self.detail = detail
+        self.field = field
 
 
 class DialplanRejected(ContinuityError):
-    """A generated file was not applied; the previous one is still in place."""
+    """A generated file was not applied; ``after`` says what is on disk and loaded now."""
 
-    def __init__(self, path: str, problem: str) -> None:
+    def __init__(self, path: str, problem: str, after: str = "") -> None:
+        after = after or "Nothing was written: the file on disk is unchanged."
         super().__init__(
-            f"{path} was not applied: {problem}. The previous file is still in place "
-            "and loaded; `continuity dialplan diff` shows what would change."
+            f"{path} was not applied: {problem}. {after} "
+            "`continuity dialplan diff` shows what would change."
         )
         self.path = path
         self.problem = problem
@@ -131,3 +176,7 @@ class PrimaryRangeInUse(ContinuityError):
         )
         self.pattern = pattern
         self.uses = uses
+
+
+class NotLeader(ContinuityError):
+    """A leader-only write (outages, notices) refused: another node leads now."""

@@ -42,6 +42,11 @@ AGI_ROUTE: Final = "continuity_route"
 CTX_LEG_HANGUP: Final = "continuity-leg-hangup"
 USEREVENT_LEG_CAUSE: Final = "ContinuityLegCause"
 
+#: Pre-dial handler (Dial option ``b``) of every continuity leg the dialplan dials:
+#: sets the leg's redirecting identity (Diversion / History-Info) and caller ID
+#: from its arguments (generated; see ``continuity.core.static_route.redirect_args``).
+CTX_REDIRECT: Final = "continuity-redirect"
+
 #: appArgs of the channels the app creates, to tell them from callers in StasisStart.
 ARI_LEG_ARG: Final = "dialed"
 
@@ -67,6 +72,11 @@ VAR_FAILOVER_CAUSES: Final = "CONTINUITY_FAILOVER_CAUSES"
 #: Set by the FastAGI route: the continuity destination tried next, and its timeout.
 VAR_FALLBACK_DIAL: Final = "CONTINUITY_FALLBACK_DIAL"
 VAR_FALLBACK_TIMEOUT: Final = "CONTINUITY_FALLBACK_TIMEOUT"
+#: Set by the FastAGI route: the redirecting pre-dial handler's arguments for the
+#: first dial (empty for the primary) and for the fallback dial, to which the
+#: dialplan appends ``^<cause of the first dial>``: ``b(continuity-redirect^s^1(...))``.
+VAR_DIAL_REDIRECT: Final = "CONTINUITY_DIAL_REDIRECT"
+VAR_FALLBACK_REDIRECT: Final = "CONTINUITY_FALLBACK_REDIRECT"
 #: The voicemail box (an extension of ``CTX_VOICEMAIL``) that ends the chain, if any.
 VAR_MAILBOX: Final = "CONTINUITY_MAILBOX"
 #: The Q.850 cause of the last failed Dial() in the generated fallback.
@@ -94,3 +104,11 @@ VOICEMAIL_PROMPTS_DIR: Final = "continuity/prompts"
 #: The stock prompt played when a line has no custom one: "Nobody is available to
 #: take your call at the moment. Please leave your message after the tone."
 VOICEMAIL_DEFAULT_PROMPT: Final = "vm-nobodyavail&vm-intro"
+
+#: Kamailio dispatcher set holding the pbx nodes (generated ``dispatcher.list``).
+DISPATCHER_SET_NODES: Final = 1
+#: Generated Kamailio files (``continuity proxy render``).
+GENERATED_KAMAILIO_CFG: Final = "kamailio.cfg"
+GENERATED_DISPATCHER_LIST: Final = "dispatcher.list"
+#: What the proxy says it is in Server/User-Agent headers.
+PROXY_USER_AGENT: Final = "continuity-proxy"

@@ -52,7 +52,7 @@ class CallRecorder:
         self._open: list[CallRecord] = []
         self._open_written: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
-        spool.mkdir(parents=True, exist_ok=True)
+        spool.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     async def record(self, record: CallRecord) -> None:
         """Return once ``record`` is durable: in the database or in the spool."""
@@ -93,7 +93,8 @@ class CallRecorder:
     def _spool_batch(self, batch: list[CallRecord]) -> None:
         # A call id is unique, so the batch's first one names the file.
         text = json.dumps([record.to_json() for record in batch])
-        write_atomically(self._spool / f"{batch[0].call_id}.json", text)
+        # Records hold caller numbers: for this user only.
+        write_atomically(self._spool / f"{batch[0].call_id}.json", text, mode=0o600)
 
     def pending(self) -> int:
         """Records spooled and not yet in the database."""

@@ -25,13 +25,25 @@ class SnapshotService:
     database is down. Afterwards every change notification reloads it.
     """
 
-    def __init__(self, source: SnapshotSource, feed: ChangeFeed, cache: StateCache) -> None:
+    def __init__(
+        self,
+        source: SnapshotSource,
+        feed: ChangeFeed,
+        cache: StateCache,
+        *,
+        cache_retry: float = 1.0,
+    ) -> None:
         self._source = source
         self._feed = feed
         self._cache = cache
         self._subscribers: list[Subscriber] = []
         self.current = Snapshot()
         self.from_database = False
+        #: The newest snapshot not yet in the state cache (its write failed).
+        self._unsaved: Snapshot | None = None
+        self._mirror_failed = asyncio.Event()
+        self._cache_lock = asyncio.Lock()
+        self._cache_retry = cache_retry
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -49,7 +61,12 @@ class SnapshotService:
             log.error("PostgreSQL is down and there is no cached state: every number is unknown")
 
     async def refresh(self) -> bool:
-        """Reload from PostgreSQL. On failure keep the current snapshot and return False."""
+        """Reload from PostgreSQL. On failure keep the current snapshot and return False.
+
+        A snapshot that loaded is routed with at once, whatever happens next: a
+        failed write of the state cache is logged and retried by :meth:`run`, a
+        subscriber that fails is logged, and neither stops the others.
+        """
         try:
             snapshot = await self._source.load_snapshot()
         except (psycopg.Error, OSError, TimeoutError) as exc:
@@ -59,16 +76,66 @@ class SnapshotService:
             return False
         self.current = snapshot
         self.from_database = True
-        self._cache.save(snapshot)
         log.info("routing state v%s loaded: %d numbers", snapshot.version, len(snapshot.numbers))
+        await self._mirror(snapshot)
         for subscriber in self._subscribers:
-            await subscriber(snapshot)
+            try:
+                await subscriber(snapshot)
+            except Exception:
+                log.exception(
+                    "%s failed on routing state v%s; calls still route with it",
+                    getattr(subscriber, "__qualname__", subscriber),
+                    snapshot.version,
+                )
         return True
 
-    async def run(self) -> None:
-        """Reload on every change notification until cancelled."""
-        async for table in self._feed.changes():
-            log.debug("change notified on %s", table)
-            backoff = Backoff(base=0.2, cap=5.0)
-            while not await self.refresh():
+    async def _mirror(self, snapshot: Snapshot, *, retry: bool = False) -> None:
+        """Write the state cache; on failure remember ``snapshot`` for :meth:`_keep_mirror`.
+
+        Writes are serialized, so an older state never lands over a newer one; a
+        retry is skipped once a newer state was written (or is the one to retry).
+        """
+        async with self._cache_lock:
+            if retry and snapshot is not self._unsaved:
+                return
+            try:
+                await asyncio.to_thread(self._cache.save, snapshot)
+            except (OSError, ValueError) as exc:
+                if self._unsaved is None:  # once per failure streak, not on every retry
+                    log.error(
+                        "could not write the routing state cache %s (%s): calls route from "
+                        "memory; a restart while PostgreSQL is down would not find v%s. "
+                        "Retrying; check the disk and permissions of state_dir",
+                        self._cache.path,
+                        exc,
+                        snapshot.version,
+                    )
+                self._unsaved = snapshot
+                self._mirror_failed.set()
+                return
+            if self._unsaved is not None:
+                log.info(
+                    "routing state cache %s written again (v%s)", self._cache.path, snapshot.version
+                )
+                self._unsaved = None
+
+    async def _keep_mirror(self) -> None:
+        """Retry a failed cache write with backoff until one succeeds."""
+        while True:
+            await self._mirror_failed.wait()
+            self._mirror_failed.clear()
+            backoff = Backoff(base=self._cache_retry, cap=60.0)
+            while (unsaved := self._unsaved) is not None:
                 await asyncio.sleep(backoff.next_delay())
+                await self._mirror(unsaved, retry=True)
+
+    async def run(self) -> None:
+        """Reload on every change notification until cancelled; keep the cache written."""
+        async with asyncio.TaskGroup() as tasks:
+            mirror = tasks.create_task(self._keep_mirror(), name="state-cache")
+            async for table in self._feed.changes():
+                log.debug("change notified on %s", table)
+                backoff = Backoff(base=0.2, cap=5.0)
+                while not await self.refresh():
+                    await asyncio.sleep(backoff.next_delay())
+            mirror.cancel()  # the feed ended: so does the retrying

@@ -11,6 +11,7 @@ from typing import Any
 from continuity.core.hours import OpenRange, Schedule
 from continuity.core.model import (
     AccountSettings,
+    CallerIdPolicy,
     ContinuitySettings,
     Destination,
     DestinationKind,
@@ -85,6 +86,9 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
             "voice_agent": acc.voice_agent,
             "failover_sip_codes": sorted(acc.failover_sip_codes),
             "primary_timeout": acc.primary_timeout,
+            "caller_id": acc.caller_id.value,
+            "caller_name_prefix": acc.caller_name_prefix,
+            "send_history_info": acc.send_history_info,
         },
         "lines": [
             {
@@ -96,6 +100,8 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
                 "test_until": ln.test_until.isoformat() if ln.test_until else None,
                 "schedule": ln.schedule,
                 "after_hours": _dest_out(ln.after_hours),
+                "caller_id": ln.caller_id.value if ln.caller_id else None,
+                "caller_name_prefix": ln.caller_name_prefix,
                 "forwarding": [
                     [
                         f.number,
@@ -129,6 +135,10 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
         voice_agent=acc["voice_agent"],
         failover_sip_codes=frozenset(acc["failover_sip_codes"]),
         primary_timeout=int(acc["primary_timeout"]),
+        # Caches written before caller-ID settings existed hold none: the defaults.
+        caller_id=CallerIdPolicy(acc.get("caller_id", CallerIdPolicy.KEEP.value)),
+        caller_name_prefix=str(acc.get("caller_name_prefix", "")),
+        send_history_info=bool(acc.get("send_history_info", False)),
     )
     lines = {
         ln["id"]: Line(
@@ -140,6 +150,8 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
             test_until=_when(ln.get("test_until")),
             schedule=ln.get("schedule"),
             after_hours=_dest_in(ln.get("after_hours")),
+            caller_id=CallerIdPolicy(ln["caller_id"]) if ln.get("caller_id") else None,
+            caller_name_prefix=ln.get("caller_name_prefix"),
             forwarding=tuple(
                 ForwardingNumber(f[0], dt.datetime.fromisoformat(f[1]), _when(f[2]))
                 for f in ln["forwarding"]
@@ -176,13 +188,21 @@ class StateCache:
     def __init__(self, path: Path) -> None:
         self._path = path
 
+    @property
+    def path(self) -> Path:
+        return self._path
+
     def save(self, snapshot: Snapshot) -> None:
-        write_atomically(self._path, json.dumps(snapshot_to_json(snapshot)))
+        # Numbers and forwarding numbers: for this user only.
+        write_atomically(self._path, json.dumps(snapshot_to_json(snapshot)), mode=0o600)
 
     def load(self) -> Snapshot | None:
         try:
             text = self._path.read_text(encoding="utf-8")
         except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:  # a directory in its place, unreadable, not UTF-8
+            log.warning("cannot read the state cache %s: %s", self._path, exc)
             return None
         try:
             return snapshot_from_json(json.loads(text))

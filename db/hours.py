@@ -1,4 +1,7 @@
-"""Business hours in PostgreSQL: schedules, the default, each line's hours; audited writes."""
+"""Business hours in PostgreSQL: schedules, the default, each line's hours; audited writes.
+
+The writes run inside an admin change's transaction (:class:`db.changes.AdminChange`).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,12 @@ from typing import Any
 import psycopg
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.hours import OpenRange, Schedule
 from continuity.core.model import Destination, DestinationKind, Line
-from continuity.errors import InvalidSetting
 
 Cursor = psycopg.AsyncCursor[DictRow]
+Conn = psycopg.AsyncConnection[Any]
 
 
 def schedule_row(row: dict[str, Any]) -> Schedule:
@@ -81,75 +83,55 @@ def _line_hours(line: Line) -> dict[str, Any]:
     }
 
 
-class HoursStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
-        self._pool = pool
-
-    async def save_schedule(
-        self, actor: str, old: Schedule | None, new: Schedule, default: bool | None
-    ) -> None:
-        """Insert or update ``new``; ``default`` True/False makes it (not) the default."""
-        after = schedule_columns(new)
-        try:
-            async with self._pool.connection() as conn, conn.transaction():
-                if default:
-                    await conn.execute(
-                        "UPDATE schedules SET is_default = false WHERE is_default AND name <> %s",
-                        (new.name,),
-                    )
-                await conn.execute(
-                    "INSERT INTO schedules (name, timezone, ranges, holidays, is_default)"
-                    " VALUES (%s, %s, %s, %s, coalesce(%s, false))"
-                    " ON CONFLICT (name) DO UPDATE SET timezone = EXCLUDED.timezone,"
-                    " ranges = EXCLUDED.ranges, holidays = EXCLUDED.holidays,"
-                    " is_default = coalesce(%s, schedules.is_default), updated_at = now()",
-                    (
-                        new.name,
-                        new.timezone,
-                        Jsonb(after["ranges"]),
-                        after["holidays"],
-                        default,
-                        default,
-                    ),
-                )
-                await _audit(
-                    conn,
-                    actor,
-                    "schedule.add" if old is None else "schedule.set",
-                    new.name,
-                    schedule_columns(old) if old else None,
-                    {**after, **({} if default is None else {"default": default})},
-                )
-        except psycopg.errors.UniqueViolation as exc:
-            raise InvalidSetting(
-                f"schedule {new.name!r} was added meanwhile by another change; nothing was "
-                "written. `continuity schedule list`, then `schedule set`"
-            ) from exc
-
-    async def remove_schedule(self, actor: str, schedule: Schedule) -> None:
-        async with self._pool.connection() as conn, conn.transaction():
-            await conn.execute("DELETE FROM schedules WHERE name = %s", (schedule.name,))
-            await _audit(
-                conn, actor, "schedule.remove", schedule.name, schedule_columns(schedule), None
-            )
-
-    async def save_line_hours(self, actor: str, old: Line, new: Line) -> None:
-        before, after = _line_hours(old), _line_hours(new)
-        if before == after:
-            return
-        async with self._pool.connection() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO line_hours (line_id, schedule, after_kind, after_target)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (line_id) DO UPDATE SET"
-                " schedule = EXCLUDED.schedule, after_kind = EXCLUDED.after_kind,"
-                " after_target = EXCLUDED.after_target",
-                (new.id, after["schedule"], after["after_kind"], after["after_target"]),
-            )
-            await _audit(conn, actor, "line.hours", new.id, before, after)
+async def save_schedule(
+    conn: Conn, actor: str, old: Schedule | None, new: Schedule, default: bool | None
+) -> None:
+    """Insert or update ``new``; ``default`` True/False makes it (not) the default."""
+    after = schedule_columns(new)
+    if default:
+        await conn.execute(
+            "UPDATE schedules SET is_default = false WHERE is_default AND name <> %s",
+            (new.name,),
+        )
+    await conn.execute(
+        "INSERT INTO schedules (name, timezone, ranges, holidays, is_default)"
+        " VALUES (%s, %s, %s, %s, coalesce(%s, false))"
+        " ON CONFLICT (name) DO UPDATE SET timezone = EXCLUDED.timezone,"
+        " ranges = EXCLUDED.ranges, holidays = EXCLUDED.holidays,"
+        " is_default = coalesce(%s, schedules.is_default), updated_at = now()",
+        (new.name, new.timezone, Jsonb(after["ranges"]), after["holidays"], default, default),
+    )
+    await audit(
+        conn,
+        actor,
+        "schedule.add" if old is None else "schedule.set",
+        new.name,
+        schedule_columns(old) if old else None,
+        {**after, **({} if default is None else {"default": default})},
+    )
 
 
-async def _audit(
-    conn: psycopg.AsyncConnection[Any],
+async def remove_schedule(conn: Conn, actor: str, schedule: Schedule) -> None:
+    await conn.execute("DELETE FROM schedules WHERE name = %s", (schedule.name,))
+    await audit(conn, actor, "schedule.remove", schedule.name, schedule_columns(schedule), None)
+
+
+async def save_line_hours(conn: Conn, actor: str, old: Line, new: Line) -> None:
+    before, after = _line_hours(old), _line_hours(new)
+    if before == after:
+        return
+    await conn.execute(
+        "INSERT INTO line_hours (line_id, schedule, after_kind, after_target)"
+        " VALUES (%s, %s, %s, %s) ON CONFLICT (line_id) DO UPDATE SET"
+        " schedule = EXCLUDED.schedule, after_kind = EXCLUDED.after_kind,"
+        " after_target = EXCLUDED.after_target",
+        (new.id, after["schedule"], after["after_kind"], after["after_target"]),
+    )
+    await audit(conn, actor, "line.hours", new.id, before, after)
+
+
+async def audit(
+    conn: Conn,
     actor: str,
     action: str,
     subject: str,

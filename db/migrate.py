@@ -66,3 +66,15 @@ async def upgrade(conninfo: str) -> list[str]:
             )
             applied.append(migration.name)
         return applied
+
+
+async def pending(conninfo: str) -> list[str]:
+    """The migrations not applied yet (all of them on an empty database)."""
+    async with await psycopg.AsyncConnection.connect(conninfo, connect_timeout=5) as conn:
+        cur = await conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        row = await cur.fetchone()
+        done: set[int] = set()
+        if row is not None and row[0]:
+            cur = await conn.execute("SELECT version FROM schema_migrations")
+            done = {r[0] for r in await cur.fetchall()}
+        return [m.name for m in available() if m.version not in done]

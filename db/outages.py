@@ -24,6 +24,7 @@ from continuity.core.notices import (
     PendingNotice,
 )
 from continuity.core.outage import OverrideState
+from db.leader import check_fence
 
 Conn = psycopg.AsyncConnection[Any]
 
@@ -45,8 +46,13 @@ class OutageStore:
         self._pool = pool
 
     # -- outages ---------------------------------------------------------------
-    async def start_outage(self, outage: OutageRecord, notices: Sequence[Notice]) -> None:
+    async def start_outage(
+        self, outage: OutageRecord, notices: Sequence[Notice], fence: int | None = None
+    ) -> None:
+        """Journal the outage and queue its notices; with ``fence``, only if that token leads."""
         async with self._pool.connection() as conn, conn.transaction():
+            if fence is not None:
+                await check_fence(conn, fence)
             await conn.execute(
                 "INSERT INTO outages (id, trunk, started_at, start_cause, failover)"
                 " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
@@ -54,8 +60,12 @@ class OutageStore:
             )
             await _queue(conn, notices)
 
-    async def resolve_outage(self, outage: OutageRecord, notices: Sequence[Notice]) -> None:
+    async def resolve_outage(
+        self, outage: OutageRecord, notices: Sequence[Notice], fence: int | None = None
+    ) -> None:
         async with self._pool.connection() as conn, conn.transaction():
+            if fence is not None:
+                await check_fence(conn, fence)
             await conn.execute(
                 "UPDATE outages SET resolved_at = %s, resolve_cause = %s"
                 " WHERE id = %s AND resolved_at IS NULL",

@@ -1,17 +1,16 @@
-"""The primary system's numbers in PostgreSQL: each change with its audit row, one transaction."""
+"""The primary system's numbers in PostgreSQL; writes run inside an admin change's transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
-
-from continuity.errors import InvalidSetting
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,35 +31,30 @@ class PrimaryNumberStore:
             )
             return [PrimaryNumberEntry(**row) for row in await cur.fetchall()]
 
-    async def add(self, actor: str, patterns: Sequence[str], action: str) -> None:
-        """Insert every pattern, or none (an entry added meanwhile aborts them all)."""
-        try:
-            async with self._pool.connection() as conn, conn.transaction():
-                for pattern in patterns:
-                    await conn.execute(
-                        "INSERT INTO primary_numbers (pattern, added_by) VALUES (%s, %s)",
-                        (pattern, actor),
-                    )
-                    await _audit(conn, actor, action, pattern, None, {"pattern": pattern})
-        except psycopg.errors.UniqueViolation as exc:
-            raise InvalidSetting(
-                "another change added one of these entries meanwhile; nothing was written. "
-                "Check `continuity primary-numbers list` and try again"
-            ) from exc
 
-    async def remove(self, actor: str, pattern: str) -> bool:
-        async with self._pool.connection() as conn, conn.transaction():
-            cur = await conn.execute(
-                "DELETE FROM primary_numbers WHERE pattern = %s RETURNING pattern", (pattern,)
-            )
-            if await cur.fetchone() is None:
-                return False
-            await _audit(conn, actor, "primary-number.remove", pattern, {"pattern": pattern}, None)
-        return True
+async def add_patterns(
+    conn: psycopg.AsyncConnection[Any], actor: str, patterns: Sequence[str], action: str
+) -> None:
+    """Insert every pattern, inside the admin change's transaction."""
+    for pattern in patterns:
+        await conn.execute(
+            "INSERT INTO primary_numbers (pattern, added_by) VALUES (%s, %s)", (pattern, actor)
+        )
+        await _audit(conn, actor, action, pattern, None, {"pattern": pattern})
+
+
+async def remove_pattern(conn: psycopg.AsyncConnection[Any], actor: str, pattern: str) -> bool:
+    cur = await conn.execute(
+        "DELETE FROM primary_numbers WHERE pattern = %s RETURNING pattern", (pattern,)
+    )
+    if await cur.fetchone() is None:
+        return False
+    await _audit(conn, actor, "primary-number.remove", pattern, {"pattern": pattern}, None)
+    return True
 
 
 async def _audit(
-    conn: psycopg.AsyncConnection[object],
+    conn: psycopg.AsyncConnection[Any],
     actor: str,
     action: str,
     subject: str,

@@ -7,6 +7,7 @@ from typing import Any
 
 from continuity.core.model import (
     AccountSettings,
+    CallerIdPolicy,
     ContinuitySettings,
     Destination,
     DestinationKind,
@@ -47,7 +48,19 @@ def account(row: Row) -> AccountSettings:
         voice_agent=row["voice_agent"],
         failover_sip_codes=frozenset(row["failover_sip_codes"]),
         primary_timeout=row["primary_timeout"],
+        caller_id=CallerIdPolicy(row["caller_id"]),
+        caller_name_prefix=row["caller_name_prefix"],
+        send_history_info=row["send_history_info"],
+        version=row["version"],
     )
+
+
+def caller_id_columns(settings: AccountSettings) -> dict[str, Any]:
+    return {
+        "caller_id": settings.caller_id.value,
+        "caller_name_prefix": settings.caller_name_prefix,
+        "send_history_info": settings.send_history_info,
+    }
 
 
 def line(row: Row, forwarding: list[Row]) -> Line:
@@ -58,9 +71,12 @@ def line(row: Row, forwarding: list[Row]) -> Line:
         continuity=continuity(row),
         test_mode=row["test_mode"],
         test_until=row["test_until"],
+        caller_id=CallerIdPolicy(row["caller_id"]) if row["caller_id"] else None,
+        caller_name_prefix=row["caller_name_prefix"],
         forwarding=tuple(
             ForwardingNumber(f["number"], f["added_at"], f["verified_at"]) for f in forwarding
         ),
+        version=row["version"],
     )
 
 
@@ -73,6 +89,7 @@ def tracking_number(row: Row) -> TrackingNumber:
         continuity=continuity(row),
         test_mode=row["test_mode"],
         test_until=row["test_until"],
+        version=row["version"],
     )
 
 
@@ -88,6 +105,16 @@ def number_columns(number: TrackingNumber) -> dict[str, Any]:
     }
 
 
+def account_columns(a: AccountSettings) -> dict[str, Any]:
+    return {
+        **continuity_columns(a.continuity),
+        "voice_agent": a.voice_agent,
+        "failover_sip_codes": sorted(a.failover_sip_codes),
+        "primary_timeout": a.primary_timeout,
+        **caller_id_columns(a),
+    }
+
+
 def line_columns(ln: Line) -> dict[str, Any]:
     return {
         "id": ln.id,
@@ -95,5 +122,7 @@ def line_columns(ln: Line) -> dict[str, Any]:
         "name": ln.name,
         "test_mode": ln.test_mode,
         "test_until": ln.test_until,
+        "caller_id": ln.caller_id.value if ln.caller_id else None,
+        "caller_name_prefix": ln.caller_name_prefix,
         **continuity_columns(ln.continuity),
     }

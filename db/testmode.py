@@ -37,17 +37,24 @@ class TimedTestStore:
         table, key = _TABLES[test.kind]
         query = sql.SQL(
             "UPDATE {} SET test_mode = false, test_until = NULL, updated_at = now()"
-            " WHERE {} = %s AND test_mode AND test_until = %s RETURNING {}"
-        ).format(sql.Identifier(table), sql.Identifier(key), sql.Identifier(key))
+            " WHERE {} = %s AND test_mode AND test_until = %s RETURNING version"
+        ).format(sql.Identifier(table), sql.Identifier(key))
         async with self._pool.connection() as conn, conn.transaction():
             cur = await conn.execute(query, (test.subject, test.until))
-            if await cur.fetchone() is None:
+            row = await cur.fetchone()
+            if row is None:
                 return False
-            old: dict[str, Any] = {"test_mode": True, "test_until": test.until.isoformat()}
+            version = int(row[0])  # the database bumped it by one (migration 0005)
+            old: dict[str, Any] = {
+                "test_mode": True,
+                "test_until": test.until.isoformat(),
+                "version": version - 1,
+            }
             new: dict[str, Any] = {
                 "test_mode": False,
                 "test_until": None,
                 "ended": "at its end time",
+                "version": version,
             }
             await conn.execute(
                 "INSERT INTO audit_log (actor, action, subject, old_value, new_value)"

@@ -37,6 +37,24 @@ class VoicemailStore:
             old = {"email": row[0]} if row is not None else None
             await _audit(conn, actor, "voicemail.email", line, old, {"email": email})
 
+    async def pins(self) -> dict[str, str]:
+        """Line id -> voicemail PIN, for the lines that have one."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT line_id, pin FROM voicemail_boxes WHERE pin IS NOT NULL"
+            )
+            return {line: pin for line, pin in await cur.fetchall()}
+
+    async def set_pin(self, actor: str, line: str, pin: str) -> None:
+        """Set a line's PIN; the audit entry says it changed, never what it is."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO voicemail_boxes (line_id, pin) VALUES (%s, %s)"
+                " ON CONFLICT (line_id) DO UPDATE SET pin = EXCLUDED.pin, updated_at = now()",
+                (line, pin),
+            )
+            await _audit(conn, actor, "voicemail.pin", line, None, {"pin": "changed"})
+
     async def audit(
         self,
         actor: str,

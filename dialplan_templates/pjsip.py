@@ -44,6 +44,9 @@ class TrunkSettings:
     qualify_frequency: int = 10
     qualify_timeout: float = 3.0
     transport: str = ""
+    #: History-Info (RFC 7044) besides Diversion (RFC 5806) on continuity legs:
+    #: the account's ``send_history_info`` (`continuity default --history-info`).
+    send_history_info: bool = False
 
 
 def _contact(what: str, uri: str) -> str:
@@ -69,6 +72,7 @@ def render_pjsip(settings: TrunkSettings) -> str:
             qualify_frequency=max(0, int(settings.qualify_frequency)),
             qualify_timeout=float(settings.qualify_timeout),
             codecs=CODECS,
+            send_history_info="yes" if settings.send_history_info else "no",
         )
     )
 

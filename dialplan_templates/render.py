@@ -15,10 +15,13 @@ from pathlib import Path
 
 from continuity import names
 from continuity.config import REJECT_REASONS, UnknownNumberPolicy
+from continuity.core.causes import NO_ANSWER_CAUSE
 from continuity.core.hours import DAYS, Schedule
 from continuity.core.model import Snapshot, TrunkHealth
+from continuity.core.redirecting import RedirectReason
 from continuity.core.routing import plan_route
 from continuity.core.static_route import (
+    ARG_SEPARATOR,
     CAUSE_SEPARATOR,
     RING_TIMEOUT_CAUSE,
     UNAVAILABLE_CAUSE,
@@ -41,6 +44,9 @@ _MAILBOX = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")
 #: A Dial() resource. ``;`` (SIP URI parameters) is written escaped as ``\;``;
 #: ``,`` ``&`` ``(`` ``)`` ``$`` ``[`` and whitespace never pass.
 _DIAL = re.compile(r"[A-Za-z0-9+@:._/=;-]{1,300}\Z")
+#: The redirecting handler's arguments: E.164 numbers, a reason, a URI-encoded
+#: prefix, separated by ``^``. Nothing else (no ``,`` ``(`` ``)`` ``$`` or space).
+_REDIRECT = re.compile(r"[A-Za-z0-9+%^._-]{0,200}\Z")
 #: What survives of free text in a comment; everything else becomes ``?``.
 _COMMENT_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,'+@/:&-]")
 _COMMENT_MAX = 60
@@ -83,6 +89,14 @@ def _dial(value: str) -> str:
     return value.replace(";", "\\;")
 
 
+def _redirect(value: str) -> str:
+    if not _REDIRECT.match(value):
+        raise UnsafeValue(
+            "redirecting arguments", value, "only E.164 numbers, reasons and ^ are allowed"
+        )
+    return value
+
+
 def comment(text: str) -> str:
     """``text`` reduced to one line no config parser reads as anything but a comment."""
     cleaned = _COMMENT_UNSAFE.sub("?", " ".join(text.split()))
@@ -97,6 +111,8 @@ class FallbackStep:
     timeout: int
     #: Q.850 causes that move on, as FIELDNUM() reads them; ``None``: any failure does.
     causes: str | None
+    #: The redirecting pre-dial handler's arguments; empty: the leg carries none.
+    redirect: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +148,9 @@ class FallbackRoute:
 
 
 def _step(step: DialStep) -> FallbackStep:
-    return FallbackStep(_dial(step.dial), int(step.timeout), step.failover_causes)
+    return FallbackStep(
+        _dial(step.dial), int(step.timeout), step.failover_causes, _redirect(step.redirect)
+    )
 
 
 def _chain(route: StaticRoute) -> FallbackChain:
@@ -214,6 +232,10 @@ def render_extensions(
         unavailable_cause=UNAVAILABLE_CAUSE,
         verify_code_digits=CODE_DIGITS,
         verify_read_timeout=READ_TIMEOUT,
+        arg_separator=ARG_SEPARATOR,
+        no_answer_cause=NO_ANSWER_CAUSE,
+        reason_no_answer=RedirectReason.NO_ANSWER.value,
+        reason_unavailable=RedirectReason.UNAVAILABLE.value,
     )
 
 

@@ -24,10 +24,13 @@ from localstack.instance import AsteriskInstance
 #: ``dtmf:<digits>`` (answer, then key the digits a second later, as a person would).
 BEHAVIOR = re.compile(r"answer|noanswer|reject:[3-6]\d\d|hangup-after:\d+(\.\d+)?|dtmf:[0-9*#]+")
 ROLES = ("primary", "pstn")
-FIELDS = 7
+FIELDS = 10
 #: First line of the observation file: FILE() only appends to a file that
 #: already has a line, and the header documents the format.
-HEADER = "# uniqueid|role|number|caller_id_number|caller_id_name|time|outcome (URI-encoded)\n"
+HEADER = (
+    "# uniqueid|role|number|caller_id_number|caller_id_name|time|outcome"
+    "|diversion|history_info|from (URI-encoded)\n"
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,9 @@ class Observation:
 
     ``role`` is ``primary`` or ``pstn`` (the trunk the pbx used); ``outcome``
     is the behaviour applied (``answer``, ``reject:503``...) or ``cancelled``
-    when the pbx gave up before it was applied.
+    when the pbx gave up before it was applied. ``diversion``,
+    ``history_info`` and ``from_header`` are those headers of the INVITE as
+    they arrived (empty when absent; History-Info entries joined by ``,``).
     """
 
     uniqueid: str
@@ -46,6 +51,9 @@ class Observation:
     caller_id_name: str
     time: float
     outcome: str
+    diversion: str = ""
+    history_info: str = ""
+    from_header: str = ""
 
 
 def parse_observations(text: str) -> list[Observation]:
@@ -57,9 +65,21 @@ def parse_observations(text: str) -> list[Observation]:
         fields = [unquote(field) for field in line.split("|")]
         if len(fields) != FIELDS:
             raise ValueError(f"malformed carrier observation line: {line!r}")
-        uniqueid, role, number, cid_number, cid_name, when, outcome = fields
+        uniqueid, role, number, cid_number, cid_name, when, outcome, *headers = fields
+        diversion, history_info, from_header = headers
         observations.append(
-            Observation(uniqueid, role, number, cid_number, cid_name, float(when), outcome)
+            Observation(
+                uniqueid,
+                role,
+                number,
+                cid_number,
+                cid_name,
+                float(when),
+                outcome,
+                diversion,
+                history_info,
+                from_header,
+            )
         )
     return observations
 

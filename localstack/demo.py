@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from continuity.core.model import (
     LineKind,
     TrackingNumber,
 )
+from continuity.logsetup import configure_logging
 from db import migrate
 from db.records import CallRecordStore
 from db.store import Store
@@ -66,7 +70,33 @@ async def _configure(admin: Admin) -> None:
     await admin.add_number(TrackingNumber("+12125550103", "Radio ad"))
 
 
+@contextlib.contextmanager
+def logs_to_file() -> Iterator[Path]:
+    """The app's and the stack's log lines go to a file, so the table stands alone."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    fd, name = tempfile.mkstemp(prefix="continuity-demo-", suffix=".log")
+    with open(fd, "w", encoding="utf-8") as out:
+        configure_logging(logging.getLevelName(level) if level else "INFO", "text", out)
+        try:
+            yield Path(name)
+        finally:
+            for handler in list(root.handlers):
+                root.removeHandler(handler)
+            for handler in handlers:
+                root.addHandler(handler)
+            root.setLevel(level)
+
+
 async def run_demo() -> int:
+    with logs_to_file() as log_path:
+        code = await _demo()
+    warnings = sum(" WARNING " in line or " ERROR " in line for line in log_path.open())
+    print(f"app log: {log_path} ({warnings} warning or error lines)")
+    return code
+
+
+async def _demo() -> int:
     started = time.monotonic()
     say("PostgreSQL")
     server = await resolve_database_url()

@@ -70,8 +70,11 @@ class AsteriskInstance:
         ports: PortAllocator | None = None,
         boot_timeout: float = 30.0,
         stop_timeout: float = 10.0,
+        ami_privileges: tuple[str, str] = ("all", "all"),
     ) -> None:
         allocate = ports or PortAllocator()
+        #: ``read =`` and ``write =`` of the AMI user in manager.conf.
+        self.ami_privileges = ami_privileges
         self.name = name
         self.rootfs = rootfs
         self.instance_id = f"{name}-{secrets.token_hex(4)}"
@@ -139,6 +142,8 @@ class AsteriskInstance:
             "ari_password": self.ari.password,
             "ami_user": self.ami.username,
             "ami_secret": self.ami.secret,
+            "ami_read": self.ami_privileges[0],
+            "ami_write": self.ami_privileges[1],
             "extra_modules": self._extra_modules,
         }
         rendered = {config: render(config, **context) for config in BASE_CONFIGS}

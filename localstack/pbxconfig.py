@@ -24,6 +24,9 @@ GENERATED_VOICEMAIL = f"{names.GENERATED_DIR}/{names.GENERATED_VOICEMAIL}"
 #: The pbx's one SIP transport; the product's trunks name it (``trunk_transport``):
 #: without one Asterisk looks up its own host name for every outbound leg.
 TRANSPORT = "transport-udp"
+#: An endpoint of the pbx's own for SIP destinations (``lab-peer/sip:user@host``): the
+#: product refuses its own trunks there.
+PEER_ENDPOINT = "lab-peer"
 
 
 def render_pbx(
@@ -46,7 +49,11 @@ def render_pbx(
         primary_contact, pstn_contact, qualify_frequency, qualify_timeout, TRANSPORT
     )
     pjsip = render(
-        "pbx_pjsip.conf", sip_bind=sip_bind, inbound_match=inbound_match, transport=TRANSPORT
+        "pbx_pjsip.conf",
+        sip_bind=sip_bind,
+        inbound_match=inbound_match,
+        transport=TRANSPORT,
+        peer=PEER_ENDPOINT,
     )
     return {
         "pjsip.conf": pjsip,

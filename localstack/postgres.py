@@ -162,3 +162,33 @@ async def temporary_database(
             await connection.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+def as_role(url: str, role: str, password: str) -> str:
+    """``url`` logging in as ``role`` instead."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{role}:{password}@{host}"))
+
+
+@asynccontextmanager
+async def temporary_role(
+    base_url: str, *, prefix: str = "continuity_test_runtime"
+) -> AsyncIterator[tuple[str, str]]:
+    """A LOGIN role without privileges, for the runtime: ``(name, password)``; dropped after.
+
+    Leave it after the databases it was granted on are dropped (their grants go
+    with them), else the DROP ROLE fails.
+    """
+    name, password = f"{prefix}_{secrets.token_hex(6)}", secrets.token_urlsafe(18)
+    async with await psycopg.AsyncConnection.connect(base_url, autocommit=True) as connection:
+        await connection.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(password)
+            )
+        )
+    try:
+        yield name, password
+    finally:
+        async with await psycopg.AsyncConnection.connect(base_url, autocommit=True) as connection:
+            await connection.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

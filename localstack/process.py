@@ -26,7 +26,7 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: get SIGKILL when the test process dies, leaving no orphan."""
     _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -47,7 +47,7 @@ async def spawn(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=console,
         stderr=asyncio.subprocess.STDOUT,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from continuity.compose import App
 from continuity.config import Config
+from localstack.instance import AsteriskInstance
 from localstack.pbxconfig import TRANSPORT
 from localstack.ports import PortAllocator
 from localstack.stack import LocalStack
@@ -19,7 +20,18 @@ def product_config(
     stack: LocalStack, database_url: str, state_dir: Path, **overrides: object
 ) -> Config:
     """A :class:`Config` pointing the product at the stack's pbx."""
-    ari, ami = stack.pbx_ari, stack.pbx_ami
+    return node_config(stack, stack.pbx, database_url, state_dir, **overrides)
+
+
+def node_config(
+    stack: LocalStack,
+    pbx: AsteriskInstance,
+    database_url: str,
+    state_dir: Path,
+    **overrides: object,
+) -> Config:
+    """A :class:`Config` pointing the product at one of the stack's pbx ``nodes``."""
+    ari, ami = pbx.ari, pbx.ami
     config = Config(
         database_url=database_url,
         ari_url=ari.url.removesuffix("/ari"),
@@ -29,8 +41,8 @@ def product_config(
         ami_port=ami.port,
         ami_username=ami.username,
         ami_secret=ami.secret,
-        asterisk_config_dir=stack.pbx.etc_dir,
-        asterisk_spool_dir=stack.pbx.root / "spool",
+        asterisk_config_dir=pbx.etc_dir,
+        asterisk_spool_dir=pbx.root / "spool",
         state_dir=state_dir,
         smtp_host=stack.mail.host,
         smtp_port=stack.mail.port,

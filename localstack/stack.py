@@ -11,6 +11,10 @@
   dialplan and behaviours (observations with role ``primary``). It is its own
   process so a test can freeze it (:meth:`LocalStack.freeze_primary`): it then
   answers neither OPTIONS nor calls, as a primary in an outage.
+* With ``nodes=2`` (or more) the stack runs that many pbx nodes and a real
+  Kamailio (``proxy``) in front of them, from the product's generated
+  ``kamailio.cfg``: the carrier then sends every call to the proxy, which
+  dispatches it to a node that answers its OPTIONS probes.
 """
 
 from __future__ import annotations
@@ -19,19 +23,22 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
+from continuity.install import AMI_PRIVILEGES
 from localstack.ami import AmiClient
 from localstack.carrier import CarrierControl, Observation, Peer, PlacedCall
 from localstack.credentials import AmiCredentials, AriCredentials
 from localstack.instance import AsteriskInstance
+from localstack.kamailio import KamailioProxy
 from localstack.mailsink import MailSink
 from localstack.pbxconfig import GENERATED_EXTENSIONS, GENERATED_PJSIP, render_pbx
 from localstack.ports import LOOPBACK, PortAllocator
 from localstack.rendering import render
 from localstack.rootfs import ensure_rootfs, prune_instances
+from proxy_templates.render import Node, ProxySettings
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +53,31 @@ class LocalStack:
         qualify_frequency: int = 0,
         qualify_timeout: float = 1.0,
         pbx_configs: Mapping[str, str] | None = None,
+        pbx_admin: Callable[[AsteriskInstance], Mapping[str, str]] | None = None,
         boot_timeout: float = 30.0,
+        nodes: int = 1,
+        proxy_settings: ProxySettings | None = None,
     ) -> None:
+        """``pbx_admin(pbx)``: the pbx's configuration as an admin wrote it, instead of
+        the test stack's (no generated files, nothing of the product's)."""
+        if nodes < 1:
+            raise ValueError(f"a local stack needs at least one pbx node, not {nodes}")
         self._rootfs = rootfs
+        self._node_count = nodes
+        self._proxy_settings = proxy_settings
         self.qualify_frequency = qualify_frequency
         self.qualify_timeout = qualify_timeout
         self._pbx_configs = dict(pbx_configs or {})
+        self._pbx_admin = pbx_admin
         self._boot_timeout = boot_timeout
         self._ports = PortAllocator()
         self._control: CarrierControl | None = None
         self._ami: AmiClient | None = None
         self.pbx: AsteriskInstance
+        #: Every pbx node; ``pbx`` is the first.
+        self.nodes: list[AsteriskInstance] = []
+        #: Kamailio in front of the nodes, when there are several.
+        self.proxy: KamailioProxy | None = None
         self.carrier: AsteriskInstance
         self.primary: AsteriskInstance
         self._primary_frozen = False
@@ -73,10 +94,27 @@ class LocalStack:
         for tree in prune_instances(rootfs):
             logger.info("removed stale instance tree %s", tree)
         boot = self._boot_timeout
-        self.pbx = AsteriskInstance(rootfs, "pbx", ports=self._ports, boot_timeout=boot)
+        # The product's AMI user has exactly the privileges the README documents.
+        privileges = (",".join(AMI_PRIVILEGES.read), ",".join(AMI_PRIVILEGES.write))
+        self.nodes = [
+            AsteriskInstance(rootfs, f"pbx{i + 1}" if i else "pbx", ports=self._ports,
+                             boot_timeout=boot, ami_privileges=privileges)
+            for i in range(self._node_count)
+        ]
+        self.pbx = self.nodes[0]
         self.carrier = AsteriskInstance(rootfs, "carrier", ports=self._ports, boot_timeout=boot)
         self.primary = AsteriskInstance(rootfs, "primary", ports=self._ports, boot_timeout=boot)
-        self.pbx.configs.update(self._pbx_base(), **self._pbx_configs)
+        for node in self.nodes:
+            if self._pbx_admin is None:
+                node.configs.update(self._pbx_base(node), **self._pbx_configs)
+            else:
+                node.configs.update(self._pbx_admin(node))
+        if self._node_count > 1:
+            self.proxy = KamailioProxy(
+                [Node(n.name, f"sip:{LOOPBACK}:{n.sip_port}") for n in self.nodes],
+                ports=self._ports,
+                settings=self._proxy_settings,
+            )
         observations = self.carrier.root / "log" / "observations.psv"
         self.carrier.configs.update(self._carrier_base(self.carrier.chroot_path(observations)))
         primary_observations = self.primary.root / "log" / "observations.psv"
@@ -86,16 +124,22 @@ class LocalStack:
         try:
             await self.mail.start()
             async with asyncio.TaskGroup() as group:
-                group.create_task(self.pbx.start())
+                for node in self.nodes:
+                    group.create_task(node.start())
                 group.create_task(self.carrier.start())
                 group.create_task(self.primary.start())
+            if self.proxy is not None:
+                await self.proxy.start()
             self._ami = await AmiClient.connect(self.carrier.ami)
         except BaseException:
             await self.stop()
             raise
         peer = Peer(self.primary, primary_observations)
         self._control = CarrierControl(self.carrier, self._ami, observations, [peer])
-        logger.info("local stack up: %r, %r, %r", self.pbx, self.carrier, self.primary)
+        logger.info(
+            "local stack up: %r, %r, %r, proxy %r",
+            self.nodes, self.carrier, self.primary, self.proxy,
+        )
 
     @property
     def primary_contact(self) -> str:
@@ -107,9 +151,14 @@ class LocalStack:
         """The SIP URI the pbx's PSTN trunk points at (the carrier)."""
         return f"sip:{LOOPBACK}:{self.carrier_pstn_port}"
 
-    def _pbx_base(self) -> dict[str, str]:
+    @property
+    def entrance_port(self) -> int:
+        """Where the carrier sends calls for tracking numbers: the proxy, else the pbx."""
+        return self.proxy.sip_port if self.proxy is not None else self.pbx.sip_port
+
+    def _pbx_base(self, node: AsteriskInstance) -> dict[str, str]:
         return render_pbx(
-            sip_bind=f"{LOOPBACK}:{self.pbx.sip_port}",
+            sip_bind=f"{LOOPBACK}:{node.sip_port}",
             inbound_match=LOOPBACK,
             primary_contact=self.primary_contact,
             pstn_contact=self.pstn_contact,
@@ -123,7 +172,7 @@ class LocalStack:
             "pjsip.conf": render(
                 "carrier_pjsip.conf",
                 sip_port=self.carrier.sip_port,
-                pbx_sip_port=self.pbx.sip_port,
+                pbx_sip_port=self.entrance_port,
                 **ports,
             ),
             "extensions.conf": render(
@@ -161,11 +210,13 @@ class LocalStack:
     def primary_frozen(self) -> bool:
         return self._primary_frozen
 
-    async def wait_reachable(self, endpoint: str, timeout: float = 10.0) -> None:
-        """Until the pbx's qualify has found a contact of ``endpoint`` available."""
+    async def wait_reachable(
+        self, endpoint: str, timeout: float = 10.0, node: AsteriskInstance | None = None
+    ) -> None:
+        """Until the pbx's (or ``node``'s) qualify found a contact of ``endpoint`` available."""
         async with asyncio.timeout(timeout):
             while True:
-                shown = await self.pbx.cli("pjsip show contacts")
+                shown = await (node or self.pbx).cli("pjsip show contacts")
                 if any(
                     line.split()[:1] == ["Contact:"]
                     and line.split()[1].startswith(f"{endpoint}/")
@@ -180,7 +231,10 @@ class LocalStack:
             self._ami.close()
             self._ami = None
         self.thaw_primary()
-        instances = [getattr(self, name, None) for name in ("pbx", "carrier", "primary")]
+        if self.proxy is not None:
+            await self.proxy.stop()
+            self.proxy.remove()
+        instances = [*self.nodes, *(getattr(self, name, None) for name in ("carrier", "primary"))]
         await asyncio.gather(*(instance.stop() for instance in instances if instance))
         await self.mail.stop()
 
@@ -265,7 +319,9 @@ class LocalStack:
         """Between tests: no calls up, every behaviour ``answer``, no observations."""
         self.thaw_primary()
         await asyncio.gather(
-            self.pbx.hangup_all(), self.carrier.hangup_all(), self.primary.hangup_all()
+            *(node.hangup_all() for node in self.nodes),
+            self.carrier.hangup_all(),
+            self.primary.hangup_all(),
         )
         await self.control.clear_behaviors()
         self.control.clear_observations()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 
@@ -19,11 +21,12 @@ from psycopg_pool import AsyncConnectionPool
 from continuity import names
 from continuity.admin import Admin
 from continuity.compose import App
-from db import migrate
+from db import migrate, roles
 from db.store import Store
 from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
 from localstack.instance import AsteriskInstance
 from localstack.logs import LogMark
+from localstack.postgres import as_role, temporary_role
 from localstack.product import product_config, running_app
 from localstack.tcpproxy import TcpProxy
 from tests.outage.receiver import WebhookReceiver
@@ -91,10 +94,19 @@ async def database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-async def product_db(database_url: str) -> AsyncIterator[str]:
-    """A database of our own for the session, migrated; dropped afterwards."""
+async def runtime_role(database_url: str) -> AsyncIterator[tuple[str, str]]:
+    """The least-privilege role ``serve`` runs as: ``(name, password)``."""
+    async with temporary_role(database_url) as role:
+        yield role
+
+
+@pytest.fixture(scope="session")
+async def product_db(database_url: str, runtime_role: tuple[str, str]) -> AsyncIterator[str]:
+    """A database of our own for the session, migrated (``db upgrade --grant-runtime``
+    as the owner); dropped afterwards, before the runtime role."""
     async with temporary_database(database_url) as url:
         await migrate.upgrade(url)
+        await roles.grant_runtime(url, runtime_role[0])
         yield url
 
 
@@ -128,14 +140,15 @@ async def webhook() -> AsyncIterator[WebhookReceiver]:
 async def product(
     local_stack: LocalStack,
     product_db: str,
+    runtime_role: tuple[str, str],
     db_link: TcpProxy,
     webhook: WebhookReceiver,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[App]:
-    """``continuity serve`` running against the pbx, for the whole session."""
+    """``continuity serve`` running against the pbx, for the whole session, as the runtime role."""
     config = product_config(
         local_stack,
-        db_link.url(product_db),
+        db_link.url(as_role(product_db, *runtime_role)),
         tmp_path_factory.mktemp("state"),
         **outage_settings(webhook.url),
     )
@@ -165,6 +178,37 @@ async def scenario(
     await product.dialplan.apply(product.snapshots.current)
     yield s
     await s.hang_up_everything()
+
+
+#: ``run(*args)``: the `continuity` command as an admin types it, on its own database.
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+async def cli_db(database_url: str) -> AsyncIterator[str]:
+    async with temporary_database(database_url, prefix="continuity_cli") as url:
+        yield url
+
+
+@pytest.fixture
+def run(cli_db: str) -> Run:
+    def invoke(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "CONTINUITY_DATABASE_URL": cli_db,
+            "CONTINUITY_LOG_LEVEL": "ERROR",
+            **(env or {}),
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "continuity", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    return invoke
 
 
 @pytest.hookimpl(wrapper=True)

@@ -44,7 +44,8 @@ async def reset_database(pool: AsyncConnectionPool) -> None:
             "DELETE FROM schedules",  # after lines: their hours go with them
             "UPDATE account_settings SET continuity_on = false, continuity_enabled = true,"
             " dest_kind = NULL, dest_target = NULL, voice_agent = NULL,"
-            " failover_sip_codes = '{408,480,503,504}', primary_timeout = 20",
+            " failover_sip_codes = '{408,480,503,504}', primary_timeout = 20,"
+            " caller_id = 'keep', caller_name_prefix = '', send_history_info = false",
         ):
             await conn.execute(statement)
 

@@ -7,13 +7,13 @@ is about no channel) and ``timestamp``. Unrecognised types become
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ari_app.client import codec
 from ari_app.client.errors import AriProtocolError
 from ari_app.client.models import (
     Bridge,
@@ -250,7 +250,7 @@ def parse_event(data: Json) -> AriEvent:
 def decode_frame(frame: str | bytes) -> dict[str, Any]:
     """One WebSocket text frame as a JSON object; ``AriProtocolError`` if it is not one."""
     try:
-        data = json.loads(frame)
+        data = codec.loads(frame)
     except ValueError as exc:
         raise AriProtocolError(f"ARI event frame is not JSON: {exc}") from exc
     if not isinstance(data, dict):

@@ -8,7 +8,6 @@ channel variables go in the JSON body as ``{"variables": {...}}``.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,6 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ari_app.client import codec
 from ari_app.client.config import AriConfig
 from ari_app.client.errors import AriConnectionError, AriProtocolError, http_error
 from ari_app.client.models import AsteriskInfo, Bridge, Channel, Playback, text
@@ -71,7 +71,7 @@ class AriRest:
         query = [(k, str(v)) for k, v in (params or {}).items() if v is not None]
         ws = self._ws
         if ws is not None and ws.ready:
-            payload = None if body is None else json.dumps(body, separators=(",", ":"))
+            payload = None if body is None else codec.dumps(body)
             reply = await ws.request(
                 method, path.lstrip("/"), query, payload, self._config.http_timeout
             )
@@ -84,7 +84,7 @@ class AriRest:
         if status == 204 or not content:
             return None
         try:
-            return json.loads(content)
+            return codec.loads(content)
         except ValueError as exc:
             raise AriProtocolError(f"ARI {method} {path} returned invalid JSON: {exc}") from exc
 
@@ -265,7 +265,7 @@ class AriRest:
 def _error_message(content: str, reason: str) -> str:
     """ARI's ``{"message": ...}`` body, or the reason phrase."""
     try:
-        data = json.loads(content) if content else None
+        data = codec.loads(content) if content else None
     except ValueError:
         data = None
     if isinstance(data, Mapping) and isinstance(data.get("message"), str):

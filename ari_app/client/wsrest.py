@@ -14,7 +14,6 @@ the same error an unreachable HTTP server gives.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
+from ari_app.client import codec
 from ari_app.client.errors import AriConnectionError, AriProtocolError
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def _frame(
     if body is not None:
         message["content_type"] = "application/json"
         message["message_body"] = body
-    return json.dumps(message, separators=(",", ":"))
+    return codec.dumps(message)
 
 
 def _reply(data: Mapping[str, Any]) -> RestReply:

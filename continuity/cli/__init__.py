@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,37 +13,54 @@ import psycopg
 
 from continuity.cli import (
     admin,
+    configuration,
+    doctor,
     hours,
+    install,
     lines,
     numbers,
     outage,
     primary_numbers,
+    proxy,
     status,
     testcall,
     voicemail,
 )
+from continuity.cli.layout import TopParser, add_examples
 from continuity.config import SETTINGS, Config, load_config
 from continuity.errors import ContinuityError
+from continuity.exposure import exposure_warnings
+from continuity.logsetup import configure_logging
 
 Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = TopParser(
         prog="continuity",
+        allow_abbrev=False,  # a subcommand's --node is not the top-level --node-name
+        usage="continuity [--config FILE] [--SETTING VALUE ...] COMMAND ...",
         description="Call continuity for Asterisk: route tracking numbers to the primary "
         "trunk, or to a continuity destination when the primary is down.",
     )
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="TOML config file (also CONTINUITY_CONFIG)"
     )
-    for name, (env, _) in SETTINGS.items():
+    for name in SETTINGS:
         if name.endswith(("password", "secret")):
             continue  # secrets come from the environment or the file, never argv
+        # Listed by `continuity settings`, not in the top-level help.
         parser.add_argument(
-            f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=f"(env {env})"
+            f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=argparse.SUPPRESS
         )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        prog="continuity",
+        parser_class=argparse.ArgumentParser,
+    )
+    parser.commands = sub
     admin.add_parsers(sub)
     numbers.add_parsers(sub)
     lines.add_parsers(sub)
@@ -54,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     voicemail.add_parsers(sub)
     primary_numbers.add_parsers(sub)
     hours.add_parsers(sub)
+    proxy.add_parsers(sub)
+    doctor.add_parsers(sub)
+    configuration.add_parsers(sub)
+    install.add_parsers(sub)
+    add_examples(sub)
     return parser
 
 
@@ -71,15 +92,15 @@ async def _run(command: Command, args: argparse.Namespace, config: Config) -> in
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    flags = {n: getattr(args, n, None) for n in SETTINGS}
     try:
-        config = load_config({n: getattr(args, n, None) for n in SETTINGS}, config_file=args.config)
+        config = load_config(flags, config_file=args.config)
     except ContinuityError as exc:
         print(f"continuity: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per ARI request is noise
+    for warning in exposure_warnings(flags, args.config):
+        print(f"continuity: warning: {warning}", file=sys.stderr)
+    configure_logging(config.log_level, config.log_format)
     try:
         return asyncio.run(_run(args.run, args, config))
     except ContinuityError as exc:

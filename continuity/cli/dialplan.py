@@ -6,9 +6,11 @@ import argparse
 import difflib
 import sys
 from pathlib import Path
+from typing import Any
 
+from agi.ami import AmiActions, AmiError, AmiSession
 from continuity.cli.context import SubParsers, open_pool
-from continuity.compose import App, make_dialplan_sync
+from continuity.compose import App, ami_credentials, make_dialplan_sync
 from continuity.config import Config
 from continuity.core.model import Snapshot
 from continuity.dialplan_sync import Change, DialplanSync
@@ -55,6 +57,19 @@ def add_parsers(sub: SubParsers) -> None:
     serve.set_defaults(run=cmd_agi_serve)
 
 
+class _NoAmi:
+    """For commands that render and compare only: asking Asterisk is a bug."""
+
+    async def action(self, action: dict[str, str]) -> Any:
+        raise AmiError(f"{action['Action']}: this command does not talk to Asterisk")
+
+    async def command(self, command: str) -> str:
+        raise AmiError(f"{command}: this command does not talk to Asterisk")
+
+
+_NO_AMI = _NoAmi()
+
+
 def _say(message: str) -> None:
     print(f"continuity: {message}", file=sys.stderr, flush=True)
 
@@ -67,15 +82,15 @@ async def _state(config: Config) -> Snapshot:
     return snapshot
 
 
-def _sync(config: Config) -> DialplanSync:
-    sync = make_dialplan_sync(config)
+def _sync(config: Config, ami: AmiActions) -> DialplanSync:
+    sync = make_dialplan_sync(config, ami)
     if len(sync.files) == 1:
         _say("primary_trunk/pstn_trunk are not set: pjsip_continuity.conf is left alone")
     return sync
 
 
 async def cmd_render(args: argparse.Namespace, config: Config) -> int:
-    sync = _sync(config)
+    sync = _sync(config, _NO_AMI)
     snapshot = await _state(config)
     for file, text in sync.render(snapshot):
         if args.out_dir is None:
@@ -101,7 +116,7 @@ def unified(change: Change) -> str:
 
 
 async def cmd_diff(args: argparse.Namespace, config: Config) -> int:
-    sync = _sync(config)
+    sync = _sync(config, _NO_AMI)
     changes = sync.pending(await _state(config))
     for change in changes:
         sys.stdout.write(unified(change))
@@ -111,9 +126,13 @@ async def cmd_diff(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_apply(args: argparse.Namespace, config: Config) -> int:
-    sync = _sync(config)
-    snapshot = await _state(config)
-    changed = await sync.apply(snapshot, progress=_say)
+    ami = AmiSession(ami_credentials(config))
+    try:
+        sync = _sync(config, ami)
+        snapshot = await _state(config)
+        changed = await sync.apply(snapshot, progress=_say)
+    finally:
+        ami.close()
     print(f"dialplan v{snapshot.version} {'applied' if changed else 'unchanged'}")
     return 0
 

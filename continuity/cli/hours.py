@@ -15,7 +15,6 @@ from continuity.core.hours import Schedule, parse_holiday, parse_range
 from continuity.core.model import Destination, DestinationKind, Snapshot
 from continuity.core.numbers import parse_e164
 from continuity.errors import InvalidSetting
-from db.hours import HoursStore
 from db.store import Store
 
 HOURS_HELP = "open hours, e.g. 'mon-fri 09:00-17:00' (repeatable; local time, end excluded)"
@@ -84,7 +83,7 @@ def add_hours_parser(lsub: SubParsers) -> None:
 
 
 def _service(pool: Any) -> BusinessHours:
-    return BusinessHours(Store(pool), HoursStore(pool), actor())
+    return BusinessHours(Store(pool), actor())
 
 
 async def cmd_add(args: argparse.Namespace, config: Config) -> int:

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 
 from continuity.admin import KEEP
+from continuity.cli.caller_id import add_caller_id_options, caller_id_change
 from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.hours import add_hours_parser
 from continuity.cli.output import emit
@@ -42,12 +43,14 @@ def add_parsers(sub: SubParsers) -> None:
     add.add_argument("--kind", choices=list(KINDS), required=True)
     add.add_argument("--name", default="", help="display name")
     add_settings_options(add)
+    add_caller_id_options(add)
     add.set_defaults(run=cmd_add)
 
     st = lsub.add_parser("set", help="change a line's settings")
     st.add_argument("id")
     st.add_argument("--name")
     add_settings_options(st)
+    add_caller_id_options(st)
     st.set_defaults(run=cmd_set)
 
     rm = lsub.add_parser("remove", help="remove a line that no tracking number uses")
@@ -85,12 +88,14 @@ async def cmd_add(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
         change = settings_change(args, snapshot, config.default_region)
+        caller = {k: v for k, v in caller_id_change(args).items() if v is not KEEP}
         await admin.add_line(
             Line(
                 id=args.id,
                 kind=KINDS[args.kind],
                 name=args.name,
                 continuity=change.apply(ContinuitySettings()),
+                **caller,
             )
         )
     print(f"added {args.kind} line {args.id}")
@@ -106,6 +111,7 @@ async def cmd_set(args: argparse.Namespace, config: Config) -> int:
             args.id,
             change,
             name=KEEP if args.name is None else args.name,
+            **caller_id_change(args),
         )
     print(f"updated line {args.id}")
     warn_shared_path(config, f"line {args.id}", change.destination)
@@ -150,6 +156,8 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
                 "mailbox": ln.mailbox,
                 "test_mode": testing,
                 "test_until": ln.test_until.isoformat() if testing and ln.test_until else None,
+                "caller_id": ln.caller_id.value if ln.caller_id else None,
+                "caller_name_prefix": ln.caller_name_prefix,
                 "forwarding": [
                     {"number": f.number, "verified": f.verified_at is not None}
                     for f in ln.forwarding

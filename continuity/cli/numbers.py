@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 
 from continuity.admin import KEEP, Admin
+from continuity.cli.caller_id import add_caller_id_options, caller_id_change
 from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.output import emit
 from continuity.cli.primary_numbers import warn_shared_path
@@ -78,6 +79,13 @@ def add_parsers(sub: SubParsers) -> None:
         metavar="SECONDS",
         help="ring the primary this long before failing over",
     )
+    add_caller_id_options(d, inherit=False)
+    d.add_argument(
+        "--history-info",
+        choices=["on", "off"],
+        help="the trunks send History-Info (RFC 7044) besides Diversion (RFC 5806) on "
+        "forwarded calls",
+    )
     d.set_defaults(run=cmd_default)
 
 
@@ -91,7 +99,7 @@ async def cmd_add(args: argparse.Namespace, config: Config) -> int:
             line=args.line,
             primary_target=(
                 parse_e164(args.primary_target, config.default_region)
-                if args.primary_target
+                if args.primary_target is not None
                 else None
             ),
         )
@@ -158,20 +166,22 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
 
 
 def _codes(text: str) -> frozenset[int]:
+    """``408,503`` as numbers; which codes are allowed is the admin service's to say."""
+    if not text.strip():
+        raise InvalidSetting(
+            "--failover-codes: it is empty. Give SIP codes like 408,503", "failover_sip_codes"
+        )
     try:
-        codes = frozenset(int(c) for c in text.split(",") if c.strip())
+        return frozenset(int(c) for c in text.split(",") if c.strip())
     except ValueError as exc:
-        raise InvalidSetting(f"--failover-codes {text!r}: give SIP codes like 408,503") from exc
-    if not codes or any(not 400 <= c <= 699 for c in codes):
-        raise InvalidSetting(f"--failover-codes {text!r}: SIP failure codes are 400-699")
-    return codes
+        raise InvalidSetting(
+            f"--failover-codes {text!r}: give SIP codes like 408,503", "failover_sip_codes"
+        ) from exc
 
 
 async def cmd_default(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
-        if args.primary_timeout is not None and args.primary_timeout <= 0:
-            raise InvalidSetting("--primary-timeout must be above 0 seconds")
         change = settings_change(args, snapshot, config.default_region)
         await admin.change_account(
             change,
@@ -179,11 +189,15 @@ async def cmd_default(args: argparse.Namespace, config: Config) -> int:
                 None
                 if args.no_voice_agent
                 else args.voice_agent_endpoint
-                if args.voice_agent_endpoint
+                if args.voice_agent_endpoint is not None
                 else KEEP
             ),
-            failover_sip_codes=_codes(args.failover_codes) if args.failover_codes else KEEP,
-            primary_timeout=args.primary_timeout if args.primary_timeout else KEEP,
+            failover_sip_codes=(
+                _codes(args.failover_codes) if args.failover_codes is not None else KEEP
+            ),
+            primary_timeout=args.primary_timeout if args.primary_timeout is not None else KEEP,
+            send_history_info=KEEP if args.history_info is None else args.history_info == "on",
+            **caller_id_change(args),
         )
         acc = (await admin.snapshot()).account
     dest = acc.continuity.destination
@@ -192,7 +206,8 @@ async def cmd_default(args: argparse.Namespace, config: Config) -> int:
         f"{'enabled' if acc.continuity.enabled else 'disabled'}, default destination "
         f"{dest or 'none'}, voice agent {acc.voice_agent or 'none'}, failover codes "
         f"{','.join(map(str, sorted(acc.failover_sip_codes)))}, primary timeout "
-        f"{acc.primary_timeout}s"
+        f"{acc.primary_timeout}s, caller ID {acc.caller_id.value}, caller-name prefix "
+        f"{acc.caller_name_prefix!r}, History-Info {'on' if acc.send_history_info else 'off'}"
     )
     warn_shared_path(config, "the account default", change.destination)
     return 0

@@ -55,7 +55,7 @@ def add_parsers(sub: SubParsers) -> None:
 async def cmd_add(args: argparse.Namespace, config: Config) -> int:
     pattern = parse_pattern(args.pattern, config.default_region)
     async with open_pool(config) as pool:
-        await PrimaryNumbers(Store(pool), PrimaryNumberStore(pool), actor()).add(pattern)
+        await PrimaryNumbers(Store(pool), actor()).add(pattern)
     print(f"added {pattern}: refused as a failover destination from now on")
     return 0
 
@@ -63,7 +63,7 @@ async def cmd_add(args: argparse.Namespace, config: Config) -> int:
 async def cmd_remove(args: argparse.Namespace, config: Config) -> int:
     pattern = parse_pattern(args.pattern, config.default_region)
     async with open_pool(config) as pool:
-        await PrimaryNumbers(Store(pool), PrimaryNumberStore(pool), actor()).remove(pattern)
+        await PrimaryNumbers(Store(pool), actor()).remove(pattern)
     print(f"removed {pattern}")
     return 0
 
@@ -90,9 +90,7 @@ async def cmd_import(args: argparse.Namespace, config: Config) -> int:
         raise InvalidSetting(f"cannot read {args.file}: {exc}") from exc
     patterns = read_patterns(text.splitlines(), config.default_region)
     async with open_pool(config) as pool:
-        result = await PrimaryNumbers(
-            Store(pool), PrimaryNumberStore(pool), actor()
-        ).import_patterns(patterns)
+        result = await PrimaryNumbers(Store(pool), actor()).import_patterns(patterns)
     print(
         f"imported {len(result.added)} entr{'y' if len(result.added) == 1 else 'ies'}"
         + (f", {len(result.already_listed)} already listed" if result.already_listed else "")

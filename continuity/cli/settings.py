@@ -7,7 +7,6 @@ import argparse
 from continuity.admin import KEEP, Keep, SettingsChange
 from continuity.core.model import Destination, DestinationKind, Snapshot
 from continuity.core.numbers import parse_e164
-from continuity.errors import InvalidSetting
 
 MODE = {"on": True, "off": False, "inherit": None}
 ENABLED = {"enabled": True, "disabled": False, "inherit": None}
@@ -48,21 +47,17 @@ def add_settings_options(p: argparse.ArgumentParser, *, inherit: bool = True) ->
 def destination(
     args: argparse.Namespace, snapshot: Snapshot, region: str
 ) -> Destination | Keep | None:
+    """The destination flag, parsed; the admin service checks it (an empty value too)."""
     if args.clear_destination:
         return None
-    if args.external:
+    if args.external is not None:
         return Destination(DestinationKind.EXTERNAL, parse_e164(args.external, region))
     if args.voice_agent:
-        agent = snapshot.account.voice_agent
-        if agent is None:
-            raise InvalidSetting(
-                "no voice agent is configured, so it cannot be a destination. Configure one "
-                "first: `continuity default --voice-agent-endpoint ENDPOINT`"
-            )
-        return Destination(DestinationKind.VOICE_AGENT, agent)
-    if args.sip:
+        # The configured agent; with none configured the service says how to set one.
+        return Destination(DestinationKind.VOICE_AGENT, snapshot.account.voice_agent or "")
+    if args.sip is not None:
         return Destination(DestinationKind.SIP, args.sip)
-    if args.voicemail:
+    if args.voicemail is not None:
         return Destination(DestinationKind.VOICEMAIL, args.voicemail)
     return KEEP
 

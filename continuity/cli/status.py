@@ -15,6 +15,7 @@ from continuity.core.routing import plan_route
 from continuity.core.shared_path import shared_path_warnings
 from continuity.core.testmode import describe_end, test_applies
 from continuity.outage.banner import trunk_report
+from db.leader import NodeRegistry
 from db.outage_summary import OutageSummaryStore
 from db.outages import OutageStore
 from db.records import CallRecordStore
@@ -42,6 +43,7 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         trunk = await trunk_report(
             OutageStore(pool), names.ENDPOINT_PRIMARY, OutageSummaryStore(pool)
         )
+        nodes = await NodeRegistry(pool).nodes()
     acc = snapshot.account
     warnings = shared_path_warnings(snapshot, config.primary_trunk, config.pstn_trunk)
     now = dt.datetime.now(dt.UTC)
@@ -70,6 +72,16 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         "primary_trunk": trunk.to_json(),
         "warnings": warnings,
         "hours": hours,
+        "nodes": [
+            {
+                "name": n.name,
+                "sip_uri": n.sip_uri,
+                "healthy": n.healthy(config.node_heartbeat_interval),
+                "leads": n.leads,
+                "last_seen": n.last_seen.isoformat(),
+            }
+            for n in nodes
+        ],
     }
     rows, numbers = [], []
     for number in sorted(snapshot.numbers):
@@ -103,6 +115,12 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
             print(f"hours: line {h['line']} follows {h['schedule']}, {state} now{where}")
         for warning in warnings:
             print(f"WARNING: {warning}")
+        for node in nodes:
+            health = "up" if node.healthy(config.node_heartbeat_interval) else "SILENT"
+            print(
+                f"node {node.name}{' (leader)' if node.leads else ''}: {health}, last heard"
+                f" {node.silent_for:.1f} s ago{', ' + node.sip_uri if node.sip_uri else ''}"
+            )
         print()
     emit(
         {**banner, "numbers": numbers},

@@ -82,9 +82,29 @@ async def cmd_test_call(args: argparse.Namespace, config: Config) -> int:
             numbers = [number]
         caller = TestCaller(originate, CallRecordStore(pool), hold=args.hold)
         print(f"calling {len(numbers)} number(s)...", file=sys.stderr)
-        results = await asyncio.gather(*(caller.call(n) for n in numbers))
-    _report(list(results), args.json)
+        results = await _with_progress(caller, numbers)
+    _report(results, args.json)
     return 0 if all(r.answered for r in results) else 1
+
+
+async def _with_progress(caller: TestCaller, numbers: list[str]) -> list[TestCallResult]:
+    """All the calls at once; a line on stderr as each one ends (results in ``numbers``
+    order)."""
+    done = 0
+
+    async def one(number: str) -> TestCallResult:
+        nonlocal done
+        result = await caller.call(number)
+        done += 1
+        what = (
+            f"answered by {result.destination} after {result.seconds:.2f}s"
+            if result.answered and result.seconds is not None
+            else f"{'answered' if result.answered else 'NOT ANSWERED'} ({result.outcome})"
+        )
+        print(f"[{done}/{len(numbers)}] {number}: {what}", file=sys.stderr, flush=True)
+        return result
+
+    return list(await asyncio.gather(*(one(n) for n in numbers)))
 
 
 def _report(results: list[TestCallResult], as_json: bool) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 from continuity.cli.context import SubParsers, actor, open_pool
 from continuity.cli.output import emit
 from continuity.config import Config
+from continuity.errors import InvalidSetting
 from continuity.voicemail.prompts import MAX_SECONDS, PromptStore
 from continuity.voicemail.service import VoicemailAdmin
 from continuity.voicemail.spool import Spool
@@ -56,6 +59,28 @@ def add_parsers(sub: SubParsers) -> None:
     eclear.add_argument("line", help="the line id")
     eclear.set_defaults(run=cmd_email_clear)
 
+    pin = vsub.add_parser(
+        "pin",
+        help="the PIN a line's owner gives VoiceMailMain to hear the messages",
+        description="Every line's box gets a random 6-digit PIN when the line is created. "
+        "The owner dials your VoiceMailMain extension, gives the line id as the mailbox "
+        "(app_voicemail context `continuity`) and this PIN.",
+    )
+    pinsub = pin.add_subparsers(dest="pin_action", required=True, metavar="ACTION")
+    pinset = pinsub.add_parser(
+        "set",
+        help="set a line's PIN (4-12 digits), read from the terminal or standard input",
+        description="Reads the PIN from standard input (one line), or asks for it twice "
+        "on a terminal. A PIN given as an argument works but is visible to anyone "
+        "running `ps` while the command runs.",
+    )
+    pinset.add_argument("line", help="the line id")
+    pinset.add_argument("pin", nargs="?", help=argparse.SUPPRESS)
+    pinset.set_defaults(run=cmd_pin_set)
+    pinreset = pinsub.add_parser("reset", help="give a line a new random PIN and print it once")
+    pinreset.add_argument("line", help="the line id")
+    pinreset.set_defaults(run=cmd_pin_reset)
+
     boxes = vsub.add_parser("boxes", help="every line's box: prompt, email, message counts")
     boxes.add_argument("--json", action="store_true", help="machine-readable output")
     boxes.set_defaults(run=cmd_boxes)
@@ -75,6 +100,7 @@ def add_parsers(sub: SubParsers) -> None:
     export.add_argument("line", help="the line id")
     export.add_argument("message", metavar="MSG", help="message id or msgNNNN")
     export.add_argument("out", type=Path, metavar="OUT", help="file to write")
+    export.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     export.set_defaults(run=cmd_export)
 
 
@@ -132,6 +158,37 @@ async def cmd_email_clear(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _read_pin(given: str | None) -> str:
+    if given is not None:
+        print(
+            "continuity: warning: a PIN on the command line is visible to other users "
+            "(ps); pipe it on standard input instead",
+            file=sys.stderr,
+        )
+        return given
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    first = getpass.getpass("new PIN: ")
+    if getpass.getpass("again: ") != first:
+        raise InvalidSetting("the two PINs differ; nothing was changed")
+    return first
+
+
+async def cmd_pin_set(args: argparse.Namespace, config: Config) -> int:
+    pin = _read_pin(args.pin)
+    async with open_voicemail(config) as vm:
+        await vm.set_pin(args.line, pin)
+    print(f"line {args.line}: voicemail PIN changed")
+    return 0
+
+
+async def cmd_pin_reset(args: argparse.Namespace, config: Config) -> int:
+    async with open_voicemail(config) as vm:
+        pin = await vm.set_pin(args.line)
+    print(f"line {args.line}: new voicemail PIN {pin}")
+    return 0
+
+
 async def cmd_boxes(args: argparse.Namespace, config: Config) -> int:
     async with open_voicemail(config) as vm:
         boxes = await vm.boxes()
@@ -181,7 +238,7 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
 
 async def cmd_export(args: argparse.Namespace, config: Config) -> int:
     async with open_voicemail(config) as vm:
-        message = await vm.export(args.line, args.message, args.out)
+        message = await vm.export(args.line, args.message, args.out, overwrite=args.force)
     print(
         f"wrote {args.out}: {message.duration} s from {message.caller_number or 'unknown'} "
         f"({message.folder}/{message.name} of line {args.line})"

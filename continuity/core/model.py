@@ -24,6 +24,15 @@ class DestinationKind(enum.StrEnum):
     VOICEMAIL = "voicemail"
 
 
+class CallerIdPolicy(enum.StrEnum):
+    """The caller ID a continuity leg presents to the far end."""
+
+    #: The caller's own number; the Diversion header names the tracking number.
+    KEEP = "keep"
+    #: The tracking number, for carriers that refuse caller IDs the account does not own.
+    TRACKING = "tracking"
+
+
 class LineKind(enum.StrEnum):
     MAIN = "main"
     DEPARTMENT = "department"
@@ -85,6 +94,12 @@ class Line:
     schedule: str | None = None
     #: Where continuity calls go out of hours, instead of the in-hours destination.
     after_hours: Destination | None = None
+    #: Caller-ID policy and caller-name prefix of this line's continuity legs;
+    #: ``None`` follows the account.
+    caller_id: CallerIdPolicy | None = None
+    caller_name_prefix: str | None = None
+    #: Bumped by the database on every write of the line (the HTTP API's ETag).
+    version: int = 0
 
     @property
     def mailbox(self) -> str:
@@ -112,6 +127,8 @@ class TrackingNumber:
     test_mode: bool = False
     #: When a timed test ends by itself (``None``: it runs until stopped).
     test_until: dt.datetime | None = None
+    #: Bumped by the database on every write of the number (the HTTP API's ETag).
+    version: int = 0
 
     @property
     def primary(self) -> Destination:
@@ -130,6 +147,14 @@ class AccountSettings:
     failover_sip_codes: frozenset[int] = DEFAULT_FAILOVER_SIP_CODES
     #: Seconds the primary may ring before the call moves on.
     primary_timeout: int = 20
+    #: The caller ID continuity legs present, and the prefix put before the
+    #: caller's name (``{line}`` stands for the line's name; empty: none).
+    caller_id: CallerIdPolicy = CallerIdPolicy.KEEP
+    caller_name_prefix: str = ""
+    #: Whether the trunks send History-Info (RFC 7044) besides Diversion (RFC 5806).
+    send_history_info: bool = False
+    #: Bumped by the database on every write of the account settings (the HTTP API's ETag).
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,24 @@ def resume(outage_open: bool, override: Override | None, now: float) -> Detector
     return DetectorState(override=override)
 
 
+def take_lead(
+    state: DetectorState, journal_open: bool, now: float, policy: OutagePolicy
+) -> Transition:
+    """This node starts leading: make the journal agree with what it sees now.
+
+    An outage this node sees but the journal has not (the old leader died before
+    declaring it) starts now; one the journal holds open that this node sees
+    resolved (it cleared while the old leader was dying) is resolved now.
+    """
+    if state.outage and not journal_open:
+        seen = state.last_failure or "declared by an operator"
+        cause = f"already down when this node took the lead ({seen})"
+        return Transition(state, (OutageStarted(now, cause, state.failover(policy)),))
+    if journal_open and not state.outage:
+        return Transition(state, (OutageResolved(now, "healthy when this node took the lead"),))
+    return Transition(state)
+
+
 def observe(state: DetectorState, sample: Sample, policy: OutagePolicy) -> Transition:
     """Count one sample and say what changed."""
     if sample.reachable:

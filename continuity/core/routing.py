@@ -8,6 +8,9 @@ The chain for one call is:
    out of the line's business hours its after-hours one;
 3. the line's failover voicemail, which always comes last.
 
+Each continuity step carries its redirecting identity and caller ID
+(:mod:`continuity.core.redirecting`), so every executor sends the same.
+
 The primary hands the call on only for the configured failure causes; a
 continuity destination hands it on for any failure, so a call never dead-ends
 while a mailbox is there to take it.
@@ -29,6 +32,7 @@ from continuity.core.model import (
     TrackingNumber,
     TrunkHealth,
 )
+from continuity.core.redirecting import Redirect, redirect
 from continuity.core.testmode import test_applies
 
 
@@ -49,6 +53,9 @@ class RouteStep:
     timeout: int | None = None
     #: Q.850 causes that move the call on; ``None`` means any failure does.
     moves_on: frozenset[int] | None = None
+    #: A continuity leg's redirecting identity and caller ID; ``None`` for the
+    #: primary and voicemail, which keep the call as it came.
+    redirect: Redirect | None = None
 
     def hands_on(self, cause: int | None) -> bool:
         return self.moves_on is None or (cause is not None and cause in self.moves_on)
@@ -175,7 +182,9 @@ def plan_route(
     elif line is not None:
         voicemail = Destination(DestinationKind.VOICEMAIL, line.mailbox)
     if dest is not None and dest.kind is not DestinationKind.VOICEMAIL:
-        steps.append(RouteStep(dest))
+        # After the primary the reason is its failure's; otherwise the call moved first.
+        moved = redirect(dialed, dest, account, line, after_primary=reason is PlanReason.NORMAL)
+        steps.append(RouteStep(dest, redirect=moved))
     if voicemail is not None:
         steps.append(RouteStep(voicemail))
     if not steps:  # continuity on but nowhere to go: the primary beats a dead end

@@ -10,10 +10,12 @@ from :func:`plan_route` and :func:`dial_string`, so they decide alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from continuity.core.causes import NO_ANSWER_CAUSE
 from continuity.core.dialstrings import dial_string
 from continuity.core.model import DestinationKind
+from continuity.core.redirecting import Redirect
 from continuity.core.routing import PlanReason, RoutePlan
 
 #: The cause a dialplan executor assumes when Dial() fails without one (the
@@ -23,6 +25,30 @@ UNAVAILABLE_CAUSE = 20
 RING_TIMEOUT_CAUSE = NO_ANSWER_CAUSE
 #: Separates the causes of a failover list in dialplan (no comma: that splits arguments).
 CAUSE_SEPARATOR = "-"
+#: Separates the arguments of a pre-dial handler in Dial()'s ``b()`` option.
+ARG_SEPARATOR = "^"
+
+
+def redirect_args(redirect: Redirect | None) -> str:
+    """The arguments of the redirecting pre-dial handler, before the previous cause.
+
+    ``from^reason^to^number^prefix``: the redirecting-from number, the reason
+    (empty: the previous step's cause, appended by the dialplan, decides), the
+    redirecting-to number, the caller number to present (empty: the caller's)
+    and the caller-name prefix URI-encoded, so that only ``[A-Za-z0-9%+._^-]``
+    ever reaches dialplan. Empty for a leg that carries no redirect.
+    """
+    if redirect is None:
+        return ""
+    return ARG_SEPARATOR.join(
+        [
+            redirect.from_number,
+            redirect.reason.value if redirect.reason is not None else "",
+            redirect.to_number or "",
+            redirect.caller_number or "",
+            quote(redirect.name_prefix, safe=""),
+        ]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +61,9 @@ class DialStep:
     moves_on: frozenset[int] | None
     #: The destination kind, e.g. ``primary`` or ``external``.
     kind: str
+    #: The redirecting pre-dial handler's arguments (:func:`redirect_args`); empty
+    #: for the primary.
+    redirect: str = ""
 
     @property
     def failover_causes(self) -> str | None:
@@ -81,6 +110,7 @@ def static_route(plan: RoutePlan, default_timeout: int) -> StaticRoute:
                 int(step.timeout or default_timeout),
                 step.moves_on,
                 dest.kind.value,
+                redirect_args(step.redirect),
             )
         )
     return StaticRoute(plan.tracking_number, plan.reason, tuple(dials), mailbox)

@@ -10,6 +10,8 @@ from email.utils import formatdate
 
 from continuity.core.notices import Notice, NoticeEvent
 from continuity.outage.errors import DeliveryFailed
+from continuity.voicemail.errors import BadAddress
+from continuity.voicemail.mail import header_text, mail_addresses
 
 
 def render_email(notice: Notice, sender: str, recipients: tuple[str, ...]) -> EmailMessage:
@@ -17,13 +19,14 @@ def render_email(notice: Notice, sender: str, recipients: tuple[str, ...]) -> Em
     started = notice.event is NoticeEvent.STARTED
     message = EmailMessage()
     message["Subject"] = (
-        f"[continuity] {'OUTAGE' if started else 'Resolved'}: primary trunk {payload['trunk']}"
+        f"[continuity] {'OUTAGE' if started else 'Resolved'}: "
+        f"primary trunk {header_text(str(payload['trunk']))}"
     )
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
+    message["From"] = mail_addresses([sender])
+    message["To"] = mail_addresses(recipients)
     message["Date"] = formatdate(localtime=True)
     # The same Message-ID on every retry: mail systems drop the duplicates.
-    message["Message-ID"] = f"<{notice.idempotency_key}@continuity>"
+    message["Message-ID"] = f"<{header_text(notice.idempotency_key)}@continuity>"
     lines = [
         f"The primary trunk {payload['trunk']} is "
         + ("DOWN." if started else "back: the outage is resolved."),
@@ -69,7 +72,10 @@ class EmailSender:
         self._recipients = recipients
 
     async def send(self, notice: Notice) -> None:
-        message = render_email(notice, self._sender, self._recipients)
+        try:
+            message = render_email(notice, self._sender, self._recipients)
+        except BadAddress as exc:
+            raise DeliveryFailed(str(exc)) from exc
         try:
             await asyncio.to_thread(self._send, message)
         except (smtplib.SMTPException, OSError) as exc:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 import psycopg
@@ -45,12 +45,15 @@ class Notifier:
         poll: float = 30.0,
         retry_base: float = 0.5,
         retry_cap: float = 300.0,
+        leads: Callable[[], bool] = lambda: True,
     ) -> None:
         self._outbox = outbox
         self._senders = dict(senders)
         self._poll = poll
         self._retry_base = retry_base
         self._retry_cap = retry_cap
+        #: Only the leading node delivers, so a notice goes out once across the nodes.
+        self._leads = leads
         self._wake = asyncio.Event()
         #: notice id -> (its backoff, monotonic time of its next attempt)
         self._retry: dict[int, tuple[Backoff, float]] = {}
@@ -76,7 +79,9 @@ class Notifier:
                 continue  # a channel configured once but not any more: kept for the record
             try:
                 await sender.send(pending.notice)
-            except DeliveryFailed as exc:
+            except Exception as exc:
+                if not isinstance(exc, DeliveryFailed):  # a bug, not the channel: say where
+                    log.exception("%s sender failed", pending.notice.channel.value)
                 backoff = backoff or Backoff(base=self._retry_base, cap=self._retry_cap)
                 delay = backoff.next_delay()
                 self._retry[pending.id] = (backoff, time.monotonic() + delay)
@@ -105,6 +110,10 @@ class Notifier:
         backoff = Backoff(base=0.5, cap=10.0)
         while True:
             self._wake.clear()
+            if not self._leads():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                continue
             try:
                 wait = await self.deliver_due()
                 backoff.reset()

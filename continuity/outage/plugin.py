@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
@@ -20,6 +21,7 @@ from continuity.outage.email import EmailSender
 from continuity.outage.notifier import Notifier, Sender
 from continuity.outage.service import HealthSubscriber, OutageMonitor
 from continuity.outage.webhook import WebhookSender
+from continuity.supervise import supervise
 from continuity.voicemail.mail import send as smtp_send
 from continuity.voicemail.plugin import smtp_settings
 from db.outage_summary import OutageSummaryStore
@@ -62,10 +64,11 @@ class Outages:
         pool: AsyncConnectionPool,
         http: httpx.AsyncClient,
         ami: AmiCredentials,
+        fence: Callable[[], int | None],
     ) -> None:
         self.store = OutageStore(pool)
         channels = senders(config, http)
-        self.notifier = Notifier(self.store, channels)
+        self.notifier = Notifier(self.store, channels, leads=lambda: fence() is not None)
         self.monitor = OutageMonitor(
             outage_policy(config),
             self.store,
@@ -73,6 +76,7 @@ class Outages:
             tuple(channels),
             on_journalled=self.notifier.wake,
             summaries=OutageSummaryStore(pool),
+            fence=fence,
         )
         self.watch = ContactWatch(ami, names.ENDPOINT_PRIMARY, config.outage_check_interval)
 
@@ -87,10 +91,18 @@ class Outages:
         """Called with the new :class:`TrunkHealth` whenever routing's view changes."""
         self.monitor.subscribe(subscriber)
 
+    async def leadership_changed(self, leads: bool) -> None:
+        await self.monitor.leadership_changed(leads)
+        self.notifier.wake()
+
     async def override_changed(self, snapshot: Snapshot) -> None:
         await self.monitor.override_changed(snapshot)
 
     async def run(self) -> None:
+        """The monitor and the notices, each restarted alone if it fails."""
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self.monitor.run(self.watch.samples()), name="outage-monitor")
-            tasks.create_task(self.notifier.run(), name="outage-notices")
+            tasks.create_task(
+                supervise("outage-monitor", lambda: self.monitor.run(self.watch.samples())),
+                name="outage-monitor",
+            )
+            tasks.create_task(supervise("outage-notices", self.notifier.run), name="outage-notices")

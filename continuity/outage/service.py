@@ -33,8 +33,10 @@ from continuity.core.outage import (
     observe,
     resume,
     set_override,
+    take_lead,
 )
 from continuity.core.outage_summary import OutageSummary
+from continuity.errors import DatabaseUnavailable, NotLeader
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +48,12 @@ class SummarySource(Protocol):
 
 
 class OutageJournal(Protocol):
-    async def start_outage(self, outage: OutageRecord, notices: Sequence[Notice]) -> None: ...
-    async def resolve_outage(self, outage: OutageRecord, notices: Sequence[Notice]) -> None: ...
+    async def start_outage(
+        self, outage: OutageRecord, notices: Sequence[Notice], fence: int | None = None
+    ) -> None: ...
+    async def resolve_outage(
+        self, outage: OutageRecord, notices: Sequence[Notice], fence: int | None = None
+    ) -> None: ...
     async def open_outages(self, trunk: str) -> list[OutageRecord]: ...
     async def override(self) -> OverrideRecord | None: ...
 
@@ -67,6 +73,7 @@ class OutageMonitor:
         on_journalled: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
         summaries: SummarySource | None = None,
+        fence: Callable[[], int | None] | None = None,
     ) -> None:
         self.policy = policy
         self.trunk = trunk
@@ -76,10 +83,15 @@ class OutageMonitor:
         self._clock = clock
         #: Where the "resolved" notice's totals come from (the call records); none: no totals.
         self._summaries = summaries
+        #: The leader's fencing token, None while another node leads; None itself: one
+        #: node, which always journals.
+        self._fence = fence
         self.state = DetectorState()
         #: The open outage, as journalled (or about to be).
         self.outage: OutageRecord | None = None
-        self._pending: asyncio.Queue[tuple[OutageRecord, NoticeEvent]] = asyncio.Queue()
+        self._pending: asyncio.Queue[tuple[OutageRecord, NoticeEvent, int | None]] = (
+            asyncio.Queue()
+        )
         self._override_seen: OverrideRecord | None = None
         self._subscribers: list[HealthSubscriber] = []
         self._health_changed = asyncio.Event()
@@ -126,6 +138,24 @@ class OutageMonitor:
         by = record.set_by if record else "an operator"
         self._apply(set_override(self.state, override, self._clock(), self.policy, by))
 
+    async def leadership_changed(self, leads: bool) -> None:
+        """This node started leading: adopt the journal's open outage, then reconcile."""
+        if not leads:
+            return
+        try:
+            open_outages = await self._journal.open_outages(self.trunk)
+        except (psycopg.Error, OSError, DatabaseUnavailable) as exc:
+            log.warning("outage journal unavailable on taking the lead (%s)", exc)
+            return
+        self.outage = open_outages[0] if open_outages else None
+        self._apply(take_lead(self.state, bool(open_outages), self._clock(), self.policy))
+
+    def _stamp(self) -> int | None:
+        return None if self._fence is None else self._fence()
+
+    def _leads(self, stamp: int | None) -> bool:
+        return self._fence is None or (stamp is not None and stamp == self._fence())
+
     def observe(self, sample: Sample) -> None:
         self._apply(observe(self.state, sample, self.policy))
 
@@ -149,7 +179,7 @@ class OutageMonitor:
                 str(uuid.uuid4()), self.trunk, now, event.cause, event.failover
             )
             log.warning("OUTAGE of %s started: %s", self.trunk, event.cause)
-            self._pending.put_nowait((self.outage, NoticeEvent.STARTED))
+            self._pending.put_nowait((self.outage, NoticeEvent.STARTED, self._stamp()))
             return
         if self.outage is None:  # resolved before the start was known: nothing to close
             log.error("outage of %s resolved, but no open outage was known", self.trunk)
@@ -170,7 +200,7 @@ class OutageMonitor:
             event.cause,
         )
         self.outage = None
-        self._pending.put_nowait((resolved, NoticeEvent.RESOLVED))
+        self._pending.put_nowait((resolved, NoticeEvent.RESOLVED, self._stamp()))
 
     async def run(self, samples: AsyncIterator[Sample]) -> None:
         """Consume samples and journal what they cause, until cancelled."""
@@ -185,23 +215,35 @@ class OutageMonitor:
             await self._health_changed.wait()
             self._health_changed.clear()
             for subscriber in self._subscribers:
-                await subscriber(self.health)
+                try:
+                    await subscriber(self.health)
+                except Exception:
+                    log.exception(
+                        "%s failed on the trunk's new health; routing uses it all the same",
+                        getattr(subscriber, "__qualname__", subscriber),
+                    )
 
     async def _journal_events(self) -> None:
         while True:
-            outage, event = await self._pending.get()
+            outage, event, stamp = await self._pending.get()
+            if not self._leads(stamp):
+                log.info("outage %s %s: journalled by the leading node", outage.id, event.value)
+                continue
             backoff = Backoff(base=0.5, cap=10.0)
             while True:
                 try:
                     if event is NoticeEvent.STARTED:
                         notices = build_notices(outage, event, self._channels)
-                        await self._journal.start_outage(outage, notices)
+                        await self._journal.start_outage(outage, notices, stamp)
                     else:
                         summary = None
                         if self._summaries is not None:
                             summary = await self._summaries.summary(outage)
                         notices = build_notices(outage, event, self._channels, summary)
-                        await self._journal.resolve_outage(outage, notices)
+                        await self._journal.resolve_outage(outage, notices, stamp)
+                    break
+                except NotLeader as exc:
+                    log.warning("outage %s %s not journalled: %s", outage.id, event.value, exc)
                     break
                 except (psycopg.Error, OSError) as exc:
                     delay = backoff.next_delay()

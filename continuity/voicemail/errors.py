@@ -48,3 +48,13 @@ class UnknownMessage(ContinuityError):
 class ExportFailed(ContinuityError):
     def __init__(self, target: Path, reason: str) -> None:
         super().__init__(f"could not export to {target}: {reason}")
+
+
+class BadAddress(ContinuityError):
+    """A notice address or sender that cannot go into a mail header as it is."""
+
+    def __init__(self, address: str, detail: str) -> None:
+        super().__init__(
+            f"{address!r} is not an e-mail address notices can go to ({detail}): set one "
+            "plain address like ops@example.com (`continuity voicemail email set LINE ADDRESS`)"
+        )

@@ -23,6 +23,7 @@ import psycopg
 
 from continuity.backoff import Backoff
 from continuity.files import write_atomically
+from continuity.voicemail.errors import BadAddress
 from continuity.voicemail.mail import build_notice
 from continuity.voicemail.spool import Message, Spool
 
@@ -83,6 +84,10 @@ class VoicemailNotifier:
         #: box/msg_id -> (backoff, monotonic time of the next attempt)
         self._retries: dict[str, tuple[Backoff, float]] = {}
         self._unaddressed: set[str] = set()
+        #: box/msg_id -> the address its notice cannot be built for (said once per address)
+        self._unsendable: dict[str, str] = {}
+        #: box/msg_id -> the address its notice went to, whose sent-marker is not written yet
+        self._unmarked: dict[str, str] = {}
 
     def _pending(self) -> list[Message]:
         pending: list[Message] = []
@@ -101,12 +106,17 @@ class VoicemailNotifier:
         pending = await asyncio.to_thread(self._pending)
         if not pending:
             self._retries.clear()
+            self._unsendable.clear()
+            self._unmarked.clear()
             return 0
         addresses = await self._addresses()
         names = self._line_names()
         sent = 0
         for message in pending:
             key = f"{message.box}/{message.msg_id}"
+            if key in self._unmarked:
+                await self._mark(key, message, self._unmarked[key])
+                continue
             to = addresses.get(message.box)
             if to is None:
                 if key not in self._unaddressed:
@@ -121,10 +131,18 @@ class VoicemailNotifier:
         return sent
 
     async def _deliver(self, key: str, message: Message, line_name: str, to: str) -> bool:
+        if self._unsendable.get(key) == to:
+            return False  # said once; tried again when the address changes
         try:
             mail = await asyncio.to_thread(build_notice, message, line_name, to, self._sender)
+        except BadAddress as exc:
+            self._unsendable[key] = to
+            log.error("voicemail %s: no notice sent: %s; the message stays in the box", key, exc)
+            return False
+        self._unsendable.pop(key, None)
+        try:
             await asyncio.to_thread(self._send, mail)
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError, ValueError) as exc:
             backoff = self._retries.get(key, (Backoff(self._retry_base, self._retry_cap), 0.0))[0]
             delay = backoff.next_delay()
             self._retries[key] = (backoff, time.monotonic() + delay)
@@ -137,10 +155,28 @@ class VoicemailNotifier:
                 delay,
             )
             return False
-        await asyncio.to_thread(self._markers.mark, message.box, message.msg_id, to)
         self._retries.pop(key, None)
         log.info("voicemail %s: notice sent to %s", key, to)
+        await self._mark(key, message, to)
         return True
+
+    async def _mark(self, key: str, message: Message, to: str) -> None:
+        """Write the sent-marker; if it cannot be written, remember it here (and retry the
+        write on each scan) rather than send the notice again."""
+        try:
+            await asyncio.to_thread(self._markers.mark, message.box, message.msg_id, to)
+        except OSError as exc:
+            if key not in self._unmarked:
+                log.error(
+                    "voicemail %s: the notice went out, but its marker cannot be written "
+                    "(%s): check state_dir. Until it is, a restart sends the notice again",
+                    key,
+                    exc,
+                )
+            self._unmarked[key] = to
+            return
+        if self._unmarked.pop(key, None) is not None:
+            log.info("voicemail %s: sent-marker written", key)
 
     async def run(self) -> None:
         """Scan the spool every ``poll_interval`` until cancelled; back off while it fails."""

@@ -10,13 +10,15 @@ from pathlib import Path
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import Ami, AmiCredentials, AmiError
+from agi.ami import AmiActions, AmiError
 from continuity.config import Config
 from continuity.core.model import Snapshot
 from continuity.files import replace_if_changed
+from continuity.install import VOICEMAIL_MODE
 from continuity.voicemail.boxes import BoxSync
 from continuity.voicemail.mail import SmtpSettings, send
 from continuity.voicemail.notifier import SentMarkers, VoicemailNotifier
+from continuity.voicemail.pins import new_pin
 from continuity.voicemail.spool import Spool
 from db.voicemail import VoicemailStore
 from dialplan_templates.voicemail import render_voicemail, voicemail_path
@@ -39,18 +41,23 @@ class Voicemail:
     """The boxes kept in step with the lines, and the notices sent for new messages."""
 
     def __init__(
-        self, config: Config, pool: AsyncConnectionPool, snapshot: Callable[[], Snapshot]
+        self,
+        config: Config,
+        pool: AsyncConnectionPool,
+        ami: AmiActions,
+        snapshot: Callable[[], Snapshot],
     ) -> None:
-        creds = AmiCredentials(
-            config.ami_host, config.ami_port, config.ami_username, config.ami_secret
-        )
-
         async def reload() -> None:
-            async with Ami(creds) as ami:
-                await ami.command("module reload app_voicemail.so")
+            await ami.command("module reload app_voicemail.so")
 
+        self._pins: dict[str, str] | None = None
+        #: PINs of lines PostgreSQL had none for yet: random, for this process only.
+        self._stand_in_pins: dict[str, str] = {}
         self.boxes = BoxSync(
-            voicemail_path(config.asterisk_config_dir), render_voicemail, replace_if_changed, reload
+            voicemail_path(config.asterisk_config_dir),
+            lambda snapshot: render_voicemail(snapshot, self._box_pins(snapshot)),
+            functools.partial(replace_if_changed, mode=VOICEMAIL_MODE),
+            reload,
         )
         self.spool = Spool(config.asterisk_spool_dir)
         self.store = VoicemailStore(pool)
@@ -81,15 +88,36 @@ class Voicemail:
             log.warning("PostgreSQL unreachable (%s): using the last known notice addresses", exc)
         return self._addresses
 
+    def _box_pins(self, snapshot: Snapshot) -> dict[str, str]:
+        known = self._pins or {}
+        for line in snapshot.lines:
+            if line not in known:
+                self._stand_in_pins.setdefault(line, new_pin())
+        return {line: known.get(line) or self._stand_in_pins[line] for line in snapshot.lines}
+
+    async def _load_pins(self) -> bool:
+        """Fresh PINs from PostgreSQL; say whether any PINs are known at all."""
+        try:
+            self._pins = await self.store.pins()
+        except psycopg.Error as exc:
+            log.warning("could not load the voicemail PINs (%s): using the last known", exc)
+        return self._pins is not None
+
     async def apply(self, snapshot: Snapshot) -> None:
         """Snapshot subscriber: a box for every line, and fresh notice addresses.
 
-        Failures are logged, never raised.
+        Failures are logged, never raised. While no PIN was ever read from
+        PostgreSQL, the boxes file is left as it is (it holds the last PINs).
         """
         try:
-            await self.boxes.apply(snapshot)
+            if await self._load_pins():
+                await self.boxes.apply(snapshot)
+            else:
+                log.warning("voicemail PINs unknown until PostgreSQL answers: boxes left as is")
         except (AmiError, OSError) as exc:
             log.error("could not apply the voicemail boxes for v%s: %s", snapshot.version, exc)
+        except Exception:
+            log.exception("could not apply the voicemail boxes for v%s", snapshot.version)
         try:
             await self.addresses()
         except psycopg.Error as exc:

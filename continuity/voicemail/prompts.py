@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,7 @@ class PromptStore:
 
     async def set(self, line: str, source: Path) -> Prompt:
         """Make ``source`` (WAV, MP3, anything sox reads) the line's prompt."""
-        if not await asyncio.to_thread(source.is_file):
-            raise PromptRejected(source, "there is no such file")
+        await asyncio.to_thread(_check_regular_file, source)
         try:
             info = await audio.probe(source)
         except audio.SoxError as exc:
@@ -97,6 +97,23 @@ class PromptStore:
             return False
         log.info("voicemail prompt of line %s reset to the default", line)
         return True
+
+
+def _check_regular_file(source: Path) -> None:
+    """The recording itself: not a symbolic link (to any file this user may read), a
+    device, a FIFO or a directory."""
+    try:
+        mode = source.lstat().st_mode
+    except FileNotFoundError:
+        raise PromptRejected(source, "there is no such file") from None
+    except OSError as exc:
+        raise PromptRejected(source, f"it cannot be read ({exc.strerror})") from exc
+    if stat.S_ISLNK(mode):
+        raise PromptRejected(
+            source, "it is a symbolic link", "Give the path of the recording file itself."
+        )
+    if not stat.S_ISREG(mode):
+        raise PromptRejected(source, "it is not a regular file", "Give a WAV or MP3 recording.")
 
 
 def _hint(exc: audio.SoxError) -> str:

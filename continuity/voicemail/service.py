@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from continuity.core.model import Line, Snapshot
 from continuity.errors import InvalidSetting, UnknownLine
 from continuity.voicemail import audio
 from continuity.voicemail.errors import ExportFailed
+from continuity.voicemail.pins import check_pin, new_pin
 from continuity.voicemail.prompts import Prompt, PromptStore
 from continuity.voicemail.spool import Message, Spool
 from db.voicemail import VoicemailStore
@@ -101,6 +103,12 @@ class VoicemailAdmin:
 
     # -- notice addresses ------------------------------------------------------------
     async def set_email(self, line_id: str, email: str | None) -> None:
+        if email is not None and (len(email) > 254 or not email.isprintable()):
+            raise InvalidSetting(
+                f"{email[:40]!r} is not an email address: give one address like "
+                "ops@example.com, printable and at most 254 characters",
+                "email",
+            )
         if email is not None and not _EMAIL.match(email):
             raise InvalidSetting(
                 f"{email!r} is not an email address: give one address like ops@example.com"
@@ -110,6 +118,14 @@ class VoicemailAdmin:
 
     async def emails(self) -> dict[str, str]:
         return await self._store.emails()
+
+    # -- PINs ---------------------------------------------------------------------
+    async def set_pin(self, line_id: str, pin: str | None = None) -> str:
+        """Set the line's PIN (a new random one when ``pin`` is None); return it."""
+        pin = new_pin() if pin is None else check_pin(pin)
+        await self.line(line_id)
+        await self._store.set_pin(self._actor, line_id, pin)
+        return pin
 
     async def boxes(self) -> list[BoxStatus]:
         """Every line's box: its prompt, notice address and message counts."""
@@ -142,16 +158,28 @@ class VoicemailAdmin:
             found.extend(await asyncio.to_thread(self._spool.messages, box))
         return found
 
-    async def export(self, line_id: str, ref: str, target: Path) -> Message:
-        """Write message ``ref``'s audio to ``target`` (copied, or converted by extension)."""
+    async def export(
+        self, line_id: str, ref: str, target: Path, *, overwrite: bool = False
+    ) -> Message:
+        """Write message ``ref``'s audio to ``target`` (copied, or converted by extension).
+
+        An existing ``target`` is refused unless ``overwrite``."""
         await self.line(line_id)
         message = await asyncio.to_thread(self._spool.find, line_id, ref)
+        if not overwrite and await asyncio.to_thread(os.path.lexists, target):
+            raise ExportFailed(target, "it already exists; give --force to overwrite it")
         same = target.suffix.lower() == message.audio.suffix.lower()
         try:
             if same:
-                await asyncio.to_thread(shutil.copyfile, message.audio, target)
+                await asyncio.to_thread(_copy, message.audio, target, overwrite)
             else:
                 await audio.convert(message.audio, target)
         except (OSError, audio.SoxError) as exc:
             raise ExportFailed(target, str(exc)) from exc
         return message
+
+
+def _copy(source: Path, target: Path, overwrite: bool) -> None:
+    """Copy; without ``overwrite`` the target is created, never replaced (``O_EXCL``)."""
+    with source.open("rb") as src, target.open("wb" if overwrite else "xb") as dst:
+        shutil.copyfileobj(src, dst)

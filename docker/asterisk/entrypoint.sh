@@ -26,8 +26,8 @@ port = 5038
 
 [${AMI_USERNAME:-continuity}]
 secret = ${AMI_SECRET}
-read = all
-write = all
+read = system,call
+write = system,command,reporting,originate
 CONF
 fi
 

@@ -7,6 +7,7 @@ import pytest
 from continuity.admin import SettingsChange
 from continuity.core.model import Destination, DestinationKind, LineKind
 from continuity.errors import FailoverLoop, InvalidSetting
+from localstack.pbxconfig import PEER_ENDPOINT
 from tests.scenario import Scenario, external
 
 MAIN = "+12125550101"
@@ -18,8 +19,8 @@ BACKUP_PBX = "+13125550171"
 
 
 def via_pstn_trunk(scenario: Scenario, user: str) -> str:
-    """``endpoint/sip:uri``: a SIP target reached through the carrier's PSTN side."""
-    return f"continuity-pstn/sip:{user}@127.0.0.1:{scenario.stack.carrier_pstn_port}"
+    """``endpoint/sip:uri``: a SIP target of the pbx's own peer, on the carrier's PSTN side."""
+    return f"{PEER_ENDPOINT}/sip:{user}@127.0.0.1:{scenario.stack.carrier_pstn_port}"
 
 
 async def test_a_per_number_destination_beats_the_default_and_clearing_it_restores_it(

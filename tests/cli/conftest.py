@@ -26,14 +26,24 @@ def run(cli_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     monkeypatch.setenv("CONTINUITY_LOG_LEVEL", "ERROR")
     monkeypatch.setenv("SUDO_USER", "ops")
 
-    def invoke(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    def invoke(
+        *args: str, env: dict[str, str] | None = None, **more: str
+    ) -> subprocess.CompletedProcess[str]:
         capsys.readouterr()
         with monkeypatch.context() as patch:
-            for name, value in env.items():
+            for name, value in {**(env or {}), **more}.items():
                 patch.setenv(name, value)
-            code = main(list(args))
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # --help, or a usage error: argparse exits
+                code = exc.code if isinstance(exc.code, int) else 1
         out, err = capsys.readouterr()
         return subprocess.CompletedProcess(list(args), code, out, err)
 
-    assert invoke("db", "upgrade").returncode == 0
     return invoke
+
+
+@pytest.fixture
+def upgraded(run: Run) -> None:
+    """The fresh database at the current schema (for modules that mark themselves so)."""
+    assert run("db", "upgrade").returncode == 0

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.cli.conftest import Run
+
+pytestmark = pytest.mark.usefixtures("upgraded")
 
 CELL = "+13125550161"
 SERVICE = "+13125550150"

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import Run
+
+pytestmark = pytest.mark.usefixtures("upgraded")
 
 PRIMARY_HOST = "sip:pbx.primary.example:5060"
 HOSTED = "+12125550150"  # a direct line on the primary system
@@ -110,16 +114,26 @@ def test_an_import_is_taken_whole_or_not_at_all_and_every_change_is_audited(
 def test_a_failover_that_leaves_through_the_primarys_host_warns_in_the_cli_and_in_status(
     run: Run,
 ) -> None:
-    env = {"CONTINUITY_PRIMARY_TRUNK": PRIMARY_HOST}
+    env = {"CONTINUITY_PRIMARY_TRUNK": PRIMARY_HOST, "CONTINUITY_TRUNK_TRANSPORT": "transport-udp"}
     assert run("line", "add", "main", "--kind", "main").returncode == 0
-    result = run("line", "set", "main", "--sip", "backup/sip:reception@PBX.primary.example", **env)
+    carrier = {**env, "CONTINUITY_PSTN_TRUNK": "sip:carrier.example"}  # both trunks, or neither
+    result = run(
+        "line", "set", "main", "--sip", "backup/sip:reception@PBX.primary.example", **carrier
+    )
     assert result.returncode == 0, result.stderr
     assert (
         "warning: line main's SIP destination backup/sip:reception@PBX.primary.example is on "
         "the primary trunk's host (pbx.primary.example:5060)" in result.stderr
     )
     elsewhere = run(
-        "line", "add", "sales", "--kind", "department", "--sip", "backup/sip:b@dr.example", **env
+        "line",
+        "add",
+        "sales",
+        "--kind",
+        "department",
+        "--sip",
+        "backup/sip:b@dr.example",
+        **carrier,
     )
     assert (elsewhere.returncode, elsewhere.stderr) == (0, "")
 

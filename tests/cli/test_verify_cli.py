@@ -9,6 +9,8 @@ import pytest
 from continuity.cli import main
 from tests.cli.conftest import Run
 
+pytestmark = pytest.mark.usefixtures("upgraded")
+
 CELL = "+13125550161"
 
 

@@ -29,13 +29,17 @@ class Result:
     stderr: str
 
 
-async def run_cli(config: Config, *args: str, timeout: float = 60.0) -> Result:
+async def run_cli(
+    config: Config, *args: str, timeout: float = 60.0, stdin: str | None = None
+) -> Result:
     """``continuity ARGS`` as an admin runs it, without blocking the app's event loop."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "continuity", *args,
         env=environment(config), cwd=REPO,
+        stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    data = None if stdin is None else stdin.encode()
+    out, err = await asyncio.wait_for(proc.communicate(data), timeout)
     assert proc.returncode is not None
     return Result(proc.returncode, out.decode(), err.decode())

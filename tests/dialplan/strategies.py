@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from continuity.core.model import (
     AccountSettings,
+    CallerIdPolicy,
     ContinuitySettings,
     Destination,
     DestinationKind,
@@ -85,7 +86,20 @@ class Builder:
         )
         kind = self.rnd.choice(list(LineKind))
         test_mode = self.rnd.random() < 0.2
-        return Line(line_id, kind, self.text(), self.settings(lines), forwarding, test_mode)
+        return Line(
+            line_id,
+            kind,
+            self.text(),
+            self.settings(lines),
+            forwarding,
+            test_mode,
+            caller_id=self.rnd.choice([None, *CallerIdPolicy]),
+            caller_name_prefix=self.prefix(),
+        )
+
+    def prefix(self) -> str:
+        """A caller-name prefix: often the (hostile) line name, sometimes hostile itself."""
+        return self.rnd.choice(["", "{line}", "{line}:", "Zoë & Co", self.text()])
 
     def snapshot(self) -> Snapshot:
         rnd = self.rnd
@@ -102,7 +116,10 @@ class Builder:
                 continuity=self.settings(ids),
             )
         account = AccountSettings(
-            continuity=self.settings(ids), voice_agent=rnd.choice([None, *ENDPOINTS])
+            continuity=self.settings(ids),
+            voice_agent=rnd.choice([None, *ENDPOINTS]),
+            caller_id=rnd.choice(list(CallerIdPolicy)),
+            caller_name_prefix=self.prefix(),
         )
         return Snapshot(account, numbers, lines, version=rnd.randint(0, 10**9))
 

@@ -37,7 +37,7 @@ HOSTILE = "+12125550205"
 ANSWERING_SERVICE = "+13125550150"
 LINE_SERVICE = "+13125550151"
 FAILING_SERVICE = "+13125550152"
-HOSTILE_LABEL = 'Sales ;-- }\n[evil]\nexten => _X.,1,Dial(PJSIP/x) ${EXTEN} $[1] "é"'
+HOSTILE_LABEL = 'Sales ;-- } [evil] exten => _X.,1,Dial(PJSIP/x) ${EXTEN} $[1] "é"'
 HOSTILE_NAME = "Zoë O'Brien; ${EXTEN} [x], (y) ;--"
 #: Escaped in the request URI, Asterisk decodes it into ${EXTEN}: ``+1212:evil,s,1?x``.
 HOSTILE_DIALED = "+1212%3Aevil%2Cs%2C1%3Fx"

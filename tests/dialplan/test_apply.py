@@ -110,9 +110,13 @@ async def test_a_file_asterisk_does_not_load_as_written_is_put_back_and_the_erro
     file = extensions_file(scenario)
     newer = dataclasses.replace(scenario.app.snapshots.current, version=10**6)
     intended = file.render(newer)
-    broken = intended.replace(f"[{names.CTX_FALLBACK}]", f"[{names.CTX_FALLBACK}", 1)
-    # A reader that misses the broken header (as a parser gap would): only the
-    # comparison with what Asterisk loaded can catch it.
+    # Break the section header itself: the first "[continuity-fallback]" is in a
+    # comment, and Asterisk loaded that file as written (the test passed only when
+    # the app's own apply raced it). A reader that misses the broken header (as a
+    # parser gap would): only the comparison with what Asterisk loaded can catch it.
+    header = f"\n[{names.CTX_FALLBACK}]\n"
+    assert header in intended
+    broken = intended.replace(header, f"\n[{names.CTX_FALLBACK}\n", 1)
     lenient = dataclasses.replace(
         file, render=lambda _s: broken, parse=lambda _t: expected_dialplan(intended)
     )

@@ -11,7 +11,7 @@ from dialplan_templates.parse import expected_dialplan, extensions, parse_extens
 from tests.scenario import Scenario
 
 MAIN = "+12125550101"
-LABEL = 'Spring ;-- sale }\n[evil]\nexten => _X.,1,Dial(PJSIP/x) ${EXTEN} $[1] "é" \\;'
+LABEL = 'Spring ;-- sale } [evil] exten => _X.,1,Dial(PJSIP/x) ${EXTEN} $[1] "é" \\;'
 CALLER_NAME = "Zoë O'Brien; ${EXTEN} [x], (y) ;--"
 
 

@@ -22,7 +22,6 @@ from continuity import names
 from continuity.business_hours import BusinessHours
 from continuity.core.hours import OpenRange
 from continuity.core.model import Destination, DestinationKind
-from db.hours import HoursStore
 from tests.dialplan.calls import Landing, landing, quiet
 from tests.dialplan.fallback_entrance import FallbackEntrance
 from tests.scenario import Scenario, external
@@ -91,7 +90,7 @@ async def test_the_fallback_dialplan_and_the_ari_app_agree_on_business_hours(
 ) -> None:
     s = scenario
     entrance = await FallbackEntrance.open(s.stack)
-    hours = BusinessHours(s.store, HoursStore(s.store.pool), "test")
+    hours = BusinessHours(s.store, "test")
     if state.ends_now:
         await early_in_a_minute()
     opened, today = around_now(state.zone, state.day_offset, state.ends_now)

@@ -65,6 +65,13 @@ def stored_values_are_valid(snapshot: Snapshot) -> bool:
     return all(pattern.match(value) for pattern, value in values)
 
 
+def redirect_option(args: str) -> str:
+    """Dial()'s pre-dial handler option for a continuity leg (none for the primary)."""
+    if not args:
+        return ""
+    return f",b({names.CTX_REDIRECT}^s^1({args}^${{{names.VAR_DIAL_CAUSE}}}))"
+
+
 def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan: Dialplan) -> None:
     assert set(dialplan) == {
         names.CTX_TRACKING,
@@ -73,8 +80,10 @@ def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan:
         names.CTX_VOICEMAIL,
         names.CTX_LEG_HANGUP,
         names.CTX_VERIFY,
+        names.CTX_REDIRECT,
     }
     assert extensions(dialplan, names.CTX_LEG_HANGUP) == {"s"}
+    assert extensions(dialplan, names.CTX_REDIRECT) == {"s"}
     assert extensions(dialplan, names.CTX_TRACKING) == {PATTERN}
     assert extensions(dialplan, names.CTX_FALLBACK) == set(snapshot.numbers) | {PATTERN}
     assert extensions(dialplan, names.CTX_UNKNOWN) == {PATTERN, "s"}
@@ -84,7 +93,7 @@ def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan:
         steps = program(dialplan, names.CTX_FALLBACK, number)
         assert {p.app for p in steps} <= APPS
         assert [p.data for p in steps if p.app == "Dial"] == [
-            f"{step.dial},{step.timeout}" for step in route.dials
+            f"{step.dial},{step.timeout}" + redirect_option(step.redirect) for step in route.dials
         ]
         assert [p.data for p in steps if p.app == "Goto"] == (
             [f"{names.CTX_VOICEMAIL},{route.mailbox},1"] if route.mailbox else []

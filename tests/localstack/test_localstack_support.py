@@ -20,7 +20,8 @@ from localstack.ports import PortAllocator
 def test_observation_lines_are_uri_decoded() -> None:
     text = (
         HEADER
-        + "abc.1|primary|%2B15551230001|%2B15551112222|O%27Brien%2C%20Pat|17.5|reject%3A503\n"
+        + "abc.1|primary|%2B15551230001|%2B15551112222|O%27Brien%2C%20Pat|17.5|reject%3A503"
+        + "|%3Csip%3A%2B12125550101%40h%3E%3Breason%3Dunconditional||%3Csip%3Ax%40h%3E\n"
     )
 
     [observation] = parse_observations(text)
@@ -29,6 +30,8 @@ def test_observation_lines_are_uri_decoded() -> None:
     assert observation.caller_id_name == "O'Brien, Pat"
     assert observation.outcome == "reject:503"
     assert observation.time == 17.5
+    assert observation.diversion == "<sip:+12125550101@h>;reason=unconditional"
+    assert (observation.history_info, observation.from_header) == ("", "<sip:x@h>")
 
 
 def test_a_malformed_observation_line_is_an_error() -> None:

@@ -31,12 +31,16 @@ class Journal:
             self.down -= 1
             raise psycopg.OperationalError("connection refused")
 
-    async def start_outage(self, outage: OutageRecord, notices: Sequence[Notice]) -> None:
+    async def start_outage(
+        self, outage: OutageRecord, notices: Sequence[Notice], fence: int | None = None
+    ) -> None:
         self._write()
         self.outages.setdefault(outage.id, outage)
         self.notices.extend(notices)
 
-    async def resolve_outage(self, outage: OutageRecord, notices: Sequence[Notice]) -> None:
+    async def resolve_outage(
+        self, outage: OutageRecord, notices: Sequence[Notice], fence: int | None = None
+    ) -> None:
         self._write()
         self.outages[outage.id] = outage
         self.notices.extend(notices)

@@ -118,3 +118,7 @@ async def test_continuity_test_call_all_prints_a_summary_and_fails_on_a_dead_num
     assert rows[TESTING]["destination"] == f"external:{SUPPORT_FAILOVER}"
     assert rows[VOICEMAIL]["answered_kind"] == "voicemail"
     assert "calling 4 number(s)" in err.decode()
+    progress = [line for line in err.decode().splitlines() if line.startswith("[")]
+    assert [line.split("]")[0] for line in progress] == ["[1/4", "[2/4", "[3/4", "[4/4"]
+    assert f"{CONTINUITY}: answered by external:{ANSWERING_SERVICE}" in err.decode()
+    assert f"{NORMAL}: NOT ANSWERED" in err.decode()

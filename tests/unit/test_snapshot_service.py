@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from continuity.core.model import Snapshot, TrackingNumber
 from continuity.snapshot import SnapshotService
@@ -54,3 +56,77 @@ async def test_a_failed_reload_keeps_the_last_snapshot(tmp_path: Path) -> None:
 
     assert not await service.refresh()
     assert service.current.version == 3
+
+
+class Feed:
+    """Change notifications on demand."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+
+    async def changes(self) -> AsyncIterator[str]:
+        while True:
+            yield await self.queue.get()
+
+
+async def test_a_state_cache_that_cannot_be_written_never_stops_routing_and_is_written_later(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = Database(Snapshot(numbers={MAIN: TrackingNumber(MAIN)}, version=1))
+    path = tmp_path / "routing-state.json"
+    path.mkdir()  # a directory where the cache file goes: every write fails
+    feed = Feed()
+    seen: list[int] = []
+
+    async def subscriber(snapshot: Snapshot) -> None:
+        seen.append(snapshot.version)
+
+    service = SnapshotService(db, feed, StateCache(path), cache_retry=0.05)
+    service.subscribe(subscriber)
+    await service.start()
+    assert (service.current.version, seen) == (1, [1])
+
+    async with asyncio.TaskGroup() as tasks:
+        running = tasks.create_task(service.run())
+        db.snapshot = Snapshot(numbers={MAIN: TrackingNumber(MAIN, label="new")}, version=2)
+        await feed.queue.put("tracking_numbers")
+        async with asyncio.timeout(5):
+            while seen != [1, 2]:
+                await asyncio.sleep(0.01)
+        assert service.current.version == 2
+
+        path.rmdir()  # the disk is writable again: the retry writes the newest state
+        async with asyncio.timeout(5):
+            while not path.is_file():
+                await asyncio.sleep(0.01)
+        running.cancel()
+
+    assert StateCache(path).load() == db.snapshot
+    failures = [r for r in caplog.records if "could not write the routing state cache" in r.message]
+    assert len(failures) == 1  # once per failure streak, not once per retry
+
+
+async def test_a_failing_subscriber_does_not_keep_the_others_from_the_new_state(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = Database(Snapshot(version=4))
+    service = SnapshotService(db, Feed(), StateCache(tmp_path / "state.json"))
+    seen: list[int] = []
+
+    async def broken(_snapshot: Snapshot) -> None:
+        raise ValueError("header value contains linefeed")
+
+    async def working(snapshot: Snapshot) -> None:
+        seen.append(snapshot.version)
+
+    service.subscribe(broken)
+    service.subscribe(working)
+
+    assert await service.refresh()
+    assert seen == [4]
+    assert "broken failed on routing state v4" in caplog.text
+
+
+def test_an_unreadable_state_cache_is_no_cache(tmp_path: Path) -> None:
+    (tmp_path / "state.json").mkdir()
+    assert StateCache(tmp_path / "state.json").load() is None

@@ -60,7 +60,11 @@ async def sink() -> AsyncIterator[MailSink]:
 
 
 def notifier(
-    tmp_path: Path, sink: MailSink, addresses: Mapping[str, str], **kw: float
+    tmp_path: Path,
+    sink: MailSink,
+    addresses: Mapping[str, str],
+    line_name: str = "Sales desk",
+    **kw: float,
 ) -> VoicemailNotifier:
     async def lookup() -> Mapping[str, str]:
         return addresses
@@ -69,7 +73,7 @@ def notifier(
         Spool(tmp_path / "spool"),
         SentMarkers(tmp_path / "sent"),
         lookup,
-        lambda: {"sales": "Sales desk"},
+        lambda: {"sales": line_name},
         functools.partial(send, SmtpSettings(sink.host, sink.port)),
         "pbx@example.com",
         **kw,
@@ -127,6 +131,56 @@ async def test_an_incomplete_message_waits_and_a_deleted_one_drops_its_marker(
     envelope.with_suffix(".wav").unlink()
     await notices.scan()
     assert not marker.exists()
+
+
+async def test_a_line_name_with_line_breaks_gets_its_notice_with_a_one_line_subject(
+    tmp_path: Path, sink: MailSink
+) -> None:
+    hostile = "Sales\r\nBcc: spy@example.net\r\n\r\nfake body\x1b[31m" + "x" * 500
+    notices = notifier(tmp_path, sink, {"sales": "desk@example.com"}, line_name=hostile)
+    deposit(tmp_path / "spool", "sales", "1795319043-00000000", callerid='"Pat\tC" <+1312555>')
+
+    assert await notices.scan() == 1
+
+    [mail] = sink.received
+    assert mail.recipients == ("desk@example.com",)
+    subject = mail.message["Subject"]
+    assert subject.startswith("Voicemail for Sales Bcc: spy@example.net fake body [31mxxx")
+    assert len(subject) < 300
+    assert mail.message["Bcc"] is None
+
+
+async def test_an_address_that_is_no_address_is_reported_once_and_the_box_keeps_the_message(
+    tmp_path: Path, sink: MailSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    addresses = {"sales": "desk@example.com\r\nBcc: spy@example.net"}
+    notices = notifier(tmp_path, sink, addresses)
+    deposit(tmp_path / "spool", "sales", "1795319043-00000000")
+
+    assert await notices.scan() == 0
+    assert await notices.scan() == 0
+    assert sink.received == []
+    assert caplog.text.count("is not an e-mail address notices can go to") == 1
+
+    addresses["sales"] = "desk@example.com"  # the admin fixed it
+    assert await notices.scan() == 1
+
+
+async def test_a_marker_that_cannot_be_written_never_sends_the_notice_twice(
+    tmp_path: Path, sink: MailSink
+) -> None:
+    (tmp_path / "sent").write_text("a file where the markers' directory goes")
+    notices = notifier(tmp_path, sink, {"sales": "desk@example.com"})
+    deposit(tmp_path / "spool", "sales", "1795319043-00000000")
+
+    assert await notices.scan() == 1
+    assert await notices.scan() == 0
+    assert len(sink.received) == 1
+
+    (tmp_path / "sent").unlink()  # state_dir is fixed: the marker is written, nothing resent
+    assert await notices.scan() == 0
+    assert (tmp_path / "sent" / "sales" / "1795319043-00000000.sent").exists()
+    assert len(sink.received) == 1
 
 
 def test_messages_are_found_by_id_or_position_and_callers_are_parsed(tmp_path: Path) -> None:

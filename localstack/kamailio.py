@@ -1,0 +1,163 @@
+"""A real Kamailio in front of the stack's pbx nodes, from Debian's ``kamailio`` package.
+
+Its ``kamailio.cfg`` and ``dispatcher.list`` are the product's own, rendered by
+``proxy_templates`` from the list of nodes, exactly as ``continuity proxy
+render`` writes them for an install. The process runs in the foreground with
+its own runtime directory, so several can run side by side on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+import shutil
+import signal
+import socket
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+
+from localstack.ports import LOOPBACK, PortAllocator
+from localstack.process import die_with_parent
+from proxy_templates.render import Node, ProxySettings, render_proxy
+
+logger = logging.getLogger(__name__)
+
+KAMAILIO = "/usr/sbin/kamailio"
+KAMCMD = "/usr/sbin/kamcmd"
+_DEST = re.compile(r"URI: (?P<uri>\S+)\s+FLAGS: (?P<flags>\S+)")
+
+
+class KamailioError(RuntimeError):
+    pass
+
+
+class KamailioProxy:
+    """``async with KamailioProxy(nodes) as proxy:``; calls go to ``proxy.sip_port``."""
+
+    def __init__(
+        self,
+        nodes: Sequence[Node],
+        *,
+        ports: PortAllocator | None = None,
+        settings: ProxySettings | None = None,
+        boot_timeout: float = 10.0,
+    ) -> None:
+        if shutil.which(KAMAILIO) is None:
+            raise KamailioError(
+                f"{KAMAILIO} is missing: install Debian's kamailio package (./dev does)"
+            )
+        self.nodes = list(nodes)
+        self.sip_port = (ports or PortAllocator()).udp()
+        self._dir = Path(tempfile.mkdtemp(prefix="kamailio-"))
+        self.settings = replace(
+            settings or ProxySettings(),
+            listen_host=LOOPBACK,
+            listen_port=self.sip_port,
+            runtime_dir=str(self._dir),
+        )
+        self._boot_timeout = boot_timeout
+        self._process: asyncio.subprocess.Process | None = None
+        self.log_path = self._dir / "kamailio.log"
+
+    def __repr__(self) -> str:
+        return f"<KamailioProxy sip={self.sip_port} nodes={[n.name for n in self.nodes]}>"
+
+    async def start(self) -> None:
+        for name, text in render_proxy(self.settings, self.nodes, self._dir).items():
+            (self._dir / name).write_text(text, encoding="utf-8")
+        with self.log_path.open("ab") as log:
+            self._process = await asyncio.create_subprocess_exec(
+                KAMAILIO, "-f", str(self._dir / "kamailio.cfg"), "-DD", "-E",
+                "-w", str(self._dir), "-m", "64", "-M", "8",
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )
+        try:
+            await self._wait_answering()
+        except BaseException:
+            await self.stop()
+            raise
+        logger.info("kamailio up: %r", self)
+
+    async def _wait_answering(self) -> None:
+        """Until the proxy answers an OPTIONS to itself: its listener and routing are up."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._boot_timeout
+        while loop.time() < deadline:
+            if self._process is not None and self._process.returncode is not None:
+                raise KamailioError(f"kamailio exited at start:\n{self.log()}")
+            if await asyncio.to_thread(self._options_answered):
+                return
+            await asyncio.sleep(0.1)
+        raise KamailioError(f"kamailio did not answer within {self._boot_timeout} s:\n{self.log()}")
+
+    def _options_answered(self) -> bool:
+        call_id = secrets.token_hex(8)
+        request = (
+            f"OPTIONS sip:{LOOPBACK}:{self.sip_port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {LOOPBACK}:9;branch=z9hG4bK{call_id}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:probe@{LOOPBACK}>;tag={call_id}\r\n"
+            f"To: <sip:{LOOPBACK}:{self.sip_port}>\r\n"
+            f"Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind((LOOPBACK, 0))
+            port = sock.getsockname()[1]
+            sock.settimeout(0.3)
+            sock.sendto(request.replace(":9;", f":{port};").encode(), (LOOPBACK, self.sip_port))
+            try:
+                reply = sock.recv(4096)
+            except OSError:
+                return False
+        return reply.startswith(b"SIP/2.0 200")
+
+    async def node_flags(self) -> dict[str, str]:
+        """``{node URI: dispatcher flags}``: ``A`` active, ``I`` inactive, ``P`` probing."""
+        proc = await asyncio.create_subprocess_exec(
+            KAMCMD, "-s", f"unix:{self.settings.control_socket}", "dispatcher.list",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        if proc.returncode != 0:
+            raise KamailioError(f"kamcmd dispatcher.list failed: {out.decode(errors='replace')}")
+        return {m["uri"]: m["flags"] for m in _DEST.finditer(out.decode())}
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    async def stop(self) -> None:
+        proc, self._process = self._process, None
+        if proc is not None and proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 5)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+
+    def remove(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    async def __aenter__(self) -> KamailioProxy:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+        self.remove()
