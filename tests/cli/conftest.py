@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from collections.abc import AsyncIterator, Callable
 
@@ -11,6 +12,24 @@ from continuity.cli import main
 from localstack import temporary_database
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
+#: Loggers whose level ``configure_logging`` sets, besides the root.
+_LOGGERS = ("", "httpx", "panoramisk")
+LoggingState = tuple[list[logging.Handler], dict[str, int]]
+
+
+def _logging_state() -> LoggingState:
+    return list(logging.getLogger().handlers), {n: logging.getLogger(n).level for n in _LOGGERS}
+
+
+def _restore_logging(state: LoggingState) -> None:
+    handlers, levels = state
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture
@@ -33,10 +52,13 @@ def run(cli_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
         with monkeypatch.context() as patch:
             for name, value in {**(env or {}), **more}.items():
                 patch.setenv(name, value)
+            saved = _logging_state()
             try:
                 code = main(list(args))
             except SystemExit as exc:  # --help, or a usage error: argparse exits
                 code = exc.code if isinstance(exc.code, int) else 1
+            finally:  # main() configures logging for a process: give pytest's back
+                _restore_logging(saved)
         out, err = capsys.readouterr()
         return subprocess.CompletedProcess(list(args), code, out, err)
 
