@@ -41,6 +41,7 @@ A dialplan using it, in outline (``tests/agi/entrance.py`` has the full one)::
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -115,7 +116,7 @@ class ContinuityRoute:
         self._dial_timeout = dial_timeout
 
     def route(self, dialed: str) -> StaticRoute:
-        plan = plan_route(self._snapshot(), dialed, self._health())
+        plan = plan_route(self._snapshot(), dialed, self._health(), dt.datetime.now(dt.UTC))
         return static_route(plan, self._dial_timeout)
 
     async def handle(self, request: AgiRequest) -> None:

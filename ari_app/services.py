@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections import OrderedDict
@@ -153,7 +154,7 @@ class CallService:
         """A caller entered Stasis; its StasisStart waited ``waited`` seconds for us."""
         if channel_id in self.calls:  # already taken over by a resync
             return
-        plan = plan_route(self._snapshot(), dialed, self._health())
+        plan = plan_route(self._snapshot(), dialed, self._health(), dt.datetime.now(dt.UTC))
         call = Call(channel_id, dialed, caller_number, caller_name, plan)
         self.calls[channel_id] = call
         behind = max(waited, self.lag.current())
@@ -205,7 +206,7 @@ class CallService:
     def _taken(self, channel_id: str, dialed: str, number: str, name: str) -> Call | None:
         if channel_id in self.calls or channel_id in self._ended:
             return None  # ours meanwhile (its StasisStart was on its way)
-        plan = plan_route(self._snapshot(), dialed, self._health())
+        plan = plan_route(self._snapshot(), dialed, self._health(), dt.datetime.now(dt.UTC))
         call = Call(channel_id, dialed, number, name, plan, path=RoutedBy.TAKEN_OVER)
         self.calls[channel_id] = call
         return call

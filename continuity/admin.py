@@ -13,10 +13,12 @@ is raised and nothing is written.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import enum
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Final, Literal, Protocol, TypeVar
+from typing import Any, Final, Literal, Protocol, TypeVar
 
 from continuity.core.integrity import check_account, check_line, check_number, line_uses
 from continuity.core.model import (
@@ -32,9 +34,11 @@ from continuity.core.model import (
 from continuity.core.validation import (
     check_e164,
     check_flag,
+    check_forwarding_not_primary_hosted,
     check_name_prefix,
     check_new_forwarding,
     check_not_ours,
+    check_test_duration,
 )
 from continuity.errors import (
     InvalidSetting,
@@ -65,13 +69,21 @@ class AdminWrites(Protocol):
     snapshot: Snapshot
 
     async def insert_number(self, number: TrackingNumber) -> None: ...
-    async def update_number(self, old: TrackingNumber, new: TrackingNumber) -> None: ...
+    async def update_number(
+        self, old: TrackingNumber, new: TrackingNumber, action: str = "number.set"
+    ) -> None: ...
     async def delete_number(self, number: TrackingNumber) -> None: ...
     async def insert_line(self, line: Line) -> None: ...
     async def update_line(self, old: Line, new: Line, action: str = "line.set") -> None: ...
     async def delete_line(self, line: Line) -> None: ...
     async def add_forwarding(self, line: str, number: str) -> None: ...
-    async def verify_forwarding(self, line: str, number: str) -> None: ...
+    async def verify_forwarding(
+        self,
+        line: str,
+        number: str,
+        action: str = "forwarding.verify",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None: ...
     async def remove_forwarding(self, line: str, number: str) -> None: ...
     async def update_account(self, old: AccountSettings, new: AccountSettings) -> None: ...
 
@@ -201,16 +213,43 @@ class Admin:
             await tx.update_line(old, new)
 
     async def set_test_mode(
-        self, line_id: str, on: bool, *, expected_version: int | None = None
+        self,
+        line_id: str,
+        on: bool,
+        *,
+        duration: dt.timedelta | None = None,
+        expected_version: int | None = None,
     ) -> None:
+        """Start (for ``duration``, else until stopped) or stop a line's failover test."""
         check_flag("test_mode", on, inherit=False)
+        until = check_test_duration(on, duration, dt.datetime.now(dt.UTC))
         async with self._change() as tx:
             old = _line(tx.snapshot, line_id)
             _expect(f"line {line_id}", old.version, expected_version)
             await tx.update_line(
                 old,
-                dataclasses.replace(old, test_mode=on),
+                dataclasses.replace(old, test_mode=on, test_until=until),
                 action="line.test-start" if on else "line.test-stop",
+            )
+
+    async def set_number_test_mode(
+        self,
+        number: str,
+        on: bool,
+        *,
+        duration: dt.timedelta | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Start (for ``duration``, else until stopped) or stop one number's failover test."""
+        check_flag("test_mode", on, inherit=False)
+        until = check_test_duration(on, duration, dt.datetime.now(dt.UTC))
+        async with self._change() as tx:
+            old = _number(tx.snapshot, number)
+            _expect(f"tracking number {number}", old.version, expected_version)
+            await tx.update_number(
+                old,
+                dataclasses.replace(old, test_mode=on, test_until=until),
+                action="number.test-start" if on else "number.test-stop",
             )
 
     async def remove_line(self, line_id: str, *, expected_version: int | None = None) -> None:
@@ -226,12 +265,27 @@ class Admin:
         async with self._change() as tx:
             line = _line(tx.snapshot, line_id, "line")
             check_new_forwarding(tx.snapshot, line, number)
+            check_forwarding_not_primary_hosted(tx.snapshot, line, number)
             await tx.add_forwarding(line_id, number)
 
-    async def verify_forwarding(self, line_id: str, number: str) -> None:
+    async def verify_forwarding(
+        self,
+        line_id: str,
+        number: str,
+        *,
+        action: str = "forwarding.verify",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Mark verified; ``action``/``detail`` say how (a call, or the admin's override)."""
         async with self._change() as tx:
             self._forwarding(_line(tx.snapshot, line_id, "line"), number)
-            await tx.verify_forwarding(line_id, number)
+            await tx.verify_forwarding(line_id, number, action, detail)
+
+    async def forwarding_of(self, line_id: str, number: str) -> Line:
+        """The user line, once ``number`` is known to be one of its forwarding numbers."""
+        line = _line(await self.snapshot(), line_id, "line")
+        self._forwarding(line, number)
+        return line
 
     async def remove_forwarding(self, line_id: str, number: str) -> None:
         async with self._change() as tx:

@@ -43,6 +43,7 @@ from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
 from continuity.supervise import supervise
+from continuity.test_expiry import TimedTestEnds
 from continuity.trace_ingest import CallTraceIngester
 from continuity.voicemail.plugin import Voicemail
 from continuity.voicemail.prompts import PromptStore
@@ -55,6 +56,7 @@ from db.outages import OutageStore
 from db.reads import PagedReads
 from db.records import CallRecordStore
 from db.store import Store
+from db.testmode import TimedTestStore
 from db.voicemail import VoicemailStore
 from web.app import create_app
 from web.backend import Backend
@@ -178,6 +180,7 @@ class App:
             StateCache(self.state_path),
         )
         self.records = CallRecordStore(self.pool)
+        self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
         self.trace = CallTraceIngester(
             Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE,
@@ -317,11 +320,13 @@ class App:
         await self.pool.open(wait=False)
         try:
             self.snapshots.subscribe(self.outages.override_changed)
+            self.snapshots.subscribe(self.test_expiry.changed)
             await self._start_snapshots()
             await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
                 for name, work in (
                     ("snapshot-changes", self.snapshots.run),
+                    ("test-expiry", self.test_expiry.run),
                     ("leadership", self.leadership.run),
                     ("outages", self.outages.run),
                 ):
@@ -338,6 +343,7 @@ class App:
             self.snapshots.subscribe(self._apply_dialplan)
             self.outages.on_health_change(self._health_changed)
             self.snapshots.subscribe(self.outages.override_changed)
+            self.snapshots.subscribe(self.test_expiry.changed)
             await self._start_snapshots()
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
@@ -361,6 +367,7 @@ class App:
                     ("outages", self.outages.run),
                     ("voicemail-notices", self.voicemail.run),
                     ("dialplan-retry", self.dialplan_retry.run),
+                    ("test-expiry", self.test_expiry.run),
                 ):
                     tasks.create_task(supervise(name, work), name=name)
                 if self.web is not None:

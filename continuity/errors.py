@@ -149,5 +149,34 @@ class DialplanRejected(ContinuityError):
         self.problem = problem
 
 
+class HostedByPrimary(ContinuityError):
+    """A failover destination the primary system itself hosts: it would ring into the outage."""
+
+    def __init__(self, owner: str, number: str, pattern: str) -> None:
+        super().__init__(
+            f"{number} is hosted by the primary system (primary-numbers entry {pattern}), so "
+            f"failing {owner}'s calls over to it would ring into the very outage it is meant "
+            "to bridge. Choose a number outside the primary system (a cell phone, an "
+            f"answering service), or, if the entry is wrong, `continuity primary-numbers "
+            f"remove {pattern}`."
+        )
+        self.owner = owner
+        self.number = number
+        self.pattern = pattern
+
+
+class PrimaryRangeInUse(ContinuityError):
+    """A primary-numbers entry that failover destinations already fall into."""
+
+    def __init__(self, pattern: str, uses: list[str]) -> None:
+        super().__init__(
+            f"{pattern} cannot be listed as hosted by the primary system: these failover "
+            f"destinations fall into it: {'; '.join(uses)}. Change them first (e.g. "
+            "`continuity line set LINE --external E164`, `continuity line forward remove`)."
+        )
+        self.pattern = pattern
+        self.uses = uses
+
+
 class NotLeader(ContinuityError):
     """A leader-only write (outages, notices) refused: another node leads now."""

@@ -31,10 +31,11 @@ PLACEHOLDER = (
 class AmiPrivileges:
     """``read =`` and ``write =`` classes of the product's manager.conf user."""
 
-    #: system: ContactStatus (trunk health); call: OriginateResponse (test calls).
+    #: system: ContactStatus (trunk health); call: OriginateResponse (test calls);
+    #: user: the UserEvent that reports a verification call's keyed digits.
     read: tuple[str, ...]
     #: command: the reloads; reporting: ShowDialPlan; system: PJSIPShowEndpoint;
-    #: originate: `continuity test-call`.
+    #: originate: `continuity test-call` and verification calls.
     write: tuple[str, ...]
 
     def lines(self) -> list[str]:
@@ -42,7 +43,7 @@ class AmiPrivileges:
 
 
 AMI_PRIVILEGES = AmiPrivileges(
-    read=("system", "call"), write=("system", "command", "reporting", "originate")
+    read=("system", "call", "user"), write=("system", "command", "reporting", "originate")
 )
 
 #: Asterisk modules the product uses, beyond what any PJSIP + ARI install loads.

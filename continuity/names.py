@@ -16,6 +16,17 @@ ARI_APP: Final = "continuity"
 CTX_TRACKING: Final = "continuity-tracking"
 #: Context the generated dialplan falls back to when Stasis() fails (generated).
 CTX_FALLBACK: Final = "continuity-fallback"
+#: Context of the fallback chains out of business hours, entered after GotoIfTime (generated).
+CTX_FALLBACK_CLOSED: Final = "continuity-fallback-closed"
+#: Context a forwarding number's verification call runs in: prompt, Read() of the code (generated).
+CTX_VERIFY: Final = "continuity-verify"
+#: Raised by CTX_VERIFY with the digits keyed (headers id, digits, status).
+USEREVENT_VERIFY: Final = "ContinuityVerify"
+#: Stock Asterisk prompts of the verification call: "please enter your password followed
+#: by the pound key", then "thank you" or "incorrect" (nothing is shipped).
+VERIFY_PROMPT: Final = "agent-pass"
+VERIFY_OK_PROMPT: Final = "auth-thankyou"
+VERIFY_BAD_PROMPT: Final = "auth-incorrect"
 #: Context for numbers we do not terminate (generated).
 CTX_UNKNOWN: Final = "continuity-unknown"
 #: Context whose extensions are the lines' failover mailboxes (generated).
@@ -90,6 +101,13 @@ VAR_DIALING: Final = "CONTINUITY_DIALING"
 VAR_LANDED: Final = "CONTINUITY_LANDED"
 #: Set on every leg the ARI app dials: its destination (``kind/target``, as above).
 VAR_DESTINATION: Final = "CONTINUITY_DESTINATION"
+#: The local date (YYYY-MM-DD in the schedule's zone) the fallback checks holidays with.
+VAR_LOCAL_DATE: Final = "CONTINUITY_LOCAL_DATE"
+#: The verification call's id, expected code, keyed digits, and whether it reported them.
+VAR_VERIFY_ID: Final = "CONTINUITY_VERIFY_ID"
+VAR_VERIFY_CODE: Final = "CONTINUITY_VERIFY_CODE"
+VAR_VERIFY_DIGITS: Final = "CONTINUITY_VERIFY_DIGITS"
+VAR_VERIFY_REPORTED: Final = "CONTINUITY_VERIFY_REPORTED"
 #: Path (without extension) of the line's custom voicemail prompt, in dialplan.
 VAR_VOICEMAIL_PROMPT: Final = "CONTINUITY_VOICEMAIL_PROMPT"
 

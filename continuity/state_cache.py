@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from continuity.core.hours import OpenRange, Schedule
 from continuity.core.model import (
     AccountSettings,
     CallerIdPolicy,
@@ -43,6 +44,32 @@ def _settings_in(d: dict[str, Any]) -> ContinuitySettings:
     )
 
 
+def _dest_out(dest: Destination | None) -> list[str] | None:
+    return None if dest is None else [dest.kind.value, dest.target]
+
+
+def _dest_in(data: list[str] | None) -> Destination | None:
+    return None if data is None else Destination(DestinationKind(data[0]), data[1])
+
+
+def _schedule_out(s: Schedule) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "timezone": s.timezone,
+        "ranges": [[list(r.days), r.start, r.end] for r in s.ranges],
+        "holidays": [d.isoformat() for d in s.holidays],
+    }
+
+
+def _schedule_in(d: dict[str, Any]) -> Schedule:
+    return Schedule(
+        d["name"],
+        d["timezone"],
+        tuple(OpenRange(tuple(r[0]), int(r[1]), int(r[2])) for r in d["ranges"]),
+        tuple(dt.date.fromisoformat(h) for h in d["holidays"]),
+    )
+
+
 def _when(text: str | None) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text)
 
@@ -51,6 +78,9 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
     acc = snapshot.account
     return {
         "version": snapshot.version,
+        "primary_numbers": list(snapshot.primary_numbers),
+        "schedules": [_schedule_out(s) for s in snapshot.schedules.values()],
+        "default_schedule": snapshot.default_schedule,
         "account": {
             "continuity": _settings_out(acc.continuity),
             "voice_agent": acc.voice_agent,
@@ -67,6 +97,9 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
                 "name": ln.name,
                 "continuity": _settings_out(ln.continuity),
                 "test_mode": ln.test_mode,
+                "test_until": ln.test_until.isoformat() if ln.test_until else None,
+                "schedule": ln.schedule,
+                "after_hours": _dest_out(ln.after_hours),
                 "caller_id": ln.caller_id.value if ln.caller_id else None,
                 "caller_name_prefix": ln.caller_name_prefix,
                 "forwarding": [
@@ -87,6 +120,8 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
                 "line": n.line,
                 "primary_target": n.primary_target,
                 "continuity": _settings_out(n.continuity),
+                "test_mode": n.test_mode,
+                "test_until": n.test_until.isoformat() if n.test_until else None,
             }
             for n in snapshot.numbers.values()
         ],
@@ -112,6 +147,9 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
             name=ln["name"],
             continuity=_settings_in(ln["continuity"]),
             test_mode=bool(ln["test_mode"]),
+            test_until=_when(ln.get("test_until")),
+            schedule=ln.get("schedule"),
+            after_hours=_dest_in(ln.get("after_hours")),
             caller_id=CallerIdPolicy(ln["caller_id"]) if ln.get("caller_id") else None,
             caller_name_prefix=ln.get("caller_name_prefix"),
             forwarding=tuple(
@@ -128,10 +166,20 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
             line=n["line"],
             primary_target=n["primary_target"],
             continuity=_settings_in(n["continuity"]),
+            test_mode=bool(n.get("test_mode", False)),
+            test_until=_when(n.get("test_until")),
         )
         for n in data["numbers"]
     }
-    return Snapshot(account=account, numbers=numbers, lines=lines, version=int(data["version"]))
+    return Snapshot(
+        account=account,
+        numbers=numbers,
+        lines=lines,
+        version=int(data["version"]),
+        primary_numbers=tuple(data.get("primary_numbers", ())),
+        schedules={s.name: s for s in map(_schedule_in, data.get("schedules", []))},
+        default_schedule=data.get("default_schedule"),
+    )
 
 
 class StateCache:

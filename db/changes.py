@@ -9,13 +9,14 @@ row is exactly the new value of the row before it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from continuity.core.hours import Schedule
 from continuity.core.model import AccountSettings, Line, Snapshot, TrackingNumber
 from continuity.errors import (
     DuplicateLine,
@@ -24,7 +25,7 @@ from continuity.errors import (
     LineInUse,
     StaleVersion,
 )
-from db import rows
+from db import hours, primary_numbers, rows
 
 Conn = psycopg.AsyncConnection[Any]
 
@@ -54,7 +55,9 @@ class AdminChange:
             raise DuplicateTrackingNumber(number.number) from exc
         await self._audit("number.add", number.number, None, {**values, "version": version})
 
-    async def update_number(self, old: TrackingNumber, new: TrackingNumber) -> None:
+    async def update_number(
+        self, old: TrackingNumber, new: TrackingNumber, action: str = "number.set"
+    ) -> None:
         before, after = rows.number_columns(old), rows.number_columns(new)
         if before == after:
             return
@@ -63,7 +66,7 @@ class AdminChange:
             f"tracking number {old.number}",
         )  # fmt: skip
         await self._audit(
-            "number.set", old.number, {**before, "version": old.version},
+            action, old.number, {**before, "version": old.version},
             {**after, "version": version},
         )  # fmt: skip
 
@@ -115,13 +118,19 @@ class AdminChange:
             ) from exc
         await self._audit("forwarding.add", line, None, {"number": number})
 
-    async def verify_forwarding(self, line: str, number: str) -> None:
+    async def verify_forwarding(
+        self,
+        line: str,
+        number: str,
+        action: str = "forwarding.verify",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
         await self._conn.execute(
             "UPDATE forwarding_numbers SET verified_at = clock_timestamp()"
             " WHERE line_id = %s AND number = %s",
             (line, number),
         )
-        await self._audit("forwarding.verify", line, None, {"number": number})
+        await self._audit(action, line, None, {"number": number, **(detail or {})})
 
     async def remove_forwarding(self, line: str, number: str) -> None:
         await self._conn.execute(
@@ -142,6 +151,26 @@ class AdminChange:
             "account.set", "account", {**before, "version": old.version},
             {**after, "version": version},
         )  # fmt: skip
+
+    # -- numbers the primary system hosts -----------------------------------------
+    async def add_primary_numbers(self, patterns: Sequence[str], action: str) -> None:
+        await primary_numbers.add_patterns(self._conn, self._actor, patterns, action)
+
+    async def remove_primary_number(self, pattern: str) -> bool:
+        """Whether it was listed (and is now removed)."""
+        return await primary_numbers.remove_pattern(self._conn, self._actor, pattern)
+
+    # -- business hours -------------------------------------------------------------
+    async def save_schedule(
+        self, old: Schedule | None, new: Schedule, default: bool | None
+    ) -> None:
+        await hours.save_schedule(self._conn, self._actor, old, new, default)
+
+    async def remove_schedule(self, schedule: Schedule) -> None:
+        await hours.remove_schedule(self._conn, self._actor, schedule)
+
+    async def save_line_hours(self, old: Line, new: Line) -> None:
+        await hours.save_line_hours(self._conn, self._actor, old, new)
 
 
 async def _insert(conn: Conn, table: str, values: Mapping[str, Any]) -> int:

@@ -78,6 +78,14 @@ class OutageStore:
             "SELECT * FROM outages WHERE trunk = %s AND resolved_at IS NULL", (trunk,)
         )
 
+    async def last_resolved(self, trunk: str) -> OutageRecord | None:
+        found = await self._outages(
+            "SELECT * FROM outages WHERE trunk = %s AND resolved_at IS NOT NULL"
+            " ORDER BY resolved_at DESC LIMIT 1",
+            (trunk,),
+        )
+        return found[0] if found else None
+
     async def recent_outages(self, limit: int = 10) -> list[OutageRecord]:
         return await self._outages(
             "SELECT * FROM outages ORDER BY started_at DESC LIMIT %s", (limit,)

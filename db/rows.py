@@ -70,6 +70,7 @@ def line(row: Row, forwarding: list[Row]) -> Line:
         name=row["name"],
         continuity=continuity(row),
         test_mode=row["test_mode"],
+        test_until=row["test_until"],
         caller_id=CallerIdPolicy(row["caller_id"]) if row["caller_id"] else None,
         caller_name_prefix=row["caller_name_prefix"],
         forwarding=tuple(
@@ -86,6 +87,8 @@ def tracking_number(row: Row) -> TrackingNumber:
         line=row["line_id"],
         primary_target=row["primary_target"],
         continuity=continuity(row),
+        test_mode=row["test_mode"],
+        test_until=row["test_until"],
         version=row["version"],
     )
 
@@ -96,6 +99,8 @@ def number_columns(number: TrackingNumber) -> dict[str, Any]:
         "label": number.label,
         "line_id": number.line,
         "primary_target": number.primary_target,
+        "test_mode": number.test_mode,
+        "test_until": number.test_until,
         **continuity_columns(number.continuity),
     }
 
@@ -116,6 +121,7 @@ def line_columns(ln: Line) -> dict[str, Any]:
         "kind": ln.kind.value,
         "name": ln.name,
         "test_mode": ln.test_mode,
+        "test_until": ln.test_until,
         "caller_id": ln.caller_id.value if ln.caller_id else None,
         "caller_name_prefix": ln.caller_name_prefix,
         **continuity_columns(ln.continuity),

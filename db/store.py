@@ -24,6 +24,7 @@ from db import rows
 from db.changes import AdminChange
 from db.changes import audit as _audit
 from db.errors import translated
+from db.hours import load_hours
 
 Conn = psycopg.AsyncConnection[Any]
 
@@ -88,6 +89,9 @@ async def _read_snapshot(conn: Conn) -> Snapshot:
         forwarding = await cur.fetchall()
         await cur.execute("SELECT * FROM tracking_numbers")
         number_rows = await cur.fetchall()
+        await cur.execute("SELECT pattern FROM primary_numbers ORDER BY pattern")
+        primary_rows = await cur.fetchall()
+        hours = await load_hours(cur)
     if acc is None:
         raise RuntimeError("account_settings is empty: run `continuity db upgrade`")
     by_line: dict[str, list[rows.Row]] = {}
@@ -95,9 +99,12 @@ async def _read_snapshot(conn: Conn) -> Snapshot:
         by_line.setdefault(f["line_id"], []).append(f)
     return Snapshot(
         account=rows.account(acc),
-        lines={r["id"]: rows.line(r, by_line.get(r["id"], [])) for r in line_rows},
+        lines=hours.apply({r["id"]: rows.line(r, by_line.get(r["id"], [])) for r in line_rows}),
         numbers={r["number"]: rows.tracking_number(r) for r in number_rows},
         version=int(acc["state_version"]),
+        primary_numbers=tuple(r["pattern"] for r in primary_rows),
+        schedules=hours.schedules,
+        default_schedule=hours.default,
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from continuity import names
 from continuity.config import REJECT_REASONS, UnknownNumberPolicy
 from continuity.core.causes import NO_ANSWER_CAUSE
+from continuity.core.hours import DAYS, Schedule
 from continuity.core.model import DestinationKind, Snapshot, TrunkHealth
 from continuity.core.records import RoutedBy
 from continuity.core.redirecting import RedirectReason
@@ -26,8 +27,10 @@ from continuity.core.static_route import (
     RING_TIMEOUT_CAUSE,
     UNAVAILABLE_CAUSE,
     DialStep,
+    StaticRoute,
     static_route,
 )
+from continuity.core.verification import CODE_DIGITS, READ_TIMEOUT
 from dialplan_templates.environment import constants, environment
 
 #: Every value written into dialplan must match this: no separators, no ``${``,
@@ -124,6 +127,26 @@ class FallbackStep:
 
 
 @dataclass(frozen=True, slots=True)
+class FallbackChain:
+    reason: str
+    steps: tuple[FallbackStep, ...]
+    mailbox: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackHours:
+    """How the fallback tells in hours from out of hours, and the chain out of hours."""
+
+    schedule: str
+    timezone: str
+    #: Local dates closed all day, as STRFTIME(%Y-%m-%d) writes them.
+    holidays: tuple[str, ...]
+    #: GotoIfTime's ``times,weekdays,mdays,months`` of each open range and day.
+    checks: tuple[str, ...]
+    closed: FallbackChain
+
+
+@dataclass(frozen=True, slots=True)
 class FallbackRoute:
     number: str
     reason: str
@@ -133,6 +156,8 @@ class FallbackRoute:
     mailbox: str | None
     #: The number's line, for the call trace.
     line: str | None
+    #: Set when the chain differs out of the line's business hours.
+    hours: FallbackHours | None = None
 
 
 def _step(step: DialStep) -> FallbackStep:
@@ -145,22 +170,59 @@ def _step(step: DialStep) -> FallbackStep:
     )
 
 
+def _chain(route: StaticRoute) -> FallbackChain:
+    return FallbackChain(
+        route.reason.value,
+        tuple(_step(step) for step in route.dials),
+        _mailbox(route.mailbox) if route.mailbox is not None else None,
+    )
+
+
+def _gotoiftime(schedule: Schedule) -> tuple[str, ...]:
+    """One check per open range and day. Asterisk's ranges include their end minute,
+    ours exclude it: 09:00-17:00 is written 09:00-16:59."""
+    checks: list[str] = []
+    for r in schedule.ranges:
+        last = r.end - 1
+        times = f"{r.start // 60:02d}:{r.start % 60:02d}-{last // 60:02d}:{last % 60:02d}"
+        checks.extend(f"{times},{DAYS[day]},*,*" for day in r.days)
+    return tuple(checks)
+
+
+def _hours(snapshot: Snapshot, number: str, closed: StaticRoute) -> FallbackHours:
+    line = snapshot.line_of(snapshot.numbers[number])
+    schedule = snapshot.schedule_of(line) if line is not None else None
+    if schedule is None:  # plan_route closes only lines that have a schedule
+        raise UnsafeValue("schedule", number, "the number's line has no schedule")
+    return FallbackHours(
+        _safe("schedule name", schedule.name),
+        _safe("time zone", schedule.timezone),
+        tuple(d.isoformat() for d in schedule.holidays),
+        _gotoiftime(schedule),
+        _chain(closed),
+    )
+
+
 def fallback_routes(
     snapshot: Snapshot, dial_timeout: int, health: TrunkHealth | None = None
 ) -> list[FallbackRoute]:
-    """Each number's chain as the ARI app would route it now, as dial steps."""
+    """Each number's chain as the ARI app would route it now, as dial steps; a number
+    whose chain differs out of business hours gets both, and the checks between them."""
     routes = []
     for number in sorted(snapshot.numbers):
-        plan = plan_route(snapshot, number, health)
-        route = static_route(plan, dial_timeout)
+        plan = plan_route(snapshot, number, health, after_hours=False)
+        opened = static_route(plan, dial_timeout)
+        closed = static_route(plan_route(snapshot, number, health, after_hours=True), dial_timeout)
+        chain = _chain(opened)
         routes.append(
             FallbackRoute(
                 _number(number),
-                route.reason.value,
+                chain.reason,
                 comment(snapshot.numbers[number].label),
-                tuple(_step(step) for step in route.dials),
-                _mailbox(route.mailbox) if route.mailbox is not None else None,
+                chain.steps,
+                chain.mailbox,
                 _mailbox(plan.line) if plan.line is not None else None,
+                None if closed == opened else _hours(snapshot, number, closed),
             )
         )
     return routes
@@ -173,10 +235,12 @@ def render_extensions(
     health: TrunkHealth | None = None,
 ) -> str:
     template = environment().get_template("extensions_continuity.conf.j2")
+    routes = fallback_routes(snapshot, dial_timeout, health)
     return template.render(
         **constants(),
         version=int(snapshot.version),
-        routes=fallback_routes(snapshot, dial_timeout, health),
+        routes=routes,
+        closed_routes=[r for r in routes if r.hours is not None],
         unknown=unknown,
         mailboxes=[_mailbox(line.mailbox) for _, line in sorted(snapshot.lines.items())],
         unknown_cause=REJECT_REASONS.get(unknown.value, 1),
@@ -185,6 +249,8 @@ def render_extensions(
         cause_separator=CAUSE_SEPARATOR,
         ring_timeout_cause=RING_TIMEOUT_CAUSE,
         unavailable_cause=UNAVAILABLE_CAUSE,
+        verify_code_digits=CODE_DIGITS,
+        verify_read_timeout=READ_TIMEOUT,
         arg_separator=ARG_SEPARATOR,
         no_answer_cause=NO_ANSWER_CAUSE,
         reason_no_answer=RedirectReason.NO_ANSWER.value,

@@ -20,8 +20,9 @@ from urllib.parse import unquote
 from localstack.ami import AmiClient, AmiMessage
 from localstack.instance import AsteriskInstance
 
-#: ``answer``, ``noanswer``, ``reject:<SIP code>``, ``hangup-after:<seconds>``.
-BEHAVIOR = re.compile(r"answer|noanswer|reject:[3-6]\d\d|hangup-after:\d+(\.\d+)?")
+#: ``answer``, ``noanswer``, ``reject:<SIP code>``, ``hangup-after:<seconds>``,
+#: ``dtmf:<digits>`` (answer, then key the digits a second later, as a person would).
+BEHAVIOR = re.compile(r"answer|noanswer|reject:[3-6]\d\d|hangup-after:\d+(\.\d+)?|dtmf:[0-9*#]+")
 ROLES = ("primary", "pstn")
 FIELDS = 10
 #: First line of the observation file: FILE() only appends to a file that
@@ -188,7 +189,7 @@ class CarrierControl:
         if not BEHAVIOR.fullmatch(behavior):
             raise ValueError(
                 f"unknown carrier behaviour {behavior!r}; use answer, noanswer, "
-                "reject:<SIP code> or hangup-after:<seconds>"
+                "reject:<SIP code>, hangup-after:<seconds> or dtmf:<digits>"
             )
         if not re.fullmatch(r"[+0-9*#]+", number):
             raise ValueError(f"carrier numbers are digits with an optional +, not {number!r}")

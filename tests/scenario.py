@@ -40,6 +40,8 @@ async def reset_database(pool: AsyncConnectionPool) -> None:
             "DELETE FROM lines",
             "DELETE FROM call_records",
             "DELETE FROM audit_log",
+            "DELETE FROM primary_numbers",
+            "DELETE FROM schedules",  # after lines: their hours go with them
             "UPDATE account_settings SET continuity_on = false, continuity_enabled = true,"
             " dest_kind = NULL, dest_target = NULL, voice_agent = NULL,"
             " failover_sip_codes = '{408,480,503,504}', primary_timeout = 20,"

@@ -34,7 +34,7 @@ async def status(be: Backend) -> dict[str, Any]:
     acc = snapshot.account
     numbers = []
     for number in sorted(snapshot.numbers):
-        plan = plan_route(snapshot, number, trunk.health)
+        plan = plan_route(snapshot, number, trunk.health, dt.datetime.now(dt.UTC))
         numbers.append(
             {
                 "number": number,

@@ -243,7 +243,7 @@ def _test_context(result: dict[str, Any] | None) -> PageContext:
                 {
                     "number": n,
                     "label": snapshot.numbers[n].label,
-                    "expected": [str(d) for d in plan_route(snapshot, n, health).destinations],
+                    "expected": [str(d) for d in plan_route(snapshot, n, health, dt.datetime.now(dt.UTC)).destinations],
                 }
                 for n in sorted(snapshot.numbers)
             ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from continuity.core.model import (
@@ -66,7 +67,7 @@ def line(snapshot: Snapshot, ln: Line) -> dict[str, Any]:
 def number(
     snapshot: Snapshot, n: TrackingNumber, health: TrunkHealth | None = None
 ) -> dict[str, Any]:
-    plan = plan_route(snapshot, n.number, health)
+    plan = plan_route(snapshot, n.number, health, dt.datetime.now(dt.UTC))
     return {
         "number": n.number,
         "label": n.label,

@@ -16,10 +16,12 @@ from continuity.cli import (
     admin,
     configuration,
     doctor,
+    hours,
     install,
     lines,
     numbers,
     outage,
+    primary_numbers,
     proxy,
     status,
     testcall,
@@ -67,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     outage.add_parsers(sub)
     testcall.add_parsers(sub)
     voicemail.add_parsers(sub)
+    primary_numbers.add_parsers(sub)
+    hours.add_parsers(sub)
     proxy.add_parsers(sub)
     doctor.add_parsers(sub)
     configuration.add_parsers(sub)

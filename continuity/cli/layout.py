@@ -7,7 +7,7 @@ import argparse
 #: Group title -> the commands in it, in the order shown. A command no group names
 #: (one added later) is listed under "Other commands".
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Routing", ("number", "line", "default", "status")),
+    ("Routing", ("number", "line", "default", "status", "primary-numbers", "schedule")),
     ("Watching calls", ("calls", "test-call", "audit")),
     ("Outages", ("outage",)),
     ("Voicemail", ("voicemail",)),
@@ -33,6 +33,11 @@ EXAMPLES: dict[str, str] = {
     "continuity number set +12125550101 --continuity on\ncontinuity number list --json",
     "line": "continuity line add sales --kind department --external +13125550150\n"
     "continuity line test start sales\ncontinuity line list",
+    "primary-numbers": "continuity primary-numbers add +1212555*\n"
+    "continuity primary-numbers import dids.txt\ncontinuity primary-numbers list",
+    "schedule": "continuity schedule add office --tz America/New_York"
+    " --hours 'mon-fri 09:00-17:00' --default\n"
+    "continuity schedule set office --holiday 2026-12-25\ncontinuity schedule list",
     "default": "continuity default --external +13125550150\ncontinuity default --continuity on",
     "status": "continuity status\ncontinuity status --json",
     "audit": "continuity audit --limit 20",

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from continuity.admin import KEEP
 from continuity.cli.caller_id import add_caller_id_options, caller_id_change
 from continuity.cli.context import SubParsers, open_admin
+from continuity.cli.hours import add_hours_parser
 from continuity.cli.output import emit
+from continuity.cli.primary_numbers import warn_shared_path
 from continuity.cli.settings import add_settings_options, settings_change
+from continuity.cli.testmode import add_test_parser
+from continuity.cli.verify import add_verify_options, verify_forwarding
 from continuity.config import Config
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.numbers import parse_e164
 from continuity.core.routing import continuity_destination
+from continuity.core.testmode import describe_end, test_applies
 
 KINDS = {
     "main": LineKind.MAIN,
@@ -64,23 +70,18 @@ def add_parsers(sub: SubParsers) -> None:
     fsub = fwd.add_subparsers(dest="forward_action", required=True, metavar="ACTION")
     for name, text in (
         ("add", "add an (unverified) forwarding number"),
-        ("verify", "mark a forwarding number verified"),
+        ("verify", "verify a forwarding number by calling it: its owner keys the code shown"),
         ("remove", "remove a forwarding number"),
     ):
-        p = fsub.add_parser(name, help=text)
+        p = fsub.add_parser(name, help=text, description=text)
         p.add_argument("id", help="the user line")
         p.add_argument("number", help="E.164 number")
         p.set_defaults(run=cmd_forward, forward=name)
+        if name == "verify":
+            add_verify_options(p)
 
-    test = lsub.add_parser(
-        "test",
-        help="failover test mode for one line",
-        description="While on, this line's calls go to its continuity "
-        "chain; every other line routes normally.",
-    )
-    test.add_argument("mode", choices=["start", "stop"])
-    test.add_argument("id")
-    test.set_defaults(run=cmd_test)
+    add_test_parser(lsub, "line")
+    add_hours_parser(lsub)
 
 
 async def cmd_add(args: argparse.Namespace, config: Config) -> int:
@@ -98,19 +99,22 @@ async def cmd_add(args: argparse.Namespace, config: Config) -> int:
             )
         )
     print(f"added {args.kind} line {args.id}")
+    warn_shared_path(config, f"line {args.id}", change.destination)
     return 0
 
 
 async def cmd_set(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+        change = settings_change(args, snapshot, config.default_region)
         await admin.change_line(
             args.id,
-            settings_change(args, snapshot, config.default_region),
+            change,
             name=KEEP if args.name is None else args.name,
             **caller_id_change(args),
         )
     print(f"updated line {args.id}")
+    warn_shared_path(config, f"line {args.id}", change.destination)
     return 0
 
 
@@ -124,8 +128,10 @@ async def cmd_remove(args: argparse.Namespace, config: Config) -> int:
 async def cmd_list(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+    now = dt.datetime.now(dt.UTC)
     rows, data = [], []
     for ln in sorted(snapshot.lines.values(), key=lambda ln: ln.id):
+        testing = test_applies(ln.test_mode, ln.test_until, now)
         dest = continuity_destination(snapshot, TrackingNumber(""), ln)
         fwd = ", ".join(
             f.number + ("" if f.verified_at else " (unverified)") for f in ln.forwarding
@@ -137,7 +143,7 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
                 ln.name,
                 str(dest or "-"),
                 f"box {ln.mailbox}",
-                "TESTING" if ln.test_mode else "",
+                f"TESTING {describe_end(ln.test_until, now)}" if testing else "",
                 fwd,
             ]
         )
@@ -148,7 +154,8 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
                 "name": ln.name,
                 "destination": str(dest) if dest else None,
                 "mailbox": ln.mailbox,
-                "test_mode": ln.test_mode,
+                "test_mode": testing,
+                "test_until": ln.test_until.isoformat() if testing and ln.test_until else None,
                 "caller_id": ln.caller_id.value if ln.caller_id else None,
                 "caller_name_prefix": ln.caller_name_prefix,
                 "forwarding": [
@@ -168,19 +175,12 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
 
 async def cmd_forward(args: argparse.Namespace, config: Config) -> int:
     number = parse_e164(args.number, config.default_region)
+    if args.forward == "verify":
+        return await verify_forwarding(args, config, number)
     async with open_admin(config) as admin:
         if args.forward == "add":
             await admin.add_forwarding(args.id, number)
-        elif args.forward == "verify":
-            await admin.verify_forwarding(args.id, number)
         else:
             await admin.remove_forwarding(args.id, number)
     print(f"{args.forward}: {number} on line {args.id}")
-    return 0
-
-
-async def cmd_test(args: argparse.Namespace, config: Config) -> int:
-    async with open_admin(config) as admin:
-        await admin.set_test_mode(args.id, args.mode == "start")
-    print(f"failover test mode {'on' if args.mode == 'start' else 'off'} for line {args.id}")
     return 0

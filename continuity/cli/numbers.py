@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 
 from continuity.admin import KEEP, Admin
 from continuity.cli.caller_id import add_caller_id_options, caller_id_change
 from continuity.cli.context import SubParsers, open_admin
 from continuity.cli.output import emit
+from continuity.cli.primary_numbers import warn_shared_path
 from continuity.cli.settings import add_settings_options, settings_change
+from continuity.cli.testmode import add_test_parser
 from continuity.config import Config
 from continuity.core.model import DEFAULT_FAILOVER_SIP_CODES, TrackingNumber
 from continuity.core.numbers import parse_e164
 from continuity.core.routing import plan_route
+from continuity.core.testmode import describe_end, test_applies
 from continuity.errors import InvalidSetting
 
 
@@ -45,6 +49,7 @@ def add_parsers(sub: SubParsers) -> None:
     ls = nsub.add_parser("list", help="list tracking numbers and where their calls go")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.set_defaults(run=cmd_list)
+    add_test_parser(nsub, "number")
 
     d = sub.add_parser(
         "default",
@@ -101,6 +106,7 @@ async def cmd_add(args: argparse.Namespace, config: Config) -> int:
         number = dataclasses.replace(number, continuity=change.apply(number.continuity))
         await admin.add_number(number)
     print(f"added {number.number}")
+    warn_shared_path(config, f"number {number.number}", change.destination)
     return 0
 
 
@@ -108,9 +114,10 @@ async def cmd_set(args: argparse.Namespace, config: Config) -> int:
     number = parse_e164(args.number, config.default_region)
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+        change = settings_change(args, snapshot, config.default_region)
         await admin.change_number(
             number,
-            settings_change(args, snapshot, config.default_region),
+            change,
             label=KEEP if args.label is None else args.label,
             line=KEEP if args.line is None else args.line,
             primary_target=(
@@ -120,6 +127,7 @@ async def cmd_set(args: argparse.Namespace, config: Config) -> int:
             ),
         )
     print(f"updated {number}")
+    warn_shared_path(config, f"number {number}", change.destination)
     return 0
 
 
@@ -134,11 +142,14 @@ async def cmd_remove(args: argparse.Namespace, config: Config) -> int:
 async def cmd_list(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+    now = dt.datetime.now(dt.UTC)
     rows, data = [], []
     for n in sorted(snapshot.numbers.values(), key=lambda n: n.number):
-        plan = plan_route(snapshot, n.number)
+        plan = plan_route(snapshot, n.number, now=now)
         chain = " > ".join(str(d) for d in plan.destinations)
-        rows.append([n.number, n.label, plan.line or "-", plan.reason.value, chain])
+        testing = test_applies(n.test_mode, n.test_until, now)
+        test = f"TESTING {describe_end(n.test_until, now)}" if testing else ""
+        rows.append([n.number, n.label, plan.line or "-", plan.reason.value, chain, test])
         data.append(
             {
                 "number": n.number,
@@ -146,9 +157,11 @@ async def cmd_list(args: argparse.Namespace, config: Config) -> int:
                 "line": plan.line,
                 "reason": plan.reason.value,
                 "chain": [str(d) for d in plan.destinations],
+                "test_mode": testing,
+                "test_until": n.test_until.isoformat() if testing and n.test_until else None,
             }
         )
-    emit(data, ["NUMBER", "LABEL", "LINE", "ROUTING", "CHAIN"], rows, args.json)
+    emit(data, ["NUMBER", "LABEL", "LINE", "ROUTING", "CHAIN", "TEST"], rows, args.json)
     return 0
 
 
@@ -169,8 +182,9 @@ def _codes(text: str) -> frozenset[int]:
 async def cmd_default(args: argparse.Namespace, config: Config) -> int:
     async with open_admin(config) as admin:
         snapshot = await admin.snapshot()
+        change = settings_change(args, snapshot, config.default_region)
         await admin.change_account(
-            settings_change(args, snapshot, config.default_region),
+            change,
             voice_agent=(
                 None
                 if args.no_voice_agent
@@ -195,6 +209,7 @@ async def cmd_default(args: argparse.Namespace, config: Config) -> int:
         f"{acc.primary_timeout}s, caller ID {acc.caller_id.value}, caller-name prefix "
         f"{acc.caller_name_prefix!r}, History-Info {'on' if acc.send_history_info else 'off'}"
     )
+    warn_shared_path(config, "the account default", change.destination)
     return 0
 
 

@@ -10,6 +10,7 @@ from continuity.cli.output import emit
 from continuity.config import Config
 from continuity.core.outage import OverrideState
 from continuity.outage.banner import trunk_report
+from db.outage_summary import OutageSummaryStore
 from db.outages import OutageStore
 
 OVERRIDES = {"declare": OverrideState.DOWN, "clear": OverrideState.UP, "auto": None}
@@ -59,10 +60,14 @@ async def cmd_override(args: argparse.Namespace, config: Config) -> int:
 async def cmd_status(args: argparse.Namespace, config: Config) -> int:
     async with open_pool(config) as pool:
         store = OutageStore(pool)
-        report = await trunk_report(store, names.ENDPOINT_PRIMARY)
+        summaries = OutageSummaryStore(pool)
+        report = await trunk_report(store, names.ENDPOINT_PRIMARY, summaries)
         past = await store.recent_outages(args.limit)
+        figures = [await summaries.summary(o) for o in past]
     if not args.json:
-        print("\n".join(report.lines()) or "primary trunk: no outage")
+        if report.outage is None:
+            print("primary trunk: no outage")
+        print("\n".join(report.lines()))
         print()
     rows = [
         [
@@ -70,10 +75,13 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
             o.resolved_at.strftime("%H:%M:%S") if o.resolved_at else "OPEN",
             f"{o.duration(report.now):.0f}s",
             "yes" if o.failover else "no",
+            f.failed_over,
+            f.voicemail,
+            ", ".join(f"{lnd.destination} {lnd.calls}" for lnd in f.landed),
             o.start_cause,
             o.resolve_cause or "",
         ]
-        for o in past
+        for o, f in zip(past, figures, strict=True)
     ]
     emit(
         {
@@ -86,11 +94,22 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
                     "start_cause": o.start_cause,
                     "resolve_cause": o.resolve_cause,
                     "failover": o.failover,
+                    "summary": f.to_json(),
                 }
-                for o in past
+                for o, f in zip(past, figures, strict=True)
             ],
         },
-        ["STARTED", "RESOLVED", "LASTED", "FAILOVER", "CAUSE", "RESOLVED BECAUSE"],
+        [
+            "STARTED",
+            "RESOLVED",
+            "LASTED",
+            "FAILOVER",
+            "FAILED OVER",
+            "VOICEMAIL",
+            "LANDED",
+            "CAUSE",
+            "RESOLVED BECAUSE",
+        ],
         rows,
         args.json,
     )

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 
 from continuity import names
 from continuity.cli.context import SubParsers, open_pool
 from continuity.cli.output import emit
 from continuity.config import Config
+from continuity.core.model import Snapshot
 from continuity.core.routing import plan_route
+from continuity.core.shared_path import shared_path_warnings
+from continuity.core.testmode import describe_end, test_applies
 from continuity.outage.banner import trunk_report
 from db.leader import NodeRegistry
+from db.outage_summary import OutageSummaryStore
 from db.outages import OutageStore
 from db.records import CallRecordStore
 from db.store import Store
@@ -35,17 +40,38 @@ def add_parsers(sub: SubParsers) -> None:
 async def cmd_status(args: argparse.Namespace, config: Config) -> int:
     async with open_pool(config) as pool:
         snapshot = await Store(pool).load_snapshot()
-        trunk = await trunk_report(OutageStore(pool), names.ENDPOINT_PRIMARY)
+        trunk = await trunk_report(
+            OutageStore(pool), names.ENDPOINT_PRIMARY, OutageSummaryStore(pool)
+        )
         nodes = await NodeRegistry(pool).nodes()
     acc = snapshot.account
-    testing = sorted(ln.id for ln in snapshot.lines.values() if ln.test_mode)
+    warnings = shared_path_warnings(snapshot, config.primary_trunk, config.pstn_trunk)
+    now = dt.datetime.now(dt.UTC)
+    hours = _hours(snapshot, now)
+    testing = sorted(
+        ln.id for ln in snapshot.lines.values() if test_applies(ln.test_mode, ln.test_until, now)
+    )
+    testing_numbers = sorted(
+        n.number for n in snapshot.numbers.values() if test_applies(n.test_mode, n.test_until, now)
+    )
     banner: dict[str, object] = {
         "continuity": "ON" if acc.continuity.on else "off",
         "failover": "enabled" if acc.continuity.enabled else "DISABLED",
         "default_destination": str(acc.continuity.destination or "none"),
         "testing_lines": testing,
+        "testing_numbers": testing_numbers,
+        "tests": [
+            {
+                "kind": kind,
+                "subject": subject,
+                "until": until.isoformat() if until else None,
+            }
+            for kind, subject, until in _tests(snapshot, testing, testing_numbers)
+        ],
         "state_version": snapshot.version,
         "primary_trunk": trunk.to_json(),
+        "warnings": warnings,
+        "hours": hours,
         "nodes": [
             {
                 "name": n.name,
@@ -59,7 +85,7 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
     }
     rows, numbers = [], []
     for number in sorted(snapshot.numbers):
-        plan = plan_route(snapshot, number, trunk.health)
+        plan = plan_route(snapshot, number, trunk.health, now)
         chain = [str(d) for d in plan.destinations]
         in_test = plan.reason.value == "test_mode"
         rows.append(
@@ -79,10 +105,16 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
             f"continuity {banner['continuity']} | failover {banner['failover']} | default "
             f"{banner['default_destination']} | state v{snapshot.version}"
         )
-        if testing:
-            print(f"FAILOVER TEST MODE on line(s): {', '.join(testing)}")
+        for kind, subject, until in _tests(snapshot, testing, testing_numbers):
+            print(f"FAILOVER TEST MODE on {kind} {subject}, {describe_end(until, now)}")
         for line in trunk.lines():
             print(line)
+        for h in hours:
+            state = "OPEN" if h["open"] else "CLOSED"
+            where = f"; continuity calls go to {h['after_hours']}" if not h["open"] else ""
+            print(f"hours: line {h['line']} follows {h['schedule']}, {state} now{where}")
+        for warning in warnings:
+            print(f"WARNING: {warning}")
         for node in nodes:
             health = "up" if node.healthy(config.node_heartbeat_interval) else "SILENT"
             print(
@@ -97,6 +129,35 @@ async def cmd_status(args: argparse.Namespace, config: Config) -> int:
         args.json,
     )
     return 0
+
+
+def _hours(snapshot: Snapshot, now: dt.datetime) -> list[dict[str, object]]:
+    """Which schedule applies to each line right now, for lines that have one."""
+    found: list[dict[str, object]] = []
+    for line in sorted(snapshot.lines.values(), key=lambda ln: ln.id):
+        schedule = snapshot.schedule_of(line)
+        if schedule is None:
+            continue
+        own = line.schedule is not None
+        found.append(
+            {
+                "line": line.id,
+                "schedule": f"{schedule.name} ({schedule.timezone}"
+                + (")" if own else ", the default)"),
+                "open": schedule.is_open(now),
+                "after_hours": str(line.after_hours) if line.after_hours else "(as in hours)",
+            }
+        )
+    return found
+
+
+def _tests(
+    snapshot: Snapshot, lines: list[str], numbers: list[str]
+) -> list[tuple[str, str, dt.datetime | None]]:
+    """(level, subject, end time) of every test that applies now."""
+    return [("line", ln, snapshot.lines[ln].test_until) for ln in lines] + [
+        ("number", n, snapshot.numbers[n].test_until) for n in numbers
+    ]
 
 
 async def cmd_audit(args: argparse.Namespace, config: Config) -> int:

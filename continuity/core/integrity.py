@@ -7,6 +7,7 @@ the state it read under the same lock.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 
 from continuity.core.model import (
@@ -51,7 +52,7 @@ def check_number(snapshot: Snapshot, number: TrackingNumber, *, new: bool) -> No
 
 
 def _with_number(snapshot: Snapshot, number: TrackingNumber) -> Snapshot:
-    return Snapshot(snapshot.account, {**snapshot.numbers, number.number: number}, snapshot.lines)
+    return dataclasses.replace(snapshot, numbers={**snapshot.numbers, number.number: number})
 
 
 def _check_not_a_failover_target(snapshot: Snapshot, number: str) -> None:
@@ -94,7 +95,7 @@ def check_line(snapshot: Snapshot, line: Line, *, new: bool) -> None:
         )
     probe = snapshot
     if new:  # its own box may be its destination
-        probe = Snapshot(snapshot.account, snapshot.numbers, {**snapshot.lines, line.id: line})
+        probe = dataclasses.replace(snapshot, lines={**snapshot.lines, line.id: line})
     check_settings(probe, f"line {line.id}", line.continuity)
 
 
@@ -105,7 +106,7 @@ def check_account(snapshot: Snapshot, account: AccountSettings) -> None:
         check_sip_target(account.voice_agent, "voice_agent")
     check_failover_codes(account.failover_sip_codes)
     check_primary_timeout(account.primary_timeout)
-    probe = Snapshot(account, snapshot.numbers, snapshot.lines)
+    probe = dataclasses.replace(snapshot, account=account)
     check_settings(probe, "every number", account.continuity, inherit=False)
     if account.voice_agent is None:
         users = [owner for owner, d in destinations(snapshot) if d.kind.value == "voice_agent"]

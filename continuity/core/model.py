@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from continuity.core.hours import Schedule
+
 #: SIP responses from the primary that move the same call on to the next step.
 #: Busy (486), not found (404) and declined (603) are answers, not outages.
 DEFAULT_FAILOVER_SIP_CODES: frozenset[int] = frozenset({408, 480, 503, 504})
@@ -86,6 +88,12 @@ class Line:
     forwarding: tuple[ForwardingNumber, ...] = ()
     #: Failover test mode: this line's calls go to its continuity chain.
     test_mode: bool = False
+    #: When a timed test ends by itself (``None``: it runs until stopped).
+    test_until: dt.datetime | None = None
+    #: The line's business-hours schedule; ``None`` follows the account's default one.
+    schedule: str | None = None
+    #: Where continuity calls go out of hours, instead of the in-hours destination.
+    after_hours: Destination | None = None
     #: Caller-ID policy and caller-name prefix of this line's continuity legs;
     #: ``None`` follows the account.
     caller_id: CallerIdPolicy | None = None
@@ -115,6 +123,10 @@ class TrackingNumber:
     #: What the primary trunk is asked to reach; the tracking number itself by default.
     primary_target: str | None = None
     continuity: ContinuitySettings = field(default_factory=ContinuitySettings)
+    #: Failover test mode for this number alone, beside the line's.
+    test_mode: bool = False
+    #: When a timed test ends by itself (``None``: it runs until stopped).
+    test_until: dt.datetime | None = None
     #: Bumped by the database on every write of the number (the HTTP API's ETag).
     version: int = 0
 
@@ -161,6 +173,16 @@ class Snapshot:
     lines: dict[str, Line] = field(default_factory=dict)
     #: Monotonic version of the data, for logs and staleness checks.
     version: int = 0
+    #: Numbers and ``prefix*`` ranges the primary system hosts: never failover destinations.
+    primary_numbers: tuple[str, ...] = ()
+    #: Business-hours schedules by name, and the account's default one.
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    default_schedule: str | None = None
+
+    def schedule_of(self, line: Line) -> Schedule | None:
+        """The line's own schedule, else the account default."""
+        name = line.schedule or self.default_schedule
+        return self.schedules.get(name) if name else None
 
     def lookup(self, number: str) -> TrackingNumber | None:
         return self.numbers.get(number)

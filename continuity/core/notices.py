@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from continuity.core.outage import OverrideState
+from continuity.core.outage_summary import OutageSummary
 
 
 class NoticeEvent(enum.StrEnum):
@@ -74,8 +75,13 @@ def idempotency_key(outage_id: str, event: NoticeEvent) -> str:
     return f"outage-{outage_id}-{event.value}"
 
 
-def notice_payload(outage: OutageRecord, event: NoticeEvent) -> dict[str, Any]:
-    """What the webhook receives (and the e-mail says), built once and stored."""
+def notice_payload(
+    outage: OutageRecord, event: NoticeEvent, summary: OutageSummary | None = None
+) -> dict[str, Any]:
+    """What the webhook receives (and the e-mail says), built once and stored.
+
+    The "resolved" notice carries the outage's summary (calls failed over, where they
+    landed, how many reached voicemail) when one is given."""
     resolved = event is NoticeEvent.RESOLVED
     if resolved and outage.resolved_at is None:
         raise ValueError(f"outage {outage.id} is not resolved")
@@ -91,11 +97,15 @@ def notice_payload(outage: OutageRecord, event: NoticeEvent) -> dict[str, Any]:
         "started_at": outage.started_at.isoformat(),
         "resolved_at": end.isoformat() if end else None,
         "duration_seconds": round(outage.duration(end), 3) if end else None,
+        **({"summary": summary.to_json()} if summary is not None and resolved else {}),
     }
 
 
 def notices_for(
-    outage: OutageRecord, event: NoticeEvent, channels: tuple[Channel, ...]
+    outage: OutageRecord,
+    event: NoticeEvent,
+    channels: tuple[Channel, ...],
+    summary: OutageSummary | None = None,
 ) -> list[Notice]:
-    payload = notice_payload(outage, event)
+    payload = notice_payload(outage, event, summary)
     return [Notice(outage.id, event, channel, payload) for channel in channels]

@@ -1,9 +1,11 @@
 """The routing decision: a pure function of plain data, returning an ordered chain.
 
 The chain for one call is:
-1. the primary trunk, unless continuity mode is on, the line is in failover
-   test mode, or the primary is known to be down;
-2. the continuity destination (a PSTN number, a voice agent or a SIP endpoint);
+1. the primary trunk, unless continuity mode is on, the line or the number is
+   in failover test mode (until the test's end time, judged at ``now``), or
+   the primary is known to be down;
+2. the continuity destination (a PSTN number, a voice agent or a SIP endpoint),
+   out of the line's business hours its after-hours one;
 3. the line's failover voicemail, which always comes last.
 
 Each continuity step carries its redirecting identity and caller ID
@@ -16,6 +18,7 @@ while a mailbox is there to take it.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 
@@ -30,6 +33,7 @@ from continuity.core.model import (
     TrunkHealth,
 )
 from continuity.core.redirecting import Redirect, redirect
+from continuity.core.testmode import test_applies
 
 
 class PlanReason(enum.StrEnum):
@@ -98,13 +102,25 @@ def continuity_on(snapshot: Snapshot, number: TrackingNumber, line: Line | None)
     )
 
 
+def out_of_hours(snapshot: Snapshot, line: Line | None, now: dt.datetime | None) -> bool:
+    """Whether ``line`` is out of its business hours at ``now`` and has somewhere to send
+    calls then. Without a clock, or without an after-hours destination, it never is."""
+    if line is None or line.after_hours is None or now is None:
+        return False
+    schedule = snapshot.schedule_of(line)
+    return schedule is not None and not schedule.is_open(now)
+
+
 def continuity_destination(
-    snapshot: Snapshot, number: TrackingNumber, line: Line | None
+    snapshot: Snapshot, number: TrackingNumber, line: Line | None, after_hours: bool = False
 ) -> Destination | None:
-    """Per-number override, then the line's, then a user's verified forwarding number,
-    then the account default. A voice agent counts only while one is configured."""
+    """Per-number override, then (out of hours) the line's after-hours destination, then
+    the line's, then a user's verified forwarding number, then the account default. A
+    voice agent counts only while one is configured."""
     candidates = [number.continuity.destination]
     if line is not None:
+        if after_hours:
+            candidates.append(line.after_hours)
         candidates.append(line.continuity.destination)
         forward = line.failover_number() if line.kind is LineKind.USER else None
         if forward is not None:
@@ -119,8 +135,24 @@ def continuity_destination(
     return None
 
 
-def plan_route(snapshot: Snapshot, dialed: str, health: TrunkHealth | None = None) -> RoutePlan:
-    """Decide the chain for a call to ``dialed``."""
+def in_test(line: Line | None, number: TrackingNumber, now: dt.datetime | None) -> bool:
+    """The number's own test or its line's, while it lasts at ``now``."""
+    if test_applies(number.test_mode, number.test_until, now):
+        return True
+    return line is not None and test_applies(line.test_mode, line.test_until, now)
+
+
+def plan_route(
+    snapshot: Snapshot,
+    dialed: str,
+    health: TrunkHealth | None = None,
+    now: dt.datetime | None = None,
+    *,
+    after_hours: bool | None = None,
+) -> RoutePlan:
+    """Decide the chain for a call to ``dialed`` at ``now`` (which ends timed tests and
+    decides business hours). ``after_hours`` forces the hours side, for executors that
+    decide it themselves (the generated dialplan's GotoIfTime)."""
     number = snapshot.lookup(dialed)
     if number is None:
         return RoutePlan(dialed, PlanReason.UNKNOWN_NUMBER, ())
@@ -132,7 +164,7 @@ def plan_route(snapshot: Snapshot, dialed: str, health: TrunkHealth | None = Non
     if not continuity_enabled(snapshot, number, line):
         return RoutePlan(dialed, PlanReason.NORMAL, (primary,), line.id if line else None)
 
-    if line is not None and line.test_mode:
+    if in_test(line, number, now):
         reason = PlanReason.TEST_MODE
     elif continuity_on(snapshot, number, line):
         reason = PlanReason.CONTINUITY
@@ -142,7 +174,8 @@ def plan_route(snapshot: Snapshot, dialed: str, health: TrunkHealth | None = Non
         reason = PlanReason.NORMAL
 
     steps = [primary] if reason is PlanReason.NORMAL else []
-    dest = continuity_destination(snapshot, number, line)
+    closed = out_of_hours(snapshot, line, now) if after_hours is None else after_hours
+    dest = continuity_destination(snapshot, number, line, closed)
     voicemail = None
     if dest is not None and dest.kind is DestinationKind.VOICEMAIL:
         voicemail = dest

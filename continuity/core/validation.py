@@ -12,6 +12,7 @@ Field names, as the HTTP API uses them: ``number``, ``label``, ``line``,
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -26,7 +27,9 @@ from continuity.core.model import (
     Snapshot,
 )
 from continuity.core.numbers import parse_e164
+from continuity.core.primary_numbers import check_not_hosted
 from continuity.core.redirecting import LINE_NAME, NAME_PREFIX_MAX, clean_name_prefix
+from continuity.core.testmode import MAX_TEST_DURATION
 from continuity.errors import FailoverLoop, InvalidNumber, InvalidSetting
 
 #: Labels and line names: at most this many characters.
@@ -251,6 +254,7 @@ def check_settings(
     check_flag("continuity.enabled", settings.enabled, inherit=inherit)
     if settings.destination is not None:
         check_destination(snapshot, owner, settings.destination)
+        check_not_primary_hosted(snapshot, owner, settings.destination)
     return settings
 
 
@@ -295,3 +299,32 @@ def check_name_prefix(prefix: str) -> str:
             "caller_name_prefix",
         )
     return " ".join(prefix.split())
+
+
+def check_test_duration(
+    on: bool, duration: dt.timedelta | None, now: dt.datetime
+) -> dt.datetime | None:
+    """A test's end time from its duration (``None``: until stopped); stops take none."""
+    if duration is None:
+        return None
+    if not on:
+        raise InvalidSetting(
+            "a duration (--for) goes with `test start`, not with `test stop`", "test_until"
+        )
+    if duration <= dt.timedelta(0) or duration > MAX_TEST_DURATION:
+        raise InvalidSetting(
+            f"a test lasts more than zero and at most {MAX_TEST_DURATION.days} days, "
+            f"not {duration}",
+            "test_until",
+        )
+    return now + duration
+
+
+def check_not_primary_hosted(snapshot: Snapshot, owner: str, dest: Destination) -> None:
+    """A PSTN destination the primary system hosts would ring into the outage."""
+    if dest.kind is DestinationKind.EXTERNAL:
+        check_not_hosted(snapshot, owner, dest.target)
+
+
+def check_forwarding_not_primary_hosted(snapshot: Snapshot, line: Line, number: str) -> None:
+    check_not_hosted(snapshot, f"user line {line.id} (forwarding number)", number)

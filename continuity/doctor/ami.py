@@ -118,6 +118,10 @@ async def _privileges(config: Config, ami: Ami, allowed: set[str]) -> Result:
         read = await _read_classes(ami, user)
         if read is not None and not read & {"system", "all"}:
             problems.append(f"{user!r} does not receive system events (trunk health)")
+        if read is not None and not read & {"user", "all"}:
+            problems.append(
+                f"{user!r} does not receive user events (codes keyed on verification calls)"
+            )
     if not problems:
         return Result.ok(check, "every action the product sends is allowed")
     fixes = []
@@ -125,11 +129,13 @@ async def _privileges(config: Config, ami: Ami, allowed: set[str]) -> Result:
         fixes.append(f"add {','.join(write)} to write")
     if read is not None and not read & {"system", "all"}:
         fixes.append("add system to read")
+    if read is not None and not read & {"user", "all"}:
+        fixes.append("add user to read")
     return Result.failed(
         check,
         "; ".join(problems),
         f"in manager.conf [{user}] {' and '.join(fixes)} (write = system,reporting,command,"
-        "originate; read = system), then `manager reload`",
+        "originate; read = system,call,user), then `manager reload`",
     )
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from continuity.core.model import TrunkHealth
 from continuity.core.notices import OutageRecord, OverrideRecord
 from continuity.core.outage import OverrideState
+from continuity.core.outage_summary import OutageSummary
+from db.outage_summary import OutageSummaryStore
 from db.outages import OutageStore
 
 
@@ -18,6 +20,10 @@ class TrunkReport:
     outage: OutageRecord | None
     undelivered: int
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    #: The last resolved outage, when none is open.
+    last: OutageRecord | None = None
+    #: The summary of the open outage (so far), else of the last one.
+    summary: OutageSummary | None = None
 
     @property
     def health(self) -> TrunkHealth:
@@ -40,6 +46,16 @@ class TrunkReport:
                 found.append(
                     "  calls still try the primary; `continuity outage declare` fails over"
                 )
+            if self.summary is not None:
+                found.append(f"  so far: {self.summary.describe()}")
+        elif self.last is not None and self.last.resolved_at is not None:
+            line = (
+                f"last outage: {_when(self.last.started_at)} to {_when(self.last.resolved_at)}"
+                f" ({_duration(self.last.duration(self.now))})"
+            )
+            if self.summary is not None:
+                line += f": {self.summary.describe()}"
+            found.append(line)
         override = self.override
         if override is not None and override.state is not None:
             what = "declared DOWN" if override.state is OverrideState.DOWN else "forced UP"
@@ -66,18 +82,41 @@ class TrunkReport:
                 "started_at": self.outage.started_at.isoformat(),
                 "cause": self.outage.start_cause,
                 "failover": self.outage.failover,
+                "summary": self.summary.to_json() if self.summary else None,
+            },
+            "last_outage": None
+            if self.outage is not None or self.last is None
+            else {
+                "id": self.last.id,
+                "started_at": self.last.started_at.isoformat(),
+                "resolved_at": self.last.resolved_at.isoformat() if self.last.resolved_at else None,
+                "cause": self.last.start_cause,
+                "resolve_cause": self.last.resolve_cause,
+                "summary": self.summary.to_json() if self.summary else None,
             },
             "undelivered_notices": self.undelivered,
         }
 
 
-async def trunk_report(store: OutageStore, trunk: str) -> TrunkReport:
+async def trunk_report(
+    store: OutageStore, trunk: str, summaries: OutageSummaryStore | None = None
+) -> TrunkReport:
+    """The trunk's state; with ``summaries``, the open (else last) outage's call figures."""
     open_outages = await store.open_outages(trunk)
+    outage = open_outages[0] if open_outages else None
+    last = await store.last_resolved(trunk) if outage is None else None
+    summed = outage or last
     return TrunkReport(
         await store.override(),
-        open_outages[0] if open_outages else None,
+        outage,
         await store.undelivered_count(),
+        last=last,
+        summary=await summaries.summary(summed) if summaries and summed else None,
     )
+
+
+def _when(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _duration(seconds: float) -> str:

@@ -43,6 +43,19 @@ def render_email(notice: Notice, sender: str, recipients: tuple[str, ...]) -> Em
         )
     else:
         lines.append(f"Duration: {payload['duration_seconds']} s")
+        summary = payload.get("summary")
+        if summary is not None:
+            lines += [
+                "",
+                f"Started:  {summary['started_at']}",
+                f"Resolved: {summary['resolved_at']}",
+                f"Calls failed over: {summary['failed_over_calls']}",
+                f"Reached voicemail: {summary['voicemail_calls']}",
+            ]
+            landed = summary["landed_by_destination"]
+            if landed:
+                lines.append("Where they landed:")
+                lines += [f"  {where}: {calls}" for where, calls in landed.items()]
     lines += ["", f"Outage id: {payload['outage_id']}"]
     message.set_content("\n".join(lines) + "\n")
     return message

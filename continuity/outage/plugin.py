@@ -24,6 +24,7 @@ from continuity.outage.webhook import WebhookSender
 from continuity.supervise import supervise
 from continuity.voicemail.mail import send as smtp_send
 from continuity.voicemail.plugin import smtp_settings
+from db.outage_summary import OutageSummaryStore
 from db.outages import OutageStore
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Outages:
             names.ENDPOINT_PRIMARY,
             tuple(channels),
             on_journalled=self.notifier.wake,
+            summaries=OutageSummaryStore(pool),
             fence=fence,
         )
         self.watch = ContactWatch(ami, names.ENDPOINT_PRIMARY, config.outage_check_interval)

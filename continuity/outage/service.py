@@ -35,11 +35,16 @@ from continuity.core.outage import (
     set_override,
     take_lead,
 )
+from continuity.core.outage_summary import OutageSummary
 from continuity.errors import DatabaseUnavailable, NotLeader
 
 log = logging.getLogger(__name__)
 
 HealthSubscriber = Callable[[TrunkHealth], Awaitable[None]]
+
+
+class SummarySource(Protocol):
+    async def summary(self, outage: OutageRecord) -> OutageSummary: ...
 
 
 class OutageJournal(Protocol):
@@ -67,6 +72,7 @@ class OutageMonitor:
         *,
         on_journalled: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
+        summaries: SummarySource | None = None,
         fence: Callable[[], int | None] | None = None,
     ) -> None:
         self.policy = policy
@@ -75,6 +81,8 @@ class OutageMonitor:
         self._channels = channels
         self._on_journalled = on_journalled
         self._clock = clock
+        #: Where the "resolved" notice's totals come from (the call records); none: no totals.
+        self._summaries = summaries
         #: The leader's fencing token, None while another node leads; None itself: one
         #: node, which always journals.
         self._fence = fence
@@ -221,13 +229,17 @@ class OutageMonitor:
             if not self._leads(stamp):
                 log.info("outage %s %s: journalled by the leading node", outage.id, event.value)
                 continue
-            notices = build_notices(outage, event, self._channels)
             backoff = Backoff(base=0.5, cap=10.0)
             while True:
                 try:
                     if event is NoticeEvent.STARTED:
+                        notices = build_notices(outage, event, self._channels)
                         await self._journal.start_outage(outage, notices, stamp)
                     else:
+                        summary = None
+                        if self._summaries is not None:
+                            summary = await self._summaries.summary(outage)
+                        notices = build_notices(outage, event, self._channels, summary)
                         await self._journal.resolve_outage(outage, notices, stamp)
                     break
                 except NotLeader as exc:

@@ -79,6 +79,7 @@ def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan:
         names.CTX_UNKNOWN,
         names.CTX_VOICEMAIL,
         names.CTX_LEG_HANGUP,
+        names.CTX_VERIFY,
         names.CTX_REDIRECT,
         names.CTX_CALL_TRACE,
     }
