@@ -237,13 +237,14 @@ def _test_context(result: dict[str, Any] | None) -> PageContext:
         be = backend(request)
         snapshot = await be.admin("-").snapshot()
         health = (await be.trunk()).health
+        now = dt.datetime.now(dt.UTC)
         return {
             "title": "Test call",
             "numbers": [
                 {
                     "number": n,
                     "label": snapshot.numbers[n].label,
-                    "expected": [str(d) for d in plan_route(snapshot, n, health, dt.datetime.now(dt.UTC)).destinations],
+                    "expected": [str(d) for d in plan_route(snapshot, n, health, now).destinations],
                 }
                 for n in sorted(snapshot.numbers)
             ],
