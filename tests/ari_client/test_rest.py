@@ -238,6 +238,8 @@ async def test_an_incoming_call_is_answered_bridged_and_read_back_as_typed_snaps
         context="continuity-tracking",
         exten="+15559870001",
         priority=2,
+        app_name="Stasis",
+        app_data="continuity",
     )
     assert (leg.id, leg.state) == ("caller-1~leg-1", "Down")
     assert bridge == Bridge(
