@@ -262,6 +262,7 @@ class App:
             ari_reconnects=lambda: max(0, events.connections - 1),
             ami_connected=lambda: watch.connected,
             ami_reconnects=lambda: max(0, watch.logins - 1),
+            leads=lambda: self.leadership.leads,
         )
 
     async def _record(self, record: CallRecord) -> None:

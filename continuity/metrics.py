@@ -140,6 +140,8 @@ class Probes:
     ari_reconnects: Callable[[], int]
     ami_connected: Callable[[], bool]
     ami_reconnects: Callable[[], int]
+    #: Whether this node leads (outage journal and notices run on the leader only).
+    leads: Callable[[], bool] = lambda: True
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
@@ -223,6 +225,12 @@ class StateCollector(Collector):
             "continuity_ami_reconnects",
             "AMI logins after the first.",
             value=p.ami_reconnects(),
+        )
+        yield _gauge(
+            "continuity_leader",
+            "1 while this node leads the nodes sharing the database (outage detection's "
+            "journal and notices run there), else 0.",
+            float(p.leads()),
         )
 
 

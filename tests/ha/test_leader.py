@@ -37,6 +37,9 @@ async def test_the_leader_dies_mid_outage_and_the_outage_is_still_notified_once(
 
     await until(lambda: len(leaders()) == 1, timeout=5)
     [leader] = leaders()
+    for name, app in apps.items():
+        gauge = f"continuity_leader {1.0 if name == leader else 0.0}"
+        assert gauge in app.metrics.render().decode(), name
     async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
         [led] = [n for n in await NodeRegistry(pool).nodes() if n.leads]
         assert led.name == leader
