@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -78,9 +79,29 @@ async def running_app(config: Config) -> AsyncIterator[App]:
         await wait_until_ready(app, task)
         yield app
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_app(task)
+
+
+#: ``continuity serve`` stops within this on SIGTERM; longer is a bug worth a stack.
+STOP_TIMEOUT = 20.0
+
+
+async def stop_app(task: asyncio.Task[None]) -> None:
+    """Cancel the app's task and wait for it; a task that will not stop is an error that
+    shows where every task was waiting (never a test run that hangs)."""
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT)
+    if not done:
+        stuck = io.StringIO()
+        for other in asyncio.all_tasks():
+            print(f"task {other.get_name()}:", file=stuck)
+            other.print_stack(limit=6, file=stuck)
+        raise RuntimeError(
+            f"the continuity app did not stop within {STOP_TIMEOUT:g} s of being "
+            f"cancelled; its tasks:\n{stuck.getvalue()}"
+        )
+    with contextlib.suppress(asyncio.CancelledError):
+        task.result()
 
 
 async def wait_for_state(app: App, version: int, timeout: float = 5.0) -> float:
