@@ -89,7 +89,8 @@ class LeaderLease:
         row = await cur.fetchone()
         if row is not None:
             log.warning("leader %s stopped renewing its lease: ending its session", row[0])
-            await conn.execute("SELECT pg_terminate_backend(%s)", (row[1],))
+            # Wait (up to 5 s) until it is gone, so the lock is free for the next round.
+            await conn.execute("SELECT pg_terminate_backend(%s, 5000)", (row[1],))
 
     async def renew(self, token: int) -> bool:
         """Extend the lease; False when this node no longer holds it."""
