@@ -152,6 +152,8 @@ async def check_listener(check: str, setting: str, listen: str) -> Result:
     if not listen:
         return Result.skipped(check, f"{setting} not set")
     host, _, port = listen.rpartition(":")
+    if int(port) == 0:
+        return Result.skipped(check, f"{setting} is port 0: the kernel picks one at start")
     problem = await _connect(host.strip("[]"), int(port))
     if problem is None:
         return Result.ok(check, f"something listens on {listen}")

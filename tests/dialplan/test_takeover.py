@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
+from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.records import CallRecord, RoutedBy
@@ -60,6 +61,10 @@ async def state(own_db: str) -> str:
 @pytest.fixture
 async def serving(own_stack: LocalStack, state: str, tmp_path: Path) -> AsyncIterator[Serving]:
     await own_stack.reset()
+    # Calls of other modules on this shared pbx left trace lines for their own databases.
+    trace = own_stack.pbx.root / "spool" / names.CALL_TRACE_FILE
+    for left in trace.parent.glob(f"{trace.name}*"):
+        left.unlink()
     config = product_config(own_stack, state, tmp_path / "state")
     running = Serving(own_stack, config, tmp_path / "serve.log", BRIDGED)
     await running.start()

@@ -105,6 +105,7 @@ async def faulty(
             ami_secret=pbx.ami.secret,
             asterisk_config_dir=pbx.etc_dir,
             state_dir=tmp_path / "state",
+            web_listen="",  # this install runs no console
         )
 
 
@@ -124,6 +125,7 @@ def _environment(config: Config) -> dict[str, str]:
         "PSTN_TRUNK": config.pstn_trunk,
         "TRUNK_TRANSPORT": config.trunk_transport,
         "TRUNK_QUALIFY_FREQUENCY": "0",
+        "WEB_LISTEN": "",
         "LOG_LEVEL": "ERROR",
     }
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTINUITY_")}
