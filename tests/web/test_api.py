@@ -117,7 +117,7 @@ async def test_an_admin_token_configures_lines_and_numbers_and_the_audit_names_i
     assert (await api.delete(f"/api/numbers/{SALES}", headers=h)).status_code == 204
     assert (await api.get(f"/api/numbers/{SALES}", headers=h)).status_code == 404
     in_use = await api.delete("/api/lines/sales", headers=h)
-    assert in_use.status_code == 409 and "still has tracking numbers" in in_use.json()["detail"]
+    assert in_use.status_code == 409 and "still used by" in in_use.json()["detail"]
 
     audit = (await api.get("/api/audit", params={"limit": 3}, headers=h)).json()
     assert audit["total"] >= 5
@@ -133,7 +133,7 @@ async def test_bad_input_gets_422_with_the_field_and_nothing_is_written(
     cases = [
         ("post", "/api/numbers", {"number": "12"}, "number"),
         ("post", "/api/numbers", {"number": MAIN, "label": "x\x00y"}, "label"),
-        ("post", "/api/lines", {"id": "Bad Id!", "kind": "department"}, "body"),
+        ("post", "/api/lines", {"id": "Bad Id!", "kind": "department"}, "id"),
         ("post", "/api/lines", {"id": "ok", "kind": "nonsense"}, "kind"),
         (
             "patch",
@@ -144,7 +144,7 @@ async def test_bad_input_gets_422_with_the_field_and_nothing_is_written(
         ("patch", "/api/account", {"destination": {"kind": "voice_agent"}}, "destination.kind"),
         ("patch", "/api/account", {"primary_timeout": 0}, "primary_timeout"),
         ("patch", "/api/account", {"failover_sip_codes": [200]}, "failover_sip_codes.0"),
-        ("patch", "/api/account", {"continuity": "inherit"}, "body"),
+        ("patch", "/api/account", {"continuity": "inherit"}, "continuity.on"),
     ]
     for method, path, body, field in cases:
         response = await api.request(method, path, json=body, headers=h)
