@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
@@ -65,6 +66,12 @@ async def serving(own_stack: LocalStack, state: str, tmp_path: Path) -> AsyncIte
     trace = own_stack.pbx.root / "spool" / names.CALL_TRACE_FILE
     for left in trace.parent.glob(f"{trace.name}*"):
         left.unlink()
+    # ...and apps of earlier modules on this database may have ingested those already.
+    async with await psycopg.AsyncConnection.connect(state, autocommit=True) as conn:
+        await conn.execute(
+            "DELETE FROM call_records WHERE tracking_number = ANY(%s)",
+            ([RINGING_PRIMARY, RINGING_SECOND, IN_VOICEMAIL, BRIDGED],),
+        )
     config = product_config(own_stack, state, tmp_path / "state")
     running = Serving(own_stack, config, tmp_path / "serve.log", BRIDGED)
     await running.start()
