@@ -9,8 +9,9 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
+
+from db.hours import audit
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ async def add_patterns(
         await conn.execute(
             "INSERT INTO primary_numbers (pattern, added_by) VALUES (%s, %s)", (pattern, actor)
         )
-        await _audit(conn, actor, action, pattern, None, {"pattern": pattern})
+        await audit(conn, actor, action, pattern, None, {"pattern": pattern})
 
 
 async def remove_pattern(conn: psycopg.AsyncConnection[Any], actor: str, pattern: str) -> bool:
@@ -49,26 +50,6 @@ async def remove_pattern(conn: psycopg.AsyncConnection[Any], actor: str, pattern
     )
     if await cur.fetchone() is None:
         return False
-    await _audit(conn, actor, "primary-number.remove", pattern, {"pattern": pattern}, None)
+    await audit(conn, actor, "primary-number.remove", pattern, {"pattern": pattern}, None)
     return True
 
-
-async def _audit(
-    conn: psycopg.AsyncConnection[Any],
-    actor: str,
-    action: str,
-    subject: str,
-    old: dict[str, str] | None,
-    new: dict[str, str] | None,
-) -> None:
-    await conn.execute(
-        "INSERT INTO audit_log (actor, action, subject, old_value, new_value)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        (
-            actor,
-            action,
-            subject,
-            Jsonb(old) if old is not None else None,
-            Jsonb(new) if new is not None else None,
-        ),
-    )
