@@ -20,7 +20,7 @@ from typing import Any
 
 from panoramisk import Manager
 
-from agi.ami import AmiCredentials, AmiError
+from continuity.agi.ami import AmiCredentials, AmiError
 from continuity.core.outage import Sample
 
 log = logging.getLogger(__name__)

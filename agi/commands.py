@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from agi.errors import UnsafeAgiValue
+from continuity.agi.errors import UnsafeAgiValue
 
 _NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}\Z")
 #: ``%`` and ``^``: the redirecting handler's URI-encoded, ``^``-separated arguments.

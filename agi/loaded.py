@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agi.ami import AmiActions, AmiError
+from continuity.agi.ami import AmiActions, AmiError
 
 #: (extension, priority, application, data), as AMI ListDialplan reports each priority.
 DialplanItem = tuple[str, int, str, str]

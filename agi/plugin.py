@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agi.route import ContinuityRoute
-from agi.server import AgiServer
 from continuity import names
+from continuity.agi.route import ContinuityRoute
+from continuity.agi.server import AgiServer
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.logsetup import with_call_id

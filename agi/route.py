@@ -47,9 +47,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from agi.commands import set_variable
-from agi.errors import AgiCommandFailed
 from continuity import names
+from continuity.agi.commands import set_variable
+from continuity.agi.errors import AgiCommandFailed
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.routing import plan_route
 from continuity.core.static_route import StaticRoute, static_route

@@ -25,7 +25,7 @@ from typing import Any
 from panoramisk.fast_agi import Application, Request
 from panoramisk.utils import parse_agi_result
 
-from agi.errors import AgiError, AgiReplyUnreadable, AgiServerError, AgiSessionTorn
+from continuity.agi.errors import AgiError, AgiReplyUnreadable, AgiServerError, AgiSessionTorn
 
 log = logging.getLogger(__name__)
 

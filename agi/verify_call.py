@@ -11,9 +11,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from agi.ami import AmiCredentials, AmiError
-from agi.ami_monitor import _manager
 from continuity import names
+from continuity.agi.ami import AmiCredentials, AmiError
+from continuity.agi.ami_monitor import _manager
 from continuity.core.verification import READ_TIMEOUT, CallReport
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ History-Info). What they hold is decided by the core (:mod:`continuity.core.redi
 
 from __future__ import annotations
 
-from ari_app.call import Call
 from continuity import names
+from continuity.ari_app.call import Call
 from continuity.core.redirecting import presented_name
 from continuity.core.routing import RouteStep
 

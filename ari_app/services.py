@@ -10,8 +10,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
-from ari_app.call import ID_SEP, Call, CallState, call_key
-from ari_app.client.errors import (
+from continuity import names
+from continuity.ari_app.call import ID_SEP, Call, CallState, call_key
+from continuity.ari_app.client.errors import (
     AriBadRequest,
     AriConflict,
     AriConnectionError,
@@ -20,9 +21,8 @@ from ari_app.client.errors import (
     AriServerError,
     AriUnprocessable,
 )
-from ari_app.client.models import Bridge
-from ari_app.legs import leg_variables
-from continuity import names
+from continuity.ari_app.client.models import Bridge
+from continuity.ari_app.legs import leg_variables
 from continuity.config import UnknownNumberPolicy
 from continuity.core.call_trace import destination_token
 from continuity.core.causes import NO_ANSWER_CAUSE, UNREACHABLE_CAUSE, cause_result, sip_code

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import time
 
-from ari_app.call import call_key
-from ari_app.client.events import (
+from continuity import names
+from continuity.ari_app.call import call_key
+from continuity.ari_app.client.events import (
     AriEvent,
     ChannelDestroyed,
     Dial,
@@ -19,8 +20,7 @@ from ari_app.client.events import (
     StasisStart,
     UnknownEvent,
 )
-from ari_app.services import CallService
-from continuity import names
+from continuity.ari_app.services import CallService
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ import contextlib
 import logging
 from typing import Protocol
 
-from ari_app.call import ID_SEP, call_key
-from ari_app.client.errors import AriNotFound
-from ari_app.client.models import Bridge, Channel
-from ari_app.services import CallService
 from continuity import names
+from continuity.ari_app.call import ID_SEP, call_key
+from continuity.ari_app.client.errors import AriNotFound
+from continuity.ari_app.client.models import Bridge, Channel
+from continuity.ari_app.services import CallService
 from continuity.core.call_trace import parse_destination_token
 from continuity.core.takeover import Adopt, HangUp, Listed, Resume, take_over
 

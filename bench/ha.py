@@ -40,8 +40,8 @@ from psycopg_pool import AsyncConnectionPool
 from continuity import names
 from continuity.admin import Admin
 from continuity.core.model import TrackingNumber
-from db import migrate
-from db.store import Store
+from continuity.db import migrate
+from continuity.db.store import Store
 from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
 from localstack.product import node_config, running_app, wait_for_state
 

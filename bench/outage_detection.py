@@ -14,9 +14,9 @@ import statistics
 import sys
 import time
 
-from agi.ami import AmiCredentials
-from agi.ami_monitor import ContactWatch
 from continuity import names
+from continuity.agi.ami import AmiCredentials
+from continuity.agi.ami_monitor import ContactWatch
 from continuity.core.outage import DetectorState, OutageMode, OutagePolicy, observe
 from localstack import LocalStack, ensure_rootfs
 from tests.outage.settings import (

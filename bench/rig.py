@@ -23,8 +23,8 @@ from continuity import names
 from continuity.admin import Admin
 from continuity.config import Config
 from continuity.core.model import TrackingNumber
-from db import migrate
-from db.store import Store
+from continuity.db import migrate
+from continuity.db.store import Store
 from localstack import LocalStack, resolve_database_url, temporary_database
 from localstack.carrier import CarrierControl
 from localstack.ports import LOOPBACK, PortAllocator

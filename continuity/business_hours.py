@@ -2,7 +2,7 @@
 
 Each change is one admin change of the store (``Store.change``): validated
 against the state read under its lock, then written with its audit entry
-(``db.hours``), or not at all.
+(``continuity.db.hours``), or not at all.
 """
 
 from __future__ import annotations

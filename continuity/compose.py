@@ -13,19 +13,28 @@ from pathlib import Path
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import AmiActions, AmiCredentials, AmiError, AmiSession
-from agi.ami_monitor import OriginateResult, originate_local
-from agi.plugin import make_agi_server
-from ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
-from ari_app.services import CallService
-from ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
-from ari_app.takeover import take_over_strays
 from continuity import names
 from continuity.access.service import Access
 from continuity.admin import Admin
+from continuity.agi.ami import AmiActions, AmiCredentials, AmiError, AmiSession
+from continuity.agi.ami_monitor import OriginateResult, originate_local
+from continuity.agi.plugin import make_agi_server
+from continuity.ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
+from continuity.ari_app.services import CallService
+from continuity.ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
+from continuity.ari_app.takeover import take_over_strays
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.records import CallRecord
+from continuity.db.access import AccessStore
+from continuity.db.leader import LeaderLease, NodeRegistry
+from continuity.db.listener import ChangeListener
+from continuity.db.outages import OutageStore
+from continuity.db.reads import PagedReads
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
+from continuity.db.testmode import TimedTestStore
+from continuity.db.voicemail import VoicemailStore
 from continuity.dialplan_plugin import generated_files
 from continuity.dialplan_retry import DialplanRetry
 from continuity.dialplan_status import DialplanStatus
@@ -49,19 +58,10 @@ from continuity.voicemail.plugin import Voicemail
 from continuity.voicemail.prompts import PromptStore
 from continuity.voicemail.service import VoicemailAdmin
 from continuity.voicemail.spool import Spool
-from db.access import AccessStore
-from db.leader import LeaderLease, NodeRegistry
-from db.listener import ChangeListener
-from db.outages import OutageStore
-from db.reads import PagedReads
-from db.records import CallRecordStore
-from db.store import Store
-from db.testmode import TimedTestStore
-from db.voicemail import VoicemailStore
-from web.app import create_app
-from web.backend import Backend
-from web.errors import ListenFailed
-from web.server import Listen, WebServer
+from continuity.web.app import create_app
+from continuity.web.backend import Backend
+from continuity.web.errors import ListenFailed
+from continuity.web.server import Listen, WebServer
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,20 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 
-from agi.ami import AmiActions, AmiError
-from agi.loaded import dialplan_context, endpoint_contacts
+from continuity.agi.ami import AmiActions, AmiError
+from continuity.agi.loaded import dialplan_context, endpoint_contacts
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.dialplan_sync import GeneratedFile, Loaded, Reload
+from continuity.dialplan_templates.parse import expected_dialplan
+from continuity.dialplan_templates.pjsip import (
+    TrunkSettings,
+    expected_contacts,
+    pjsip_path,
+    render_pjsip,
+)
+from continuity.dialplan_templates.render import extensions_path, render_extensions
 from continuity.install import reload_hint
-from dialplan_templates.parse import expected_dialplan
-from dialplan_templates.pjsip import TrunkSettings, expected_contacts, pjsip_path, render_pjsip
-from dialplan_templates.render import extensions_path, render_extensions
 
 log = logging.getLogger(__name__)
 

@@ -28,13 +28,13 @@ CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("call_id", 
 
 #: Loggers whose repeated lines are rate-limited: connection loss and retries.
 STORM_LOGGERS = (
-    "ari_app.client.stream",
-    "agi.ami_monitor",
+    "continuity.ari_app.client.stream",
+    "continuity.agi.ami_monitor",
     "panoramisk",
     "psycopg.pool",
     "continuity.snapshot",
     "continuity.recorder",
-    "db.listener",
+    "continuity.db.listener",
 )
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s:%(call)s %(message)s"

@@ -1,6 +1,6 @@
 """Every name shared between Python and Asterisk, defined once.
 
-Dialplan templates receive these constants (see ``dialplan_templates``), the
+Dialplan templates receive these constants (see ``continuity.dialplan_templates``), the
 ARI app and the FastAGI route import them. Never spell one of these strings
 anywhere else.
 """

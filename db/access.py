@@ -11,7 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from continuity.access.credentials import Role
 from continuity.access.errors import DuplicateName, UnknownName
-from db.store import _audit
+from continuity.db.store import _audit
 
 
 @dataclass(frozen=True, slots=True)

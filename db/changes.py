@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 from continuity.core.hours import Schedule
 from continuity.core.model import AccountSettings, Line, Snapshot, TrackingNumber
+from continuity.db import hours, primary_numbers, rows
 from continuity.errors import (
     DuplicateLine,
     DuplicateTrackingNumber,
@@ -25,7 +26,6 @@ from continuity.errors import (
     LineInUse,
     StaleVersion,
 )
-from db import hours, primary_numbers, rows
 
 Conn = psycopg.AsyncConnection[Any]
 

@@ -26,7 +26,7 @@ class Migration:
 
 
 def available() -> list[Migration]:
-    folder = resources.files("db") / "migrations"
+    folder = resources.files("continuity.db") / "migrations"
     found: list[Migration] = []
     for entry in folder.iterdir():
         if not entry.name.endswith(".sql"):

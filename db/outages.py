@@ -24,7 +24,7 @@ from continuity.core.notices import (
     PendingNotice,
 )
 from continuity.core.outage import OverrideState
-from db.leader import check_fence
+from continuity.db.leader import check_fence
 
 Conn = psycopg.AsyncConnection[Any]
 

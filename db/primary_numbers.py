@@ -11,7 +11,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from db.hours import audit
+from continuity.db.hours import audit
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.notices import OutageRecord
 from continuity.core.records import CallRecord
-from db.outages import _outage
-from db.store import AuditEntry
+from continuity.db.outages import _outage
+from continuity.db.store import AuditEntry
 
 
 class PagedReads:

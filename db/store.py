@@ -4,7 +4,7 @@ An admin change is one transaction (:meth:`Store.change`): it locks the
 account row, reads the state, and writes the change and its audit row. Two
 changes never interleave, so none is lost, every check sees the state the
 write lands on, and each audit row's old value is the previous row's new
-value. Driver errors leave this package as domain errors (``db.errors``).
+value. Driver errors leave this package as domain errors (``continuity.db.errors``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.model import Snapshot
-from db import rows
-from db.changes import AdminChange
-from db.changes import audit as _audit
-from db.errors import translated
-from db.hours import load_hours
+from continuity.db import rows
+from continuity.db.changes import AdminChange
+from continuity.db.changes import audit as _audit
+from continuity.db.errors import translated
+from continuity.db.hours import load_hours
 
 Conn = psycopg.AsyncConnection[Any]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from db.store import _audit
+from continuity.db.store import _audit
 
 
 class VoicemailStore:

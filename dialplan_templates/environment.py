@@ -17,7 +17,7 @@ from continuity import names
 def environment() -> jinja2.Environment:
     """StrictUndefined: a name missing from a render is an error, never an empty string."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("dialplan_templates", ""),
+        loader=jinja2.PackageLoader("continuity.dialplan_templates", ""),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from continuity import names
-from dialplan_templates.environment import constants, environment
+from continuity.dialplan_templates.environment import constants, environment
 
 #: A contact URI as one pjsip.conf value: ``;`` (URI parameters) is written as
 #: ``\\;``; spaces, commas, quotes and newlines never pass.

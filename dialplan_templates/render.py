@@ -31,7 +31,7 @@ from continuity.core.static_route import (
     static_route,
 )
 from continuity.core.verification import CODE_DIGITS, READ_TIMEOUT
-from dialplan_templates.environment import constants, environment
+from continuity.dialplan_templates.environment import constants, environment
 
 #: Every value written into dialplan must match this: no separators, no ``${``,
 #: no newlines, nothing Asterisk's config parser or expression engine reads.

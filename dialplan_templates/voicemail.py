@@ -9,8 +9,8 @@ from pathlib import Path
 
 from continuity import names
 from continuity.core.model import Snapshot
-from dialplan_templates.environment import constants, environment
-from dialplan_templates.render import _safe
+from continuity.dialplan_templates.environment import constants, environment
+from continuity.dialplan_templates.render import _safe
 
 #: voicemail.conf splits a box on commas and ``|`` and reads ``;`` as a comment:
 #: a display name keeps only what cannot be read as syntax.

@@ -1,7 +1,11 @@
-"""`continuity demo`: a local stack, real calls, and where each one went."""
+"""`./dev demo`: a local stack, real calls, and where each one went.
+
+The demo belongs to the checkout, not to the product: the installed ``continuity``
+command never imports the local stack (``python -m localstack.demo --help``)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
@@ -28,11 +32,11 @@ from continuity.core.model import (
     LineKind,
     TrackingNumber,
 )
+from continuity.db import migrate
+from continuity.db.access import AccessStore
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
 from continuity.logsetup import configure_logging
-from db import migrate
-from db.access import AccessStore
-from db.records import CallRecordStore
-from db.store import Store
 from localstack.postgres import resolve_database_url, temporary_database
 from localstack.product import product_config, running_app, wait_for_state
 from localstack.stack import LocalStack
@@ -187,8 +191,19 @@ async def _place(stack: LocalStack, records: CallRecordStore, demo: DemoCall) ->
     return [demo.dialed, demo.story, route or (record.outcome if record else "-"), who, setup]
 
 
-def main() -> int:
-    return asyncio.run(run_demo())
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="./dev demo",
+        description="Start a local stack (Asterisk, PostgreSQL, a carrier and a primary),"
+        " place real calls through the product, and show where each one went.",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the stack and the web console running until Ctrl-C",
+    )
+    args = parser.parse_args(argv)
+    return asyncio.run(run_demo(keep=args.keep))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """A real Kamailio in front of the stack's pbx nodes, from Debian's ``kamailio`` package.
 
 Its ``kamailio.cfg`` and ``dispatcher.list`` are the product's own, rendered by
-``proxy_templates`` from the list of nodes, exactly as ``continuity proxy
+``continuity.proxy_templates`` from the list of nodes, exactly as ``continuity proxy
 render`` writes them for an install. The process runs in the foreground with
 its own runtime directory, so several can run side by side on loopback.
 """
@@ -22,9 +22,9 @@ from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
+from continuity.proxy_templates.render import Node, ProxySettings, render_proxy
 from localstack.ports import LOOPBACK, PortAllocator
 from localstack.process import die_with_parent
-from proxy_templates.render import Node, ProxySettings, render_proxy
 
 logger = logging.getLogger(__name__)
 

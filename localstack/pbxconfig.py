@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from continuity import names
-from dialplan_templates.pjsip import TrunkSettings, render_pjsip
+from continuity.dialplan_templates.pjsip import TrunkSettings, render_pjsip
 from localstack.rendering import render
 
 PLACEHOLDER = "; Placeholder: the product writes this file.\n"

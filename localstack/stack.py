@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 
 from continuity.install import AMI_PRIVILEGES
+from continuity.proxy_templates.render import Node, ProxySettings
 from localstack.ami import AmiClient
 from localstack.carrier import CarrierControl, Observation, Peer, PlacedCall
 from localstack.credentials import AmiCredentials, AriCredentials
@@ -38,7 +39,6 @@ from localstack.pbxconfig import GENERATED_EXTENSIONS, GENERATED_PJSIP, render_p
 from localstack.ports import LOOPBACK, PortAllocator
 from localstack.rendering import render
 from localstack.rootfs import ensure_rootfs, prune_instances
-from proxy_templates.render import Node, ProxySettings
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Render the Kamailio load balancer in front of the pbx nodes.
 
-Imports only Jinja and the shared names, like ``dialplan_templates``: the proxy
+Imports only Jinja and the shared names, like ``continuity.dialplan_templates``: the proxy
 host needs nothing else to render its files.
 """
 
@@ -113,7 +113,7 @@ class ProxySettings:
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("proxy_templates", ""),
+        loader=jinja2.PackageLoader("continuity.proxy_templates", ""),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

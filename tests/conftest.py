@@ -21,8 +21,8 @@ from psycopg_pool import AsyncConnectionPool
 from continuity import names
 from continuity.admin import Admin
 from continuity.compose import App
-from db import migrate, roles
-from db.store import Store
+from continuity.db import migrate, roles
+from continuity.db.store import Store
 from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
 from localstack.instance import AsteriskInstance
 from localstack.logs import LogMark

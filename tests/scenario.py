@@ -18,8 +18,8 @@ from continuity.core.model import (
     TrackingNumber,
 )
 from continuity.core.records import CallRecord
-from db.records import CallRecordStore
-from db.store import Store
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
 from localstack import LocalStack, Observation, PlacedCall
 from localstack.product import wait_for_state
 from localstack.tcpproxy import TcpProxy

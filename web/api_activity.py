@@ -15,12 +15,12 @@ from continuity.core.outage import OverrideState
 from continuity.core.routing import plan_route
 from continuity.errors import UnknownTrackingNumber
 from continuity.outage.testcall import TestCallResult
-from web import inputs, views
-from web.api_settings import Limit, Offset, Reader, Writer, page
-from web.auth import backend
-from web.backend import Backend
-from web.schemas import EmailIn, OverrideIn, TestCallIn
-from web.uploads import prompt_file, read_limited
+from continuity.web import inputs, views
+from continuity.web.api_settings import Limit, Offset, Reader, Writer, page
+from continuity.web.auth import backend
+from continuity.web.backend import Backend
+from continuity.web.schemas import EmailIn, OverrideIn, TestCallIn
+from continuity.web.uploads import prompt_file, read_limited
 
 router = APIRouter(prefix="/api")
 OVERRIDES = {"declare": OverrideState.DOWN, "clear": OverrideState.UP, "auto": None}

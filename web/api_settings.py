@@ -19,9 +19,9 @@ from continuity.core.model import (
     TrackingNumber,
 )
 from continuity.errors import UnknownLine, UnknownTrackingNumber
-from web import inputs, views
-from web.auth import api_principal, api_writer, backend
-from web.schemas import (
+from continuity.web import inputs, views
+from continuity.web.auth import api_principal, api_writer, backend
+from continuity.web.schemas import (
     AccountPatch,
     ForwardingIn,
     LineIn,
@@ -31,7 +31,7 @@ from web.schemas import (
     SettingsIn,
     TestModeIn,
 )
-from web.versions import check_if_match, etag, pinned
+from continuity.web.versions import check_if_match, etag, pinned
 
 router = APIRouter(prefix="/api")
 Reader = Annotated[Principal, Depends(api_principal)]

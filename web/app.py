@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from continuity.errors import ContinuityError
-from web import (
+from continuity.web import (
     api_activity,
     api_settings,
     console_activity,
@@ -22,9 +22,9 @@ from web import (
     console_login,
     console_settings,
 )
-from web.backend import Backend
-from web.errors import field_of, status_of
-from web.ratelimit import LoginLimiter
+from continuity.web.backend import Backend
+from continuity.web.errors import field_of, status_of
+from continuity.web.ratelimit import LoginLimiter
 
 log = logging.getLogger(__name__)
 

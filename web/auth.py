@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from continuity.access.credentials import Principal
 from continuity.access.service import Session
-from web.backend import Backend
+from continuity.web.backend import Backend
 
 SESSION_COOKIE = "continuity_session"
 LOGIN_CSRF_COOKIE = "continuity_login_csrf"

@@ -13,18 +13,18 @@ from continuity.access.service import Session
 from continuity.core.records import CallRecord
 from continuity.core.routing import plan_route
 from continuity.errors import ContinuityError
-from web import inputs, views
-from web.api_activity import OVERRIDES, message_audio
-from web.auth import (
+from continuity.web import inputs, views
+from continuity.web.api_activity import OVERRIDES, message_audio
+from continuity.web.auth import (
     CSRF_FIELD,
     backend,
     console_session,
     csrf_ok,
 )
-from web.console_base import PageContext, forbidden, page_response, write
-from web.console_forms import PAGE_SIZE, field, page_number
-from web.errors import FieldError, UploadRejected
-from web.uploads import prompt_file, read_limited
+from continuity.web.console_base import PageContext, forbidden, page_response, write
+from continuity.web.console_forms import PAGE_SIZE, field, page_number
+from continuity.web.errors import FieldError, UploadRejected
+from continuity.web.uploads import prompt_file, read_limited
 
 router = APIRouter(include_in_schema=False)
 

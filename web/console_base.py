@@ -15,10 +15,10 @@ from starlette.datastructures import FormData
 
 from continuity.access.service import Session
 from continuity.errors import ContinuityError
-from web.auth import CSRF_FIELD, backend, console_session, csrf_ok
-from web.backend import Backend
-from web.errors import FieldError, status_of
-from web.uploads import MAX_PROMPT_BYTES
+from continuity.web.auth import CSRF_FIELD, backend, console_session, csrf_ok
+from continuity.web.backend import Backend
+from continuity.web.errors import FieldError, status_of
+from continuity.web.uploads import MAX_PROMPT_BYTES
 
 log = logging.getLogger(__name__)
 

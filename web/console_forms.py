@@ -10,7 +10,7 @@ from continuity.core.model import (
     Destination,
     Snapshot,
 )
-from web import inputs
+from continuity.web import inputs
 
 PAGE_SIZE = 50
 

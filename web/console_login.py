@@ -7,7 +7,7 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.auth import (
+from continuity.web.auth import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -15,8 +15,8 @@ from web.auth import (
     console_session,
     csrf_ok,
 )
-from web.console_base import forbidden, render
-from web.console_forms import field
+from continuity.web.console_base import forbidden, render
+from continuity.web.console_forms import field
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,13 +14,13 @@ from continuity.core.model import (
     Snapshot,
     TrackingNumber,
 )
-from web import inputs, views
-from web.auth import (
+from continuity.web import inputs, views
+from continuity.web.auth import (
     backend,
 )
-from web.console_base import page_response, write
-from web.console_forms import field, form_destination
-from web.errors import FieldError
+from continuity.web.console_base import page_response, write
+from continuity.web.console_forms import field, form_destination
+from continuity.web.errors import FieldError
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,7 +8,7 @@ from continuity.admin import KEEP, Keep, SettingsChange
 from continuity.core.model import Destination, DestinationKind, Snapshot
 from continuity.core.numbers import parse_e164
 from continuity.errors import InvalidNumber
-from web.errors import FieldError
+from continuity.web.errors import FieldError
 
 MODES: dict[str, bool | None] = {"on": True, "off": False, "inherit": None}
 FAILOVERS: dict[str, bool | None] = {"enabled": True, "disabled": False, "inherit": None}

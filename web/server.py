@@ -13,7 +13,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from web.errors import ListenFailed
+from continuity.web.errors import ListenFailed
 
 log = logging.getLogger(__name__)
 

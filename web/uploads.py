@@ -10,7 +10,7 @@ from pathlib import Path
 
 from starlette.datastructures import UploadFile
 
-from web.errors import UploadRejected
+from continuity.web.errors import UploadRejected
 
 #: A minute of 48 kHz stereo WAV is about 11 MB; MP3 far less.
 MAX_PROMPT_BYTES = 12 * 1024 * 1024

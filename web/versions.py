@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from web.errors import PreconditionFailed
+from continuity.web.errors import PreconditionFailed
 
 
 def etag(resource: Mapping[str, Any]) -> str:

@@ -1,10 +1,10 @@
 """Our own thin, typed ARI client: REST over httpx, events over websockets."""
 
-from ari_app.client.backoff import Backoff, Jitter
-from ari_app.client.client import AriClient
-from ari_app.client.config import AriConfig, AriCredentials, ReconnectPolicy
-from ari_app.client.dispatch import Handler, KeyedDispatcher, KeyFn, channel_key
-from ari_app.client.errors import (
+from continuity.ari_app.client.backoff import Backoff, Jitter
+from continuity.ari_app.client.client import AriClient
+from continuity.ari_app.client.config import AriConfig, AriCredentials, ReconnectPolicy
+from continuity.ari_app.client.dispatch import Handler, KeyedDispatcher, KeyFn, channel_key
+from continuity.ari_app.client.errors import (
     AriBadRequest,
     AriConfigError,
     AriConflict,
@@ -17,7 +17,7 @@ from ari_app.client.errors import (
     AriServerError,
     AriUnprocessable,
 )
-from ari_app.client.events import (
+from continuity.ari_app.client.events import (
     AriEvent,
     ChannelDestroyed,
     ChannelEnteredBridge,
@@ -33,9 +33,9 @@ from ari_app.client.events import (
     decode_event,
     parse_event,
 )
-from ari_app.client.models import AsteriskInfo, Bridge, Channel, Playback
-from ari_app.client.rest import AriRest
-from ari_app.client.stream import EventStream, OnConnected
+from continuity.ari_app.client.models import AsteriskInfo, Bridge, Channel, Playback
+from continuity.ari_app.client.rest import AriRest
+from continuity.ari_app.client.stream import EventStream, OnConnected
 
 __all__ = [
     "AriBadRequest",

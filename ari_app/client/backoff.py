@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ari_app.client.config import ReconnectPolicy
+from continuity.ari_app.client.config import ReconnectPolicy
 from continuity.backoff import Backoff as _Backoff
 from continuity.backoff import Jitter
 

@@ -12,13 +12,13 @@ import logging
 from collections.abc import Sequence
 from types import TracebackType
 
-from ari_app.client.backoff import Jitter
-from ari_app.client.config import AriConfig, ReconnectPolicy
-from ari_app.client.dispatch import Handler, KeyedDispatcher, KeyFn, channel_key
-from ari_app.client.errors import AriError, AriHttpError
-from ari_app.client.rest import AriRest
-from ari_app.client.stream import EventStream, OnConnected
-from ari_app.client.wsrest import REPLY_TYPE
+from continuity.ari_app.client.backoff import Jitter
+from continuity.ari_app.client.config import AriConfig, ReconnectPolicy
+from continuity.ari_app.client.dispatch import Handler, KeyedDispatcher, KeyFn, channel_key
+from continuity.ari_app.client.errors import AriError, AriHttpError
+from continuity.ari_app.client.rest import AriRest
+from continuity.ari_app.client.stream import EventStream, OnConnected
+from continuity.ari_app.client.wsrest import REPLY_TYPE
 
 logger = logging.getLogger(__name__)
 

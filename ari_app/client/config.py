@@ -10,7 +10,7 @@ import base64
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from ari_app.client.errors import AriConfigError
+from continuity.ari_app.client.errors import AriConfigError
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 
-from ari_app.client.errors import AriError
-from ari_app.client.events import AriEvent
+from continuity.ari_app.client.errors import AriError
+from continuity.ari_app.client.events import AriEvent
 
 logger = logging.getLogger(__name__)
 

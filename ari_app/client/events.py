@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ari_app.client import codec
-from ari_app.client.errors import AriProtocolError
-from ari_app.client.models import (
+from continuity.ari_app.client import codec
+from continuity.ari_app.client.errors import AriProtocolError
+from continuity.ari_app.client.models import (
     Bridge,
     Channel,
     Json,

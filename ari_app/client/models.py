@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ari_app.client.errors import AriProtocolError
+from continuity.ari_app.client.errors import AriProtocolError
 
 Json = Mapping[str, Any]
 

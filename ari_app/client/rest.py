@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 import httpx
 
-from ari_app.client import codec
-from ari_app.client.config import AriConfig
-from ari_app.client.errors import AriConnectionError, AriProtocolError, http_error
-from ari_app.client.models import AsteriskInfo, Bridge, Channel, Playback, text
-from ari_app.client.wsrest import RestOverWebSocket
+from continuity.ari_app.client import codec
+from continuity.ari_app.client.config import AriConfig
+from continuity.ari_app.client.errors import AriConnectionError, AriProtocolError, http_error
+from continuity.ari_app.client.models import AsteriskInfo, Bridge, Channel, Playback, text
+from continuity.ari_app.client.wsrest import RestOverWebSocket
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
-from ari_app.client.backoff import Backoff, Jitter
-from ari_app.client.config import AriConfig, ReconnectPolicy
-from ari_app.client.errors import AriProtocolError
-from ari_app.client.events import AriEvent, decode_frame, parse_event
-from ari_app.client.wsrest import REPLY_TYPE, RestOverWebSocket
+from continuity.ari_app.client.backoff import Backoff, Jitter
+from continuity.ari_app.client.config import AriConfig, ReconnectPolicy
+from continuity.ari_app.client.errors import AriProtocolError
+from continuity.ari_app.client.events import AriEvent, decode_frame, parse_event
+from continuity.ari_app.client.wsrest import REPLY_TYPE, RestOverWebSocket
 
 logger = logging.getLogger(__name__)
 

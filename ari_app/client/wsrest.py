@@ -22,8 +22,8 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
-from ari_app.client import codec
-from ari_app.client.errors import AriConnectionError, AriProtocolError
+from continuity.ari_app.client import codec
+from continuity.ari_app.client.errors import AriConnectionError, AriProtocolError
 
 logger = logging.getLogger(__name__)
 

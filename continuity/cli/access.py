@@ -12,8 +12,8 @@ from continuity.cli.context import SubParsers, actor, open_pool
 from continuity.cli.output import emit
 from continuity.compose import run_web
 from continuity.config import Config
+from continuity.db.access import AccessStore
 from continuity.errors import ContinuityError
-from db.access import AccessStore
 
 
 def add_parsers(sub: SubParsers) -> None:

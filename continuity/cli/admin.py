@@ -1,4 +1,4 @@
-"""`continuity serve`, `db upgrade`, `demo`; `dialplan` and `agi` live in ``dialplan``."""
+"""`continuity serve`, `db upgrade`; `dialplan` and `agi` live in ``dialplan``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from continuity.cli import dialplan
 from continuity.cli.context import SubParsers
 from continuity.compose import App
 from continuity.config import Config
+from continuity.db import migrate, roles
 from continuity.install import missing_includes
-from db import migrate, roles
 
 
 def add_parsers(sub: SubParsers) -> None:
@@ -40,14 +40,6 @@ def add_parsers(sub: SubParsers) -> None:
 
     dialplan.add_parsers(sub)
 
-    demo = sub.add_parser("demo", help="start a local stack and place real calls through it")
-    demo.add_argument(
-        "--keep",
-        action="store_true",
-        help="leave the stack and the web console running until Ctrl-C",
-    )
-    demo.set_defaults(run=cmd_demo)
-
 
 async def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     if not config.ari_password:
@@ -74,9 +66,3 @@ async def cmd_db_upgrade(args: argparse.Namespace, config: Config) -> int:
         await roles.grant_runtime(config.database_url, args.grant_runtime)
         print(f"runtime role {args.grant_runtime}: SELECT, INSERT, UPDATE, DELETE granted")
     return 0
-
-
-async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    from localstack.demo import run_demo  # the local stack is only needed here
-
-    return await run_demo(keep=args.keep)

@@ -14,8 +14,8 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from continuity.admin import Admin
 from continuity.config import Config
+from continuity.db.store import Store
 from continuity.errors import DatabaseUnavailable
-from db.store import Store
 
 #: What each command module's ``add_parsers`` receives.
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"

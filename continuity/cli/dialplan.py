@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agi.ami import AmiActions, AmiError, AmiSession
+from continuity.agi.ami import AmiActions, AmiError, AmiSession
 from continuity.cli.context import SubParsers, open_pool
 from continuity.compose import App, ami_credentials, make_dialplan_sync
 from continuity.config import Config
 from continuity.core.model import Snapshot
+from continuity.db.store import Store
 from continuity.dialplan_sync import Change, DialplanSync
-from db.store import Store
 
 
 def add_parsers(sub: SubParsers) -> None:

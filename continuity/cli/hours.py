@@ -14,8 +14,8 @@ from continuity.config import Config
 from continuity.core.hours import Schedule, parse_holiday, parse_range
 from continuity.core.model import Destination, DestinationKind, Snapshot
 from continuity.core.numbers import parse_e164
+from continuity.db.store import Store
 from continuity.errors import InvalidSetting
-from db.store import Store
 
 HOURS_HELP = "open hours, e.g. 'mon-fri 09:00-17:00' (repeatable; local time, end excluded)"
 

@@ -7,6 +7,7 @@ import argparse
 from continuity.cli.context import SubParsers
 from continuity.config import Config
 from continuity.dialplan_plugin import trunk_settings
+from continuity.dialplan_templates.pjsip import render_pjsip
 from continuity.install import (
     AMI_PRIVILEGES,
     INCLUDES,
@@ -15,7 +16,6 @@ from continuity.install import (
     missing_includes,
     write_problems,
 )
-from dialplan_templates.pjsip import render_pjsip
 
 
 def add_parsers(sub: SubParsers) -> None:

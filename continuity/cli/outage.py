@@ -9,9 +9,9 @@ from continuity.cli.context import SubParsers, actor, open_pool
 from continuity.cli.output import emit
 from continuity.config import Config
 from continuity.core.outage import OverrideState
+from continuity.db.outage_summary import OutageSummaryStore
+from continuity.db.outages import OutageStore
 from continuity.outage.banner import trunk_report
-from db.outage_summary import OutageSummaryStore
-from db.outages import OutageStore
 
 OVERRIDES = {"declare": OverrideState.DOWN, "clear": OverrideState.UP, "auto": None}
 

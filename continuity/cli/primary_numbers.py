@@ -12,10 +12,10 @@ from continuity.config import Config
 from continuity.core.model import Destination
 from continuity.core.primary_numbers import parse_pattern
 from continuity.core.shared_path import destination_warning
+from continuity.db.primary_numbers import PrimaryNumberStore
+from continuity.db.store import Store
 from continuity.errors import InvalidSetting
 from continuity.primary_numbers import PrimaryNumbers, read_patterns
-from db.primary_numbers import PrimaryNumberStore
-from db.store import Store
 
 EXAMPLE = "+12125550101, or a range such as +1212555* (every number starting so)"
 

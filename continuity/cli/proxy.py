@@ -9,9 +9,9 @@ from pathlib import Path
 from continuity import names
 from continuity.cli.context import SubParsers, open_pool
 from continuity.config import Config
+from continuity.db.leader import NodeRegistry
 from continuity.files import READABLE, write_atomically
-from db.leader import NodeRegistry
-from proxy_templates.render import (
+from continuity.proxy_templates.render import (
     ALGORITHMS,
     InvalidProxySetting,
     Node,

@@ -14,12 +14,12 @@ from continuity.core.model import Snapshot
 from continuity.core.routing import plan_route
 from continuity.core.shared_path import shared_path_warnings
 from continuity.core.testmode import describe_end, test_applies
+from continuity.db.leader import NodeRegistry
+from continuity.db.outage_summary import OutageSummaryStore
+from continuity.db.outages import OutageStore
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
 from continuity.outage.banner import trunk_report
-from db.leader import NodeRegistry
-from db.outage_summary import OutageSummaryStore
-from db.outages import OutageStore
-from db.records import CallRecordStore
-from db.store import Store
 
 
 def add_parsers(sub: SubParsers) -> None:

@@ -8,18 +8,18 @@ import difflib
 import functools
 import sys
 
-from agi.ami import AmiCredentials, AmiError
-from agi.ami_monitor import OriginateResult, originate_local
 from continuity import names
+from continuity.agi.ami import AmiCredentials, AmiError
+from continuity.agi.ami_monitor import OriginateResult, originate_local
 from continuity.cli.context import SubParsers, open_pool
 from continuity.cli.output import emit
 from continuity.config import Config
 from continuity.core.numbers import parse_e164
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
 from continuity.errors import UnknownTrackingNumber
 from continuity.outage.errors import TestCallFailed
 from continuity.outage.testcall import TestCaller, TestCallResult
-from db.records import CallRecordStore
-from db.store import Store
 
 
 def add_parsers(sub: SubParsers) -> None:

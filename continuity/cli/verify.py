@@ -7,16 +7,16 @@ import functools
 
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import AmiCredentials, AmiError
-from agi.verify_call import verification_call
 from continuity.admin import Admin
+from continuity.agi.ami import AmiCredentials, AmiError
+from continuity.agi.verify_call import verification_call
 from continuity.cli.context import actor, open_pool
 from continuity.config import Config
 from continuity.core.verification import CallReport
+from continuity.db.store import Store
+from continuity.db.verification import VerificationLog
 from continuity.errors import InvalidSetting
 from continuity.verification import ForwardingVerifier
-from db.store import Store
-from db.verification import VerificationLog
 
 
 def add_verify_options(p: argparse.ArgumentParser) -> None:

@@ -12,12 +12,12 @@ from pathlib import Path
 from continuity.cli.context import SubParsers, actor, open_pool
 from continuity.cli.output import emit
 from continuity.config import Config
+from continuity.db.store import Store
+from continuity.db.voicemail import VoicemailStore
 from continuity.errors import InvalidSetting
 from continuity.voicemail.prompts import MAX_SECONDS, PromptStore
 from continuity.voicemail.service import VoicemailAdmin
 from continuity.voicemail.spool import Spool
-from db.store import Store
-from db.voicemail import VoicemailStore
 
 
 def add_parsers(sub: SubParsers) -> None:

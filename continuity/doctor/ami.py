@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agi.ami import Ami, AmiCredentials, AmiError
 from continuity import names
+from continuity.agi.ami import Ami, AmiCredentials, AmiError
 from continuity.config import Config
 from continuity.doctor.pjsip import (
     TRUNKS,

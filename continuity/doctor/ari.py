@@ -6,9 +6,9 @@ import re
 
 import httpx
 
-from ari_app.client import AriConfig, AriCredentials, AriRest
-from ari_app.client.errors import AriConnectionError, AriError, AriHttpError, AriNotFound
 from continuity import names
+from continuity.ari_app.client import AriConfig, AriCredentials, AriRest
+from continuity.ari_app.client.errors import AriConnectionError, AriError, AriHttpError, AriNotFound
 from continuity.config import Config
 from continuity.doctor.result import Result
 

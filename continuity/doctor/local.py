@@ -12,8 +12,8 @@ import psycopg
 
 from continuity import names
 from continuity.config import Config
+from continuity.db import migrate
 from continuity.doctor.result import Result
-from db import migrate
 
 TIMEOUT = 5.0
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agi.ami import Ami, AmiError
 from continuity import names
+from continuity.agi.ami import Ami, AmiError
 from continuity.config import Config
 from continuity.doctor.result import Result
 

@@ -10,8 +10,8 @@ from continuity.core.model import TrunkHealth
 from continuity.core.notices import OutageRecord, OverrideRecord
 from continuity.core.outage import OverrideState
 from continuity.core.outage_summary import OutageSummary
-from db.outage_summary import OutageSummaryStore
-from db.outages import OutageStore
+from continuity.db.outage_summary import OutageSummaryStore
+from continuity.db.outages import OutageStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,15 @@ from collections.abc import Callable
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import AmiCredentials
-from agi.ami_monitor import ContactWatch
 from continuity import names
+from continuity.agi.ami import AmiCredentials
+from continuity.agi.ami_monitor import ContactWatch
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.notices import Channel
 from continuity.core.outage import OutagePolicy
+from continuity.db.outage_summary import OutageSummaryStore
+from continuity.db.outages import OutageStore
 from continuity.outage.email import EmailSender
 from continuity.outage.notifier import Notifier, Sender
 from continuity.outage.service import HealthSubscriber, OutageMonitor
@@ -24,8 +26,6 @@ from continuity.outage.webhook import WebhookSender
 from continuity.supervise import supervise
 from continuity.voicemail.mail import send as smtp_send
 from continuity.voicemail.plugin import smtp_settings
-from db.outage_summary import OutageSummaryStore
-from db.outages import OutageStore
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from agi.ami_monitor import ORIGINATE_REASONS, OriginateResult
+from continuity.agi.ami_monitor import ORIGINATE_REASONS, OriginateResult
 from continuity.core.records import CallRecord
 
 log = logging.getLogger(__name__)

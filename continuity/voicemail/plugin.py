@@ -10,9 +10,11 @@ from pathlib import Path
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import AmiActions, AmiError
+from continuity.agi.ami import AmiActions, AmiError
 from continuity.config import Config
 from continuity.core.model import Snapshot
+from continuity.db.voicemail import VoicemailStore
+from continuity.dialplan_templates.voicemail import render_voicemail, voicemail_path
 from continuity.files import replace_if_changed
 from continuity.install import VOICEMAIL_MODE
 from continuity.voicemail.boxes import BoxSync
@@ -20,8 +22,6 @@ from continuity.voicemail.mail import SmtpSettings, send
 from continuity.voicemail.notifier import SentMarkers, VoicemailNotifier
 from continuity.voicemail.pins import new_pin
 from continuity.voicemail.spool import Spool
-from db.voicemail import VoicemailStore
-from dialplan_templates.voicemail import render_voicemail, voicemail_path
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Protocol
 
 from continuity.core.model import Line, Snapshot
+from continuity.db.voicemail import VoicemailStore
 from continuity.errors import InvalidSetting, UnknownLine
 from continuity.voicemail import audio
 from continuity.voicemail.errors import ExportFailed
 from continuity.voicemail.pins import check_pin, new_pin
 from continuity.voicemail.prompts import Prompt, PromptStore
 from continuity.voicemail.spool import Message, Spool
-from db.voicemail import VoicemailStore
 
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+\Z")
 

@@ -15,8 +15,8 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin
-from db import migrate
-from db.store import Store
+from continuity.db import migrate
+from continuity.db.store import Store
 from localstack import temporary_database
 from tests.scenario import reset_database
 

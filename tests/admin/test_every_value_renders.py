@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from psycopg_pool import AsyncConnectionPool
 
-from agi.commands import set_variable
-from agi.route import route_variables
 from continuity.admin import KEEP, Admin, SettingsChange
+from continuity.agi.commands import set_variable
+from continuity.agi.route import route_variables
 from continuity.core.model import (
     ContinuitySettings,
     Destination,
@@ -35,11 +35,11 @@ from continuity.core.model import (
 )
 from continuity.core.routing import plan_route
 from continuity.core.static_route import static_route
+from continuity.db.store import Store
+from continuity.dialplan_templates.parse import parse_extensions
+from continuity.dialplan_templates.render import render_extensions
+from continuity.dialplan_templates.voicemail import render_voicemail
 from continuity.errors import ContinuityError
-from db.store import Store
-from dialplan_templates.parse import parse_extensions
-from dialplan_templates.render import render_extensions
-from dialplan_templates.voicemail import render_voicemail
 from tests.admin.conftest import LoopThread
 from tests.dialplan.strategies import hostile
 from tests.dialplan.test_injection import POLICY, TIMEOUT, assert_exactly_the_chains

@@ -24,8 +24,8 @@ from continuity.core.model import (
     LineKind,
     TrackingNumber,
 )
+from continuity.db.store import Store
 from continuity.errors import ChangeRejected, ContinuityError, FailoverLoop, LineInUse
-from db.store import Store
 from tests.scenario import external
 
 MAIN = "+12125550101"

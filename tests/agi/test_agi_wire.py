@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from agi.route import ContinuityRoute
-from agi.server import AgiServer
 from continuity import names
+from continuity.agi.route import ContinuityRoute
+from continuity.agi.server import AgiServer
 from continuity.core.model import (
     AccountSettings,
     ContinuitySettings,

@@ -19,7 +19,7 @@ import httpx
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from ari_app.client import AriConfig, AriCredentials, ReconnectPolicy
+from continuity.ari_app.client import AriConfig, AriCredentials, ReconnectPolicy
 
 #: A per-connection script: ``(connection, 1-based connection number)``.
 Script = Callable[[ServerConnection, int], Awaitable[None]]

@@ -8,7 +8,7 @@ import logging
 import pytest
 from websockets.asyncio.server import ServerConnection
 
-from ari_app.client import AriClient, AriEvent, AriRest
+from continuity.ari_app.client import AriClient, AriEvent, AriRest
 
 from .fakes import (
     FAST,

@@ -10,7 +10,7 @@ from collections import defaultdict
 import pytest
 from websockets.asyncio.server import ServerConnection
 
-from ari_app.client import AriClient, AriError, AriEvent, AriRest, UnknownEvent
+from continuity.ari_app.client import AriClient, AriError, AriEvent, AriRest, UnknownEvent
 
 from .fakes import (
     FAST,

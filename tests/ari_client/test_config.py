@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ari_app.client import AriConfig, AriConfigError, AriCredentials, Backoff, ReconnectPolicy
+from continuity.ari_app.client import (
+    AriConfig,
+    AriConfigError,
+    AriCredentials,
+    Backoff,
+    ReconnectPolicy,
+)
 
 from .fakes import PASSWORD, make_config
 

@@ -11,7 +11,7 @@ from collections.abc import Hashable
 
 import pytest
 
-from ari_app.client import AriError, AriEvent, KeyedDispatcher, UnknownEvent, parse_event
+from continuity.ari_app.client import AriError, AriEvent, KeyedDispatcher, UnknownEvent, parse_event
 
 from .fakes import channel, event, varset
 
@@ -114,7 +114,7 @@ async def test_a_failing_handler_is_logged_and_the_channel_keeps_being_served(
         handled.append(seq_of(ev))
 
     dispatcher = KeyedDispatcher(handle)
-    with caplog.at_level(logging.ERROR, logger="ari_app.client.dispatch"):
+    with caplog.at_level(logging.ERROR, logger="continuity.ari_app.client.dispatch"):
         for seq in range(3):
             dispatcher.submit(parse_event(varset("c1", seq)))
         await dispatcher.drain()

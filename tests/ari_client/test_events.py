@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ari_app.client import (
+from continuity.ari_app.client import (
     AriProtocolError,
     ChannelDestroyed,
     ChannelEnteredBridge,

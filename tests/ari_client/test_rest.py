@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ari_app.client import (
+from continuity.ari_app.client import (
     AriBadRequest,
     AriConflict,
     AriConnectionError,

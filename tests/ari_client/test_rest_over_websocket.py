@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from ari_app.client import AriClient, AriConnectionError, AriEvent, AriNotFound, AriRest
+from continuity.ari_app.client import AriClient, AriConnectionError, AriEvent, AriNotFound, AriRest
 
 from .fakes import FAST, FakeAriEvents, FakeAriRest, channel, eventually, make_config
 

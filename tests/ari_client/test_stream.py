@@ -11,7 +11,7 @@ import httpx
 import pytest
 from websockets.asyncio.server import ServerConnection
 
-from ari_app.client import (
+from continuity.ari_app.client import (
     AriClient,
     AriEvent,
     AriRest,
@@ -163,7 +163,7 @@ async def test_wrong_credentials_are_reported_and_retried_with_backoff(
 
     async with FakeAriEvents(never, "Basic d3Jvbmc6d3Jvbmc=") as server:
         stream = EventStream(make_config(server.base_url), ignore, policy=FAST)
-        with caplog.at_level(logging.ERROR, logger="ari_app.client.stream"):
+        with caplog.at_level(logging.ERROR, logger="continuity.ari_app.client.stream"):
             task = asyncio.create_task(stream.run())
             await eventually(lambda: len(server.requests) >= 2)
             task.cancel()

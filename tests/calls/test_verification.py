@@ -7,12 +7,12 @@ import functools
 
 import pytest
 
-from agi.verify_call import verification_call
+from continuity.agi.verify_call import verification_call
 from continuity.compose import ami_credentials
 from continuity.core.model import LineKind
 from continuity.core.verification import CallReport, VerifyOutcome
+from continuity.db.verification import VerificationLog
 from continuity.verification import ForwardingVerifier
-from db.verification import VerificationLog
 from tests.scenario import Scenario
 
 CELL = "+13125550161"

@@ -101,7 +101,6 @@ def test_a_database_that_is_not_there_is_a_clear_error(run: Run) -> None:
         ["calls"],
         ["dialplan", "render"],
         ["dialplan", "apply"],
-        ["demo"],
     ],
 )
 def test_every_command_documents_itself(run: Run, command: list[str]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from db import migrate
+from continuity.db import migrate
 from localstack import LocalStack, temporary_database
 
 

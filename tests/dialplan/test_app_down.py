@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 from continuity import names
 from continuity.admin import Admin
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
-from db.store import Store
+from continuity.db.store import Store
 from localstack import LocalStack
 from localstack.product import product_config
 from tests.dialplan.calls import Landing, landing, quiet, seen

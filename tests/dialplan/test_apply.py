@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from agi.ami import Ami
-from agi.loaded import dialplan_context, endpoint_contacts
 from continuity import names
+from continuity.agi.ami import Ami
+from continuity.agi.loaded import dialplan_context, endpoint_contacts
 from continuity.compose import ami_credentials
 from continuity.config import Config
 from continuity.core.model import TrackingNumber
 from continuity.dialplan_sync import DialplanSync, GeneratedFile
+from continuity.dialplan_templates.parse import expected_dialplan
+from continuity.dialplan_templates.pjsip import expected_contacts
 from continuity.errors import DialplanRejected
-from dialplan_templates.parse import expected_dialplan
-from dialplan_templates.pjsip import expected_contacts
 from tests.dialplan.processes import run_cli
 from tests.scenario import Scenario, external
 

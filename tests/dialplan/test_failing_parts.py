@@ -23,21 +23,21 @@ from pathlib import Path
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami import AmiSession
 from continuity import names
 from continuity.admin import Admin, SettingsChange
+from continuity.agi.ami import AmiSession
 from continuity.compose import App, ami_credentials, make_dialplan_sync
 from continuity.config import Config
 from continuity.core.model import Line, LineKind, TrackingNumber
+from continuity.db import migrate
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
+from continuity.db.voicemail import VoicemailStore
 from continuity.errors import ContinuityError
 from continuity.supervise import Work
 from continuity.voicemail.prompts import PromptStore
 from continuity.voicemail.service import VoicemailAdmin
 from continuity.voicemail.spool import Spool
-from db import migrate
-from db.records import CallRecordStore
-from db.store import Store
-from db.voicemail import VoicemailStore
 from localstack import LocalStack, temporary_database
 from localstack.product import product_config, wait_for_state, wait_until_ready
 from tests.dialplan.calls import Landing, landing, quiet

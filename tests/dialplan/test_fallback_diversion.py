@@ -18,8 +18,8 @@ from continuity.core.model import (
     Snapshot,
     TrackingNumber,
 )
-from dialplan_templates.parse import expected_dialplan
-from dialplan_templates.render import render_extensions
+from continuity.dialplan_templates.parse import expected_dialplan
+from continuity.dialplan_templates.render import render_extensions
 from localstack import LocalStack, Observation
 from tests.dialplan.calls import landing, quiet
 from tests.scenario import external

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from agi.ami import Ami
-from agi.loaded import dialplan_context
 from continuity import names
+from continuity.agi.ami import Ami
+from continuity.agi.loaded import dialplan_context
 from continuity.compose import ami_credentials
 from continuity.core.model import TrackingNumber
-from dialplan_templates.parse import expected_dialplan, extensions, parse_extensions
+from continuity.dialplan_templates.parse import expected_dialplan, extensions, parse_extensions
 from tests.scenario import Scenario
 
 MAIN = "+12125550101"

@@ -17,18 +17,23 @@ import re
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from agi.commands import set_variable
-from agi.errors import UnsafeAgiValue
-from agi.route import route_variables
 from continuity import names
+from continuity.agi.commands import set_variable
+from continuity.agi.errors import UnsafeAgiValue
+from continuity.agi.route import route_variables
 from continuity.config import UnknownNumberPolicy
 from continuity.core.model import DestinationKind, Snapshot, TrunkHealth
 from continuity.core.routing import plan_route
 from continuity.core.static_route import static_route
 from continuity.core.validation import _LINE_ID, _SIP_TARGET
-from dialplan_templates.parse import Dialplan, extensions, parse_extensions, program
-from dialplan_templates.pjsip import TrunkSettings, UnsafeTrunk, expected_contacts, render_pjsip
-from dialplan_templates.render import UnsafeValue, render_extensions
+from continuity.dialplan_templates.parse import Dialplan, extensions, parse_extensions, program
+from continuity.dialplan_templates.pjsip import (
+    TrunkSettings,
+    UnsafeTrunk,
+    expected_contacts,
+    render_pjsip,
+)
+from continuity.dialplan_templates.render import UnsafeValue, render_extensions
 from tests.dialplan.strategies import hostile, snapshots, stored_snapshots
 
 EXAMPLES = 10_000

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dialplan_templates.parse import InvalidDialplan, Priority, parse_extensions, program
+from continuity.dialplan_templates.parse import InvalidDialplan, Priority, parse_extensions, program
 
 GOOD = """; a comment
 [ctx]

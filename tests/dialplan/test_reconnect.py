@@ -17,7 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
-from db.store import Store
+from continuity.db.store import Store
 from localstack import LocalStack
 from localstack.product import product_config, running_app
 from localstack.tcpproxy import TcpProxy

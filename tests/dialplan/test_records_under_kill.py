@@ -21,8 +21,8 @@ from psycopg_pool import AsyncConnectionPool
 from continuity.admin import Admin
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.records import CallRecord, RoutedBy
-from db.records import CallRecordStore
-from db.store import Store
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
 from localstack import LocalStack
 from localstack.ports import LOOPBACK
 from localstack.product import product_config

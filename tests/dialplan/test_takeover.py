@@ -22,8 +22,8 @@ from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.records import CallRecord, RoutedBy
-from db.records import CallRecordStore
-from db.store import Store
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
 from localstack import LocalStack
 from localstack.product import product_config
 from tests.dialplan.calls import Landing, caller_channel, landing, seen

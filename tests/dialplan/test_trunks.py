@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from agi.ami import AmiSession
 from continuity import names
+from continuity.agi.ami import AmiSession
 from continuity.compose import ami_credentials, make_dialplan_sync
 from continuity.core.model import Snapshot
 from localstack import LocalStack

@@ -19,8 +19,8 @@ from continuity import names
 from continuity.admin import Admin
 from continuity.compose import App
 from continuity.core.model import TrackingNumber
-from db import migrate
-from db.store import Store
+from continuity.db import migrate
+from continuity.db.store import Store
 from localstack import LocalStack, temporary_database
 from localstack.instance import AsteriskInstance
 from localstack.product import node_config, running_app, wait_for_state

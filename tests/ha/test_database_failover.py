@@ -17,9 +17,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin
 from continuity.core.model import TrackingNumber
-from db import migrate
-from db.records import CallRecordStore
-from db.store import Store
+from continuity.db import migrate
+from continuity.db.records import CallRecordStore
+from continuity.db.store import Store
 from localstack import LocalStack
 from localstack.pgpair import PostgresPair
 from tests.ha.conftest import TRACKING, NodeApps

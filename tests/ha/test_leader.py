@@ -13,8 +13,8 @@ import asyncio
 from psycopg_pool import AsyncConnectionPool
 
 from continuity.compose import App
-from db.leader import NodeRegistry
-from db.outages import OutageStore
+from continuity.db.leader import NodeRegistry
+from continuity.db.outages import OutageStore
 from localstack import LocalStack
 from tests.ha.conftest import NodeApps, until
 from tests.outage.receiver import WebhookReceiver

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import psycopg
 import pytest
 
+from continuity.db import migrate
+from continuity.db.leader import LeaderLease, check_fence
 from continuity.errors import DatabaseUnavailable, NotLeader
-from db import migrate
-from db.leader import LeaderLease, check_fence
 from localstack import temporary_database
 
 TTL = 1.0

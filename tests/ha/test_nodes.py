@@ -19,7 +19,7 @@ from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
 from continuity.core.model import Destination, DestinationKind
-from db.store import Store
+from continuity.db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.instance import AsteriskInstance
 from localstack.product import wait_for_state

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from psycopg_pool import AsyncConnectionPool
 
-from db import migrate
-from db.leader import NodeRegistry
+from continuity.db import migrate
+from continuity.db.leader import NodeRegistry
 from localstack.kamailio import KAMAILIO
 from tests.conftest import Run
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from db import migrate, roles
+from continuity.db import migrate, roles
 from localstack import temporary_database
 from localstack.postgres import as_role, temporary_role
 

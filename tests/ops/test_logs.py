@@ -72,14 +72,14 @@ def test_a_reconnect_storm_is_cut_to_a_few_lines_and_a_count() -> None:
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     handler.addFilter(storm)
-    logger = logging.getLogger("ari_app.client.stream")
+    logger = logging.getLogger("continuity.ari_app.client.stream")
     logger.addHandler(handler)
     logger.propagate = False
     try:
         for attempt in range(50):
             now[0] += 0.5
             logger.warning("Reconnecting to ARI events in %.2f s (attempt %d)", 0.5, attempt)
-        logging.getLogger("ari_app.client.stream.other").warning("a different line")
+        logging.getLogger("continuity.ari_app.client.stream.other").warning("a different line")
         now[0] += 60
         logger.warning("Reconnecting to ARI events in %.2f s (attempt %d)", 0.5, 51)
     finally:

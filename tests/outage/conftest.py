@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from agi.ami_monitor import trunk_status
 from continuity import names
+from continuity.agi.ami_monitor import trunk_status
 from continuity.compose import App
 from continuity.core.notices import OutageRecord
 from continuity.core.outage import OverrideState
 from continuity.core.records import CallRecord
-from db.outages import OutageStore
+from continuity.db.outages import OutageStore
 from tests.outage.receiver import WebhookReceiver
 from tests.outage.settings import HOLD_DOWN
 from tests.scenario import Scenario

@@ -7,9 +7,9 @@ import json
 import os
 import sys
 
-from agi.ami import AmiCredentials
-from agi.ami_monitor import originate_local
 from continuity import names
+from continuity.agi.ami import AmiCredentials
+from continuity.agi.ami_monitor import originate_local
 from continuity.outage.testcall import TestCaller, TestCallResult
 from tests.outage.conftest import Drill
 from tests.scenario import external

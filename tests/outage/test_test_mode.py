@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import json
 
-from db.store import AuditEntry, Store
+from continuity.db.store import AuditEntry, Store
 from tests.outage.conftest import Drill
 from tests.scenario import external
 

@@ -22,9 +22,9 @@ from continuity.core.model import (
     TrackingNumber,
 )
 from continuity.core.routing import plan_route
+from continuity.dialplan_templates.render import render_extensions
 from continuity.errors import InvalidSetting
 from continuity.state_cache import StateCache
-from dialplan_templates.render import render_extensions
 
 SALES = "+12125550121"
 CELL = Destination(DestinationKind.EXTERNAL, "+13125550161")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ari_app.services import Lag
+from continuity.ari_app.services import Lag
 
 
 def test_a_leg_that_took_seconds_to_start_marks_asterisk_as_behind() -> None:

@@ -28,7 +28,7 @@ def restore_root() -> Iterator[None]:
 def test_lines_logged_while_handling_a_call_carry_its_id(fmt: str, restore_root: None) -> None:
     out = io.StringIO()
     configure_logging("INFO", fmt, out)
-    log = logging.getLogger("ari_app.services")
+    log = logging.getLogger("continuity.ari_app.services")
     with call_context("1733050000.42"):
         log.info("primary failed (%s)", "congestion")
     log.info("not about a call")

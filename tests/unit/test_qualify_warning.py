@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from agi.ami import AmiCredentials
-from agi.ami_monitor import ContactWatch
+from continuity.agi.ami import AmiCredentials
+from continuity.agi.ami_monitor import ContactWatch
 
 CREDS = AmiCredentials("127.0.0.1", 5038, "continuity", "secret")
 
@@ -39,7 +39,7 @@ async def test_a_contact_not_yet_qualified_is_reported_only_when_its_aor_never_q
     frequency: str, warned: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     watch = ContactWatch(CREDS, "continuity-primary", interval=1.0)
-    with caplog.at_level(logging.WARNING, logger="agi.ami_monitor"):
+    with caplog.at_level(logging.WARNING, logger="continuity.agi.ami_monitor"):
         await watch._resync(Manager(frequency))
         await asyncio.sleep(0)
     assert ("is not qualified" in caplog.text) is warned

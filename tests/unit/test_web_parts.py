@@ -7,10 +7,10 @@ import pytest
 from continuity.access.credentials import hash_password, verify_password
 from continuity.config import load_config
 from continuity.errors import ConfigError
-from web.errors import PreconditionFailed
-from web.ratelimit import LoginLimiter
-from web.uploads import sniff
-from web.versions import check_if_match, etag
+from continuity.web.errors import PreconditionFailed
+from continuity.web.ratelimit import LoginLimiter
+from continuity.web.uploads import sniff
+from continuity.web.versions import check_if_match, etag
 
 
 def test_five_failed_logins_for_a_user_wait_out_the_window_and_a_success_resets() -> None:

@@ -13,10 +13,10 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.model import Destination, DestinationKind, LineKind
+from continuity.db.voicemail import VoicemailStore
 from continuity.voicemail.prompts import PromptStore
 from continuity.voicemail.service import VoicemailAdmin
 from continuity.voicemail.spool import Message, Spool
-from db.voicemail import VoicemailStore
 from localstack import PlacedCall
 from localstack.callaudio import recording, stage_sound, wait_recording
 from tests.scenario import CALLER, Scenario

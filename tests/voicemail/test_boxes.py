@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from continuity.core.model import Line, LineKind, Snapshot
+from continuity.dialplan_templates.voicemail import render_voicemail
 from continuity.files import replace_if_changed
 from continuity.voicemail.boxes import BoxSync
-from dialplan_templates.voicemail import render_voicemail
 
 
 def lines(*specs: tuple[str, str]) -> Snapshot:

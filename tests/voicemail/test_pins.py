@@ -8,7 +8,7 @@ import secrets
 import stat
 
 from continuity.core.model import LineKind
-from dialplan_templates.voicemail import voicemail_path
+from continuity.dialplan_templates.voicemail import voicemail_path
 from tests.dialplan.processes import run_cli
 from tests.scenario import Scenario
 

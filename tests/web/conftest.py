@@ -23,7 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from continuity.access.credentials import Role
 from continuity.access.service import Access
 from continuity.compose import App
-from db.access import AccessStore
+from continuity.db.access import AccessStore
 from localstack.ports import PortAllocator
 from tests.outage.conftest import drill  # noqa: F401 - the outage drill, reused here
 from tests.scenario import reset_database

@@ -9,7 +9,7 @@ import httpx
 from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.records import Attempt, CallRecord
-from db.records import CallRecordStore
+from continuity.db.records import CallRecordStore
 from tests.web.conftest import Team
 
 MAIN = "+12125550101"
@@ -42,7 +42,7 @@ async def test_only_health_answers_without_a_token_and_a_revoked_token_stops_wor
     assert (await api.get("/api/account", headers=wrong)).status_code == 401
 
     from continuity.access.service import Access
-    from db.access import AccessStore
+    from continuity.db.access import AccessStore
 
     await Access(AccessStore(product_pool)).revoke_token("test", "ops")
     assert (await api.get("/api/account", headers=team.as_admin)).status_code == 401
