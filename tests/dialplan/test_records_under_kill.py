@@ -23,10 +23,11 @@ from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNu
 from continuity.core.records import CallRecord, RoutedBy
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
-from localstack import LocalStack
+from localstack import LocalStack, sipp_ledger
 from localstack.ports import LOOPBACK
 from localstack.product import product_config
 from localstack.sipp import SippCall, place_calls
+from localstack.sipp_ledger import wrong_records
 from tests.dialplan.serving import Serving, until_no_channel_left
 from tests.scenario import external
 
@@ -40,6 +41,7 @@ RESTART_DELAY = 1.3
 #: Short enough that the pbx's RTP ports (200, two per leg side) hold every concurrent call.
 HOLD_MS = 1500
 CALLER_PREFIX = "+1555010"
+CALLERS = {f"{CALLER_PREFIX}{i:04d}" for i in range(CALLS)}
 
 #: What a record says it reached, by the carrier's role and number that answered.
 REACHED = {("primary", NUMBER): ("primary", NUMBER), ("pstn", SERVICE): ("external", SERVICE)}
@@ -63,24 +65,7 @@ async def records_of(url: str, callers: set[str]) -> list[CallRecord]:
 
 def answered(stack: LocalStack) -> dict[str, tuple[str, str]]:
     """Where each caller was answered, as the carrier saw it."""
-    return {
-        o.caller_id_number: REACHED[(o.role, o.number)]
-        for o in stack.carrier_observations()
-        if o.outcome == "answer" and o.caller_id_number.startswith(CALLER_PREFIX)
-    }
-
-
-def wrong_records(records: list[CallRecord], truth: dict[str, tuple[str, str]]) -> list[str]:
-    """Each caller without exactly one record saying where the carrier answered it."""
-    mine = Counter(r.caller_number for r in records)
-    wrong = [f"{caller}: {mine[caller]} records" for caller in truth if mine[caller] != 1]
-    wrong += [
-        f"{r.caller_number}: {r.path} {r.outcome} {r.answered_kind}/{r.answered_target},"
-        f" answered by {truth.get(r.caller_number)}"
-        for r in records
-        if (r.answered_kind, r.answered_target) != truth.get(r.caller_number)
-    ]
-    return wrong
+    return sipp_ledger.answered(stack.carrier_observations(), CALLERS, REACHED)
 
 
 async def test_150_calls_across_a_kill_and_restart_have_one_record_each_saying_where_they_went(
