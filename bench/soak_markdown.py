@@ -95,10 +95,11 @@ def as_markdown(data: dict[str, Any]) -> str:
         "",
         "## Post-dial delay per window (SIPp's INVITE to the pbx → the pbx's INVITE to a trunk)",
         "",
-        "| window | calls | p50 ms | p99 ms |",
-        "|---|---|---|---|",
+        "| window | calls | p50 ms | p99 ms | slowest (caller at s: ms) |",
+        "|---|---|---|---|---|",
         *(
-            _row(f"{w['from_s']:g}-{w['to_s']:g} s", w["calls"], w["p50_ms"], w["p99_ms"])
+            _row(f"{w['from_s']:g}-{w['to_s']:g} s", w["calls"], w["p50_ms"], w["p99_ms"],
+                 ", ".join(f"{c} at {at:g}: {ms:g}" for c, at, ms in w.get("slowest", [])))
             for w in data["post_dial_delay_windows"]
         ),
         "",

@@ -169,15 +169,22 @@ def post_dial_delays(
 def pdd_windows(
     delays: Mapping[str, tuple[float, float]], t0: float, window: float
 ) -> list[dict[str, Any]]:
-    """p50 and p99 of the post-dial delay (ms) per ``window`` seconds of calling."""
-    buckets: dict[int, list[float]] = {}
-    for start, delay in delays.values():
-        buckets.setdefault(int(max(0.0, start - t0) // window), []).append(delay * 1000)
-    return [
-        {"from_s": i * window, "to_s": (i + 1) * window, "calls": len(v),
-         "p50_ms": round(percentile(v, 50), 1), "p99_ms": round(percentile(v, 99), 1)}
-        for i, v in sorted(buckets.items())
-    ]  # fmt: skip
+    """p50 and p99 of the post-dial delay (ms) per ``window`` seconds of calling, with the
+    window's three slowest calls (caller, seconds after the first call, ms)."""
+    buckets: dict[int, list[tuple[float, float, str]]] = {}
+    for caller, (start, delay) in delays.items():
+        at = max(0.0, start - t0)
+        buckets.setdefault(int(at // window), []).append((delay * 1000, at, caller))
+    found = []
+    for i, calls in sorted(buckets.items()):
+        ms = [c[0] for c in calls]
+        slowest = sorted(calls, reverse=True)[:3]
+        found.append(
+            {"from_s": i * window, "to_s": (i + 1) * window, "calls": len(calls),
+             "p50_ms": round(percentile(ms, 50), 1), "p99_ms": round(percentile(ms, 99), 1),
+             "slowest": [[c, round(at, 1), round(d, 1)] for d, at, c in slowest]}
+        )  # fmt: skip
+    return found
 
 
 def slope(points: Sequence[tuple[float, float]]) -> float:
