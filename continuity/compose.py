@@ -7,7 +7,7 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -67,6 +67,22 @@ log = logging.getLogger(__name__)
 
 #: Concurrent HTTP connections to ARI; well under Asterisk's default session limit.
 ARI_HTTP_CONNECTIONS = 16
+
+
+#: PostgreSQL found down at start: how long each further start-up read waits for a
+#: connection (instead of the pool's 5 s each), so that the run reaches ARI at once and
+#: takes over the callers a killed run left waiting in Stasis.
+DOWN_AT_START_WAIT = 0.2
+
+
+@contextlib.contextmanager
+def _brief_waits(pool: AsyncConnectionPool, seconds: float) -> Iterator[None]:
+    saved = pool.timeout
+    pool.timeout = seconds
+    try:
+        yield
+    finally:
+        pool.timeout = saved
 
 
 def make_pool(config: Config) -> AsyncConnectionPool:
@@ -323,7 +339,9 @@ class App:
             self.snapshots.subscribe(self.outages.override_changed)
             self.snapshots.subscribe(self.test_expiry.changed)
             await self._start_snapshots()
-            await self.outages.start()
+            wait = self.pool.timeout if self.snapshots.from_database else DOWN_AT_START_WAIT
+            with _brief_waits(self.pool, wait):
+                await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
                 for name, work in (
                     ("snapshot-changes", self.snapshots.run),
@@ -346,8 +364,11 @@ class App:
             self.snapshots.subscribe(self.outages.override_changed)
             self.snapshots.subscribe(self.test_expiry.changed)
             await self._start_snapshots()
-            await self.outages.start()
-            await self.voicemail.apply(self.snapshots.current)
+            # Routing from the disk mirror: PostgreSQL is down, the rest use what they knew.
+            wait = self.pool.timeout if self.snapshots.from_database else DOWN_AT_START_WAIT
+            with _brief_waits(self.pool, wait):
+                await self.outages.start()
+                await self.voicemail.apply(self.snapshots.current)
             await self._apply_dialplan(self.snapshots.current)
             try:
                 self.trace.prepare()
