@@ -65,6 +65,31 @@ def test_the_adapter_check_sees_the_adapter() -> None:
     assert (ADAPTER / "pool.py") in _modules(PACKAGE)
 
 
+#: Where pools and AMI logins are built: the composition roots.
+COMPOSITION = {"compose.py", "compose_parts.py", "compose_cli.py"}
+BUILT_ONLY_THERE = {"AmiCredentials", "Pool", "service_pool", "short_pool"}
+
+
+def _called(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.add(func.id if isinstance(func, ast.Name) else getattr(func, "attr", ""))
+    return names
+
+
+def test_only_the_composition_roots_build_pools_and_ami_logins() -> None:
+    """`continuity serve` and every CLI command get them from the same builders."""
+    builders = {
+        str(path.relative_to(PACKAGE)): sorted(_called(path) & BUILT_ONLY_THERE)
+        for path in _modules(PACKAGE)
+        if not _inside(path, ADAPTER) and path.name not in COMPOSITION
+    }
+    assert {name: found for name, found in builders.items() if found} == {}
+    assert "AmiCredentials" in _called(PACKAGE / "compose_parts.py")
+
+
 def test_no_product_module_imports_the_local_stack() -> None:
     offenders = [
         str(path.relative_to(PACKAGE))
