@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psycopg_pool import AsyncConnectionPool
-
 from bench.capture import InviteCapture
 from bench.rig import widen_rtp
 from bench.soak_app import Supervisor, Usage, supervised, usage
@@ -45,6 +43,7 @@ from continuity.core.model import (
 )
 from continuity.core.records import CallRecord
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from localstack import LocalStack, resolve_database_url, temporary_database
@@ -106,7 +105,7 @@ def caller(i: int) -> str:
 
 
 async def _provision(url: str) -> None:
-    async with AsyncConnectionPool(url, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(url, open=False, min_size=1, max_size=1) as pool:
         admin = Admin(Store(pool), "soak")
         await admin.add_line(Line(LINE, LineKind.DEPARTMENT))
         service = ContinuitySettings(destination=Destination(DestinationKind.EXTERNAL, SERVICE))
@@ -114,7 +113,7 @@ async def _provision(url: str) -> None:
 
 
 async def _records(url: str, callers: set[str]) -> list[CallRecord]:
-    async with AsyncConnectionPool(url, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(url, open=False, min_size=1, max_size=1) as pool:
         found = await CallRecordStore(pool).recent(10 * len(callers) + 100, NUMBER)
     return [r for r in found if r.caller_number in callers]
 
