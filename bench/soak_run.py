@@ -182,6 +182,7 @@ async def soak(
     settings: SoakSettings, workdir: Path, progress: Progress, rootfs: Path | None = None
 ) -> SoakResult:
     """Run one soak in ``workdir`` and return what it found."""
+    await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     schedule = Schedule.for_duration(settings.seconds, settings.db_cut_seconds)
     progress(
         f"soak: {settings.calls} calls at {settings.rate:g}/s, {settings.hold:g} s holds,"
