@@ -147,6 +147,21 @@ def write(data: dict[str, Any], results: Path, stamp: str) -> tuple[Path, Path]:
     return json_path, md_path
 
 
+def _public(argv: list[str]) -> list[str]:
+    """The arguments as the results show them: directories only as ``DIR``."""
+    shown, hide = [], False
+    for arg in argv:
+        shown.append(
+            "DIR"
+            if hide
+            else arg.split("=", 1)[0] + "=DIR"
+            if arg.startswith(("--workdir=", "--results="))
+            else arg
+        )
+        hide = arg in ("--workdir", "--results")
+    return shown
+
+
 def _progress(message: str) -> None:
     print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
@@ -164,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.workdir or Path(tmp)
         result = asyncio.run(soak(settings, workdir, _progress))
         _progress(f"soak done in {time.monotonic() - started:.0f} s")
-        command = ["python -m bench.soak", *(argv if argv is not None else sys.argv[1:])]
+        command = ["python -m bench.soak", *_public(argv if argv is not None else sys.argv[1:])]
         stamped = now.isoformat(timespec="seconds")
         data = as_json(result, stamped, load_start, load_average(), command)
     json_path, md_path = write(data, args.results, stamp)
