@@ -110,7 +110,7 @@ async def node_death(rate: float, seconds: float) -> dict[str, Any]:
             i += 1
             if killed_at is not None and out_at is None:
                 flags = await stack.proxy.node_flags()
-                if flags.get(f"sip:127.0.0.1:{dead.sip_port}", "A").startswith("I"):
+                if flags.get(dead.sip_uri, "A").startswith("I"):
                     out_at = time.time()
             await asyncio.sleep(interval)
         await asyncio.sleep(5)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from psycopg_pool import AsyncConnectionPool
@@ -22,10 +23,17 @@ from continuity.core.model import Destination, DestinationKind
 from continuity.db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.instance import AsteriskInstance
+from localstack.kamailio import NodeFailed, Routed, routing_log
 from localstack.product import wait_for_state
+from localstack.sipp import SCENARIO_VIA_PROXY, SippCall, place_calls
 from tests.ha.conftest import TRACKING, NodeApps
 
 ANSWERING_SERVICE = "+13125550150"
+#: The node-loss load: 10 calls/s for 8 s, each held 2 s; the kill after 25 calls.
+SIPP_RATE = 10.0
+SIPP_CALLS = 80
+SIPP_HOLD_MS = 2000
+KILL_AFTER = 25
 
 
 @pytest.fixture
@@ -119,33 +127,80 @@ async def test_a_change_is_live_on_both_nodes_in_the_app_and_in_the_fallback_dia
             await wait_for_state(app, version, timeout=5)
 
 
-async def test_a_node_that_dies_loses_no_new_call_and_the_other_keeps_its_own(
-    cluster: LocalStack, serving: list[App]
+def routed_after(entries: list[Routed | NodeFailed], node: str) -> list[Routed]:
+    """The INVITEs the proxy sent after its first sign that ``node`` failed."""
+    first = next(
+        (i for i, e in enumerate(entries) if isinstance(e, NodeFailed) and e.node == node), None
+    )
+    if first is None:
+        return []
+    return [e for e in entries[first:] if isinstance(e, Routed)]
+
+
+async def test_a_node_killed_under_10_calls_a_second_loses_no_new_call(
+    cluster: LocalStack, serving: list[App], tmp_path: Path
 ) -> None:
-    """SIGKILL one node's Asterisk while calls arrive at 5 calls/s: every new call lands."""
+    """SIGKILL one node's Asterisk while SIPp calls through Kamailio at 10 calls/s.
+
+    Every caller number is unique, so each call is joined to the node that took
+    it: the proxy's log says where it sent each INVITE (and which it retried),
+    the primary's observations say which node's leg reached it.
+    """
+    proxy = cluster.proxy
+    assert proxy is not None
     dead, survivor = cluster.nodes
     held = [f"+1555020{i:04d}" for i in range(4)]
-    held_calls = {caller: await cluster.place_call(TRACKING, caller, hold_seconds=60)
+    held_calls = {caller: await cluster.place_call(TRACKING, caller, hold_seconds=90)
                   for caller in held}
     assert await answered_by_primary(cluster, held, timeout=15) == set(held)
     on_survivor = await callers_on(survivor) & set(held)
     assert on_survivor, "round robin put no held call on the surviving node"
 
+    calls = [SippCall(f"+1555030{i:04d}", TRACKING) for i in range(SIPP_CALLS)]
+    mark = proxy.log_mark()
+    sipp = asyncio.create_task(place_calls(
+        calls, cluster.entrance, tmp_path / "sipp", rate=SIPP_RATE, hold_ms=SIPP_HOLD_MS,
+        scenario=SCENARIO_VIA_PROXY, timeout=120,
+    ))
+    # A few seconds of traffic spread over both nodes, then the kill.
+    async with asyncio.timeout(30):
+        while sum(isinstance(e, Routed) for e in routing_log(proxy.log(mark))) < KILL_AFTER:
+            await asyncio.sleep(0.05)
     pid = dead.pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
-    new_callers = [f"+1555030{i:04d}" for i in range(20)]
-    for caller in new_callers:
-        await cluster.place_call(TRACKING, caller, hold_seconds=1)
-        await asyncio.sleep(0.2)
+    killed_at = proxy.log_mark()
+    result = await sipp
 
-    landed = await answered_by_primary(cluster, new_callers, timeout=20)
-    lost = sorted(set(new_callers) - landed)
-    assert lost == [], f"{len(lost)} of {len(new_callers)} calls lost: {lost}"
-    # The calls the surviving node was carrying are still up.
+    before = routing_log(proxy.log(mark)[: killed_at - mark])
+    entries = routing_log(proxy.log(mark))
+    after = entries[len(before):]
+    landed = {o.caller_id_number: o for o in cluster.carrier_observations()
+              if o.role == "primary" and o.number == TRACKING and o.outcome == "answer"}
+    sent_to = {e.caller: e.node for e in before if isinstance(e, Routed)}
+    assert set(sent_to.values()) == {dead.sip_uri, survivor.sip_uri}, "no spread before the kill"
+
+    # Calls whose INVITE reached the proxy after the kill: none may be lost.
+    new = [e.caller for e in after if isinstance(e, Routed) and not e.retry]
+    assert new, "SIPp placed no call after the kill"
+    lost = sorted(c for c in new if c not in landed)
+    print(f"{len(new)} calls placed after the kill, {len(lost)} lost; SIPp: "
+          f"{result.succeeded} succeeded, {result.failed} failed of {result.placed}")
+    assert lost == [], f"{len(lost)} of {len(new)} calls lost after the kill: {lost}"
+    # Those that still went to the dead node (before the proxy saw it fail) were retried
+    # by the failure route on the survivor, and reached the primary from there.
+    retried = {e.caller for e in entries if isinstance(e, Routed) and e.retry}
+    assert retried, "no call hit the dead node: the kill came too late to test the retry"
+    for caller in retried:
+        assert cluster.node_at(landed[caller].source_host) is survivor, caller
+    # Once the proxy saw the node fail it sent no new call there.
+    assert {e.node for e in routed_after(entries, dead.sip_uri)} == {survivor.sip_uri}
+    flags = await proxy.node_flags()
+    assert flags[dead.sip_uri].startswith("I"), flags
+    assert flags[survivor.sip_uri].startswith("A"), flags
+    # The calls the surviving node was carrying are still up; so is every SIPp call it
+    # took, which SIPp counts as succeeded (it failed only calls the dead node held).
     assert on_survivor <= await callers_on(survivor)
     assert not any(held_calls[c].ended.is_set() for c in on_survivor)
-    assert cluster.proxy is not None
-    flags = await cluster.proxy.node_flags()
-    assert flags[f"sip:127.0.0.1:{dead.sip_port}"].startswith("I"), flags
-    assert flags[f"sip:127.0.0.1:{survivor.sip_port}"].startswith("A"), flags
+    on_dead = {c for c, node in sent_to.items() if node == dead.sip_uri and c not in retried}
+    assert result.failed <= len(on_dead), result.screen
