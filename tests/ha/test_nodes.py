@@ -13,13 +13,16 @@ import os
 import signal
 from pathlib import Path
 
+import httpx
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
+from continuity.access.credentials import Role
+from continuity.access.service import Access
 from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
-from continuity.core.model import Destination, DestinationKind
+from continuity.db.access import AccessStore
 from continuity.db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.instance import AsteriskInstance
@@ -29,6 +32,7 @@ from localstack.sipp import SCENARIO_VIA_PROXY, SippCall, place_calls
 from tests.ha.conftest import TRACKING, NodeApps
 
 ANSWERING_SERVICE = "+13125550150"
+ANSWERING_BACKUP = "+13125550151"
 #: The node-loss load: 10 calls/s for 8 s, each held 2 s; the kill after 25 calls.
 SIPP_RATE = 10.0
 SIPP_CALLS = 80
@@ -88,43 +92,65 @@ async def test_calls_to_one_tracking_number_spread_over_both_nodes(
         await call.wait_ended(timeout=10)
 
 
-async def test_a_change_is_live_on_both_nodes_in_the_app_and_in_the_fallback_dialplan(
-    cluster: LocalStack, cluster_db: str, serving: list[App]
+async def landed_at(stack: LocalStack, destination: str, callers: list[str]) -> dict[str, str]:
+    """``{caller: address of the node that sent it}`` once all reached ``destination``."""
+    async with asyncio.timeout(15):
+        while True:
+            seen = {o.caller_id_number: o.source_host for o in stack.carrier_observations()
+                    if o.role == "pstn" and o.number == destination and o.outcome == "answer"}
+            if set(callers) <= set(seen):
+                return {c: seen[c] for c in callers}
+            await asyncio.sleep(0.1)
+
+
+async def dialplan_at(node: AsteriskInstance, version: int) -> None:
+    """Until ``node``'s fallback dialplan (the generated file, reloaded) is of ``version``."""
+    async with asyncio.timeout(5):
+        while f"continuity v{version}:" not in await node.cli(
+            f"dialplan show {names.CTX_TRACKING}"
+        ):
+            await asyncio.sleep(0.05)
+
+
+async def test_a_change_through_either_node_routes_the_next_calls_on_both(
+    cluster: LocalStack, cluster_db: str, serving: list[App], node_apps: NodeApps
 ) -> None:
-    """Continuity switched on once: both nodes route the number's next calls to the PSTN."""
+    """Continuity switched on through node A's HTTP API, its destination moved through
+    node B's: the next calls on both nodes go there, routed by the app, and then by the
+    fallback dialplan of each node alone (both apps stopped)."""
+    hosts = {node.host for node in cluster.nodes}
     async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
         store = Store(pool)
-        await Admin(store, "test").change_number(
-            TRACKING, SettingsChange(on=True, destination=Destination(
-                DestinationKind.EXTERNAL, ANSWERING_SERVICE))
-        )
-        version = (await store.load_snapshot()).version
-        for app in serving:
-            await wait_for_state(app, version, timeout=5)
-        for node in cluster.nodes:
-            async with asyncio.timeout(5):
-                while f"continuity v{version}:" not in await node.cli(
-                    f"dialplan show {names.CTX_TRACKING}"
-                ):
-                    await asyncio.sleep(0.05)
-        before = [await calls_processed(node) for node in cluster.nodes]
-        callers = [f"+1555060{i:04d}" for i in range(4)]
-        for caller in callers:
-            await cluster.place_call(TRACKING, caller, hold_seconds=1)
-        async with asyncio.timeout(15):
-            while not set(callers) <= {
-                o.caller_id_number for o in cluster.carrier_observations()
-                if o.role == "pstn" and o.number == ANSWERING_SERVICE
-            }:
-                await asyncio.sleep(0.1)
-        took = [await calls_processed(n) - b for n, b in zip(cluster.nodes, before, strict=True)]
-        assert all(took), f"calls per node: {took}"  # both nodes routed by the new state
-        # Back to the primary for the next test.
-        back = SettingsChange(on=None, destination=None)
-        await Admin(store, "test").change_number(TRACKING, back)
-        version = (await store.load_snapshot()).version
-        for app in serving:
-            await wait_for_state(app, version, timeout=5)
+        token = await Access(AccessStore(pool)).create_token("test", "ha-ops", Role.ADMIN)
+        bearer = {"Authorization": f"Bearer {token}"}
+        try:
+            for app, destination, prefix in (
+                (serving[0], ANSWERING_SERVICE, "+1555060"),
+                (serving[1], ANSWERING_BACKUP, "+1555061"),
+            ):
+                assert app.web is not None and app.web.url is not None
+                async with httpx.AsyncClient(base_url=app.web.url) as api:
+                    changed = await api.patch(f"/api/numbers/{TRACKING}", headers=bearer, json={
+                        "continuity": "on",
+                        "destination": {"kind": "external", "target": destination},
+                    })
+                assert changed.status_code == 200, changed.text
+                version = (await store.load_snapshot()).version
+                for each in serving:
+                    await wait_for_state(each, version, timeout=5)
+                for node in cluster.nodes:
+                    await dialplan_at(node, version)
+                if destination == ANSWERING_BACKUP:
+                    # Both apps down: each node's generated dialplan routes on its own.
+                    await node_apps.stop_all()
+                callers = [f"{prefix}{i:04d}" for i in range(4)]
+                for caller in callers:
+                    await cluster.place_call(TRACKING, caller, hold_seconds=1)
+                took = await landed_at(cluster, destination, callers)
+                assert set(took.values()) == hosts, f"{destination}: calls per node {took}"
+        finally:
+            back = SettingsChange(on=None, destination=None)
+            await Admin(store, "test").change_number(TRACKING, back)
 
 
 def routed_after(entries: list[Routed | NodeFailed], node: str) -> list[Routed]:
