@@ -153,6 +153,8 @@ def make_web(
         test_call=_test_caller(config, CallRecordStore(pool)) if config.ami_secret else None,
         dialplan=dialplan,
         region=config.default_region,
+        nodes=NodeRegistry(pool).nodes,
+        heartbeat_interval=config.node_heartbeat_interval,
     )
     host, _, port = config.web_listen.rpartition(":")
     listen = Listen(
