@@ -42,9 +42,29 @@ class AmiCredentials:
     secret: str = field(repr=False)
 
 
+class ClosingManager(Manager):  # type: ignore[misc]  # panoramisk ships no types
+    """panoramisk's Manager, except that ``close()`` is final.
+
+    panoramisk retries a failed connection with ``loop.call_later(reconnect_timeout,
+    connect)`` and ``close()`` does not cancel that: a closed manager whose Asterisk is
+    gone (a node SIGKILLed) kept trying, once a second, for as long as the process ran.
+    """
+
+    _final = False
+
+    def connect(self, *args: Any, **kwargs: Any) -> Any:
+        if self._final:
+            return None
+        return super().connect(*args, **kwargs)
+
+    def close(self) -> None:
+        self._final = True
+        super().close()
+
+
 def _manager(creds: AmiCredentials, **options: Any) -> Any:
     # panoramisk falls back to the deprecated get_event_loop() unless given the loop.
-    return Manager(
+    return ClosingManager(
         host=creds.host,
         port=creds.port,
         username=creds.username,
