@@ -217,6 +217,8 @@ class App:
             node_name(config),
             config.node_sip_uri,
             interval=config.node_heartbeat_interval,
+            # Outage detection watches the trunk through this node's AMI.
+            able=lambda: self.outages.watch.connected,
         )
         self.outages = Outages(
             config, self.pool, self.http, ami_credentials(config), lambda: self.leadership.token

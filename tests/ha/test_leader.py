@@ -10,6 +10,8 @@ notified once too.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -113,3 +115,28 @@ async def test_the_leader_is_killed_and_the_outage_after_is_declared_once_by_the
                     if o.id not in earlier]
         assert outage.resolved_at is not None
     assert leaders() == [leader]
+
+
+async def test_the_leaders_asterisk_is_killed_and_the_other_node_leads(
+    cluster: LocalStack, node_apps: NodeApps
+) -> None:
+    """The leader's app lives on, but without its Asterisk it cannot watch the trunk: it
+    hands the lead to the other node. (Last in this module: the node stays dead.)"""
+    first, second = cluster.nodes
+    nodes = {"node-a": first, "node-b": second}
+    apps = {name: await node_apps.start(node, name) for name, node in nodes.items()}
+
+    def leaders() -> list[str]:
+        return [name for name, app in apps.items() if app.leadership.leads]
+
+    await until(lambda: len(leaders()) == 1, timeout=TAKEOVER_WAIT)
+    [leader] = leaders()
+    pid = nodes[leader].pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    took = await until(lambda: leaders() not in ([], [leader]), timeout=TAKEOVER_WAIT)
+    [other] = leaders()
+    assert other != leader
+    print(f"{other} led {took:.2f} s after {leader}'s Asterisk was killed")
+    await asyncio.sleep(2 * apps[leader].leadership.interval)
+    assert leaders() == [other]  # the node without Asterisk does not take it back
