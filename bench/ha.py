@@ -55,7 +55,7 @@ from continuity.db.store import Store
 from continuity.proxy_templates.render import ProxySettings
 from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
 from localstack.carrier import Observation
-from localstack.kamailio import NodeFailed, Routed, routing_log
+from localstack.kamailio import Routed, routing_log
 from localstack.product import node_config, stop_app, wait_for_state, wait_until_ready
 from localstack.sipp import SCENARIO, SCENARIO_VIA_PROXY, SippCall, place_calls
 
@@ -178,8 +178,9 @@ async def node_death(
         retried = {e.caller for e in entries if isinstance(e, Routed) and e.retry}
         retried_landed = sorted(seen[c].time - killed_at for c in retried if c in seen)
         new_landed = sorted(seen[c].time - killed_at for c in new if c in seen)
-        first_failed = next(
-            (i for i, e in enumerate(entries) if isinstance(e, NodeFailed)), len(entries)
+        # The retry is logged after the proxy marked the node down.
+        first_retry = next(
+            (i for i, e in enumerate(entries) if isinstance(e, Routed) and e.retry), len(entries)
         )
         to_dead_after = sum(
             1 for e in after if isinstance(e, Routed) and e.node == dead.sip_uri
@@ -196,8 +197,8 @@ async def node_death(
             "retried_routed_by_other_node": sum(
                 1 for c in retried if c in seen and stack.node_at(seen[c].source_host) is survivor
             ),
-            "sent_to_dead_node_after_it_failed_once": sum(
-                1 for e in entries[first_failed:]
+            "sent_to_dead_node_after_first_retry": sum(
+                1 for e in entries[first_retry:]
                 if isinstance(e, Routed) and e.node == dead.sip_uri and not e.retry
             ),
             "dropped_with_node": result.failed,
