@@ -305,8 +305,30 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# HA figures, {results['at']} (commit {results['commit']})", "",
         f"2 CPUs shared with other work: load average {results['load_start']} at the start, "
-        f"{results['load_end']} at the end. Arguments: `{results['argv']}`.", "",
-        "## Node death: SIGKILL of one node's Asterisk under SIPp load through Kamailio", "",
+        f"{results['load_end']} at the end. Arguments: `{results['argv']}`.",
+    ]  # fmt: skip
+    if deaths:
+        lines += _death_lines(results)
+    if results["rate"]:
+        lines += _rate_lines(results)
+    lp = results["leader_propagation"]
+    if lp["takeover_s"]:
+        lines += [
+            "", "## Leader takeover and propagation (2 nodes)", "",
+            f"- Leader's app stopped → the other node leads: {_ms(lp['takeover_s'])} "
+            f"(n={len(lp['takeover_s'])}; target 5 s).",
+            f"- Change committed → both apps route by it (ARI path): {_ms(lp['ari_s'])} "
+            f"(n={len(lp['ari_s'])}; target 100 ms).",
+            f"- Change committed → both nodes' Asterisk hold the regenerated fallback dialplan: "
+            f"{_ms(lp['dialplan_s'])} (n={len(lp['dialplan_s'])}; target 1 s).",
+        ]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _death_lines(results: dict[str, Any]) -> list[str]:
+    deaths = results["node_death"]
+    lines = [
+        "", "## Node death: SIGKILL of one node's Asterisk under SIPp load through Kamailio", "",
         f"{results['args']['rate']:g} calls/s, each held 2 s; the kill "
         f"{results['args']['kill_after']:g} s into {results['args']['seconds']:g} s of traffic. "
         "Probing every 1 s, threshold 1, branch timeout 1000 ms (the generated defaults).", "",
@@ -334,7 +356,11 @@ def markdown(results: dict[str, Any]) -> str:
     lines += [f"Calls lost per node death (placed after it): "
               f"{[len(r['lost']) for r in deaths]}; calls dropped with the node (bridged on it "
               f"when it died): {[r['dropped_with_node'] for r in deaths]}."]  # fmt: skip
-    lines += [
+    return lines
+
+
+def _rate_lines(results: dict[str, Any]) -> list[str]:
+    lines = [
         "", "## Call rate, 1 node (SIPp straight to it) vs 2 nodes behind Kamailio", "",
         "Calls held 1 s. Every Asterisk, Kamailio, both apps, PostgreSQL and SIPp share the "
         "same 2 cores.", "",
@@ -348,17 +374,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {r['sipp_failed']} | {r['seconds']:.1f} | {r['routed_per_s']:.1f} | {per} "
             f"| {r['load']} |"
         )
-    lp = results["leader_propagation"]
-    lines += [
-        "", "## Leader takeover and propagation (2 nodes)", "",
-        f"- Leader's app stopped → the other node leads: {_ms(lp['takeover_s'])} "
-        f"(n={len(lp['takeover_s'])}; target 5 s).",
-        f"- Change committed → both apps route by it (ARI path): {_ms(lp['ari_s'])} "
-        f"(n={len(lp['ari_s'])}; target 100 ms).",
-        f"- Change committed → both nodes' Asterisk hold the regenerated fallback dialplan: "
-        f"{_ms(lp['dialplan_s'])} (n={len(lp['dialplan_s'])}; target 1 s).",
-    ]  # fmt: skip
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 async def run(args: argparse.Namespace, commit: str, workdir: Path) -> dict[str, Any]:
@@ -371,17 +387,20 @@ async def run(args: argparse.Namespace, commit: str, workdir: Path) -> dict[str,
         "node_death": [],
         "rate": [],
     }
-    for n in range(args.rounds):
+    parts = set(args.parts.split(","))
+    for n in range(args.rounds if "death" in parts else 0):
         say(f"node death, round {n + 1} of {args.rounds}")
         results["node_death"].append(
             await node_death(args.rate, args.seconds, args.kill_after, workdir / f"death-{n}")
         )
     rates = [float(r) for r in args.rates.split(",")]
-    for nodes in (1, 2):
+    for nodes in (1, 2) if "rate" in parts else ():
         say(f"call rate with {nodes} node(s)")
         results["rate"] += await call_rate(nodes, rates, args.rate_calls, workdir)
-    say("leader takeover and propagation")
-    results["leader_propagation"] = await leader_and_propagation(args.rounds)
+    results["leader_propagation"] = {"takeover_s": [], "ari_s": [], "dialplan_s": []}
+    if "leader" in parts:
+        say("leader takeover and propagation")
+        results["leader_propagation"] = await leader_and_propagation(args.rounds)
     results["load_end"] = loadavg()
     return results
 
@@ -396,7 +415,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="seconds of traffic before the kill (3)")  # fmt: skip
     parser.add_argument("--rates", default="20,40", help="offered calls/s for the rate (20,40)")
     parser.add_argument("--rate-calls", type=int, default=200, help="calls per offered rate")
+    parser.add_argument("--parts", default="death,rate,leader",
+                        help="which figures: death, rate, leader (all by default)")  # fmt: skip
     args = parser.parse_args(argv)
+    if not set(args.parts.split(",")) <= {"death", "rate", "leader"}:
+        parser.error("--parts: give death, rate and/or leader, comma-separated")
+    try:
+        if any(float(r) <= 0 for r in args.rates.split(",")):
+            raise ValueError(args.rates)
+    except ValueError:
+        parser.error(f"--rates {args.rates!r}: give positive calls/s, comma-separated")
     if args.rounds < 1 or args.rate <= 0 or args.kill_after >= args.seconds:
         parser.error("give --rounds 1 or more, a positive --rate and --kill-after < --seconds")
     commit = subprocess.run(
