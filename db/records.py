@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.call_trace import LegLanding
+from continuity.core.outcome import Outcome
 from continuity.core.records import CallRecord, RoutedBy
 
 _COLUMNS = (
@@ -49,9 +50,9 @@ _TRACE_COMPLETES = sql.SQL(
 ).format(sql.Literal(RoutedBy.HANDED_TO_FALLBACK.value))
 _LEG_LANDED = sql.SQL(
     "UPDATE call_records SET answered_kind = %(kind)s, answered_target = %(target)s,"
-    " outcome = 'answered' WHERE call_id = %(call)s AND source = 'asterisk'"
+    " outcome = {} WHERE call_id = %(call)s AND source = 'asterisk'"
     " AND path = {} AND answered_kind IS NULL"
-).format(sql.Literal(RoutedBy.INTERRUPTED.value))
+).format(sql.Literal(Outcome.ANSWERED.value), sql.Literal(RoutedBy.INTERRUPTED.value))
 
 
 def _params(records: Iterable[CallRecord], source: str) -> list[object]:
