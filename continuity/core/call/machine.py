@@ -12,17 +12,22 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import replace
 
-from continuity import names
+from continuity.core.call.chain import (
+    Step,
+    answered,
+    dial_next,
+    end,
+    hand_to_fallback,
+    leg_gone,
+    not_placed,
+    route,
+)
 from continuity.core.call.commands import (
     Answer,
     Bridge,
-    Command,
     ContinueInDialplan,
-    DestroyBridge,
-    HangUp,
     Originate,
     Play,
-    Record,
     Ring,
 )
 from continuity.core.call.events import (
@@ -41,29 +46,13 @@ from continuity.core.call.events import (
     Resume,
     Timer,
 )
-from continuity.core.call.legs import leg_variables
-from continuity.core.call.record import call_record, leg_attempt
-from continuity.core.call.state import ID_SEP, Call, Leg, Phase, announcement_id, leg_id
-from continuity.core.causes import NO_ANSWER_CAUSE, UNREACHABLE_CAUSE, cause_result
-from continuity.core.dialstrings import dial_string
+from continuity.core.call.state import ID_SEP, Call, Leg, Phase
+from continuity.core.causes import NO_ANSWER_CAUSE
 from continuity.core.model import Destination, DestinationKind
 from continuity.core.outcome import Outcome
 from continuity.core.overload import Route, route_new_caller
 from continuity.core.records import Attempt, RoutedBy
 from continuity.core.routing import RouteStep
-
-#: Q.850 cause -> the ARI hangup reason that makes Asterisk send the same cause back.
-HANGUP_REASON = {
-    1: "unallocated",
-    17: "busy",
-    18: "no_answer",
-    19: "no_answer",
-    21: "rejected",
-    34: "congestion",
-    102: "timeout",
-}
-
-Step = tuple[Call, list[Command]]
 
 
 def step(call: Call, event: Event, now: dt.datetime) -> Step:
@@ -81,11 +70,11 @@ def step(call: Call, event: Event, now: dt.datetime) -> Step:
         case LegSipResponse(leg_id=leg, sip_code=code) if call.leg_is(leg):
             return call.with_leg(sip_code=code), []
         case LegAnswered(leg_id=leg):
-            return _answered(call, leg, now)
+            return answered(call, leg, now)
         case LegGone(leg_id=leg, cause=cause, sip_code=code) if call.leg_is(leg):
             if code is not None:
                 call = call.with_leg(sip_code=code)
-            return _leg_gone(call, cause, now)
+            return leg_gone(call, cause, now)
         case CallerGone():
             return _caller_gone(call, now)
         case AnnouncementFinished() if call.phase is Phase.ANNOUNCING:
@@ -117,106 +106,12 @@ def _entered(call: Call, waited: float, lag: float, now: dt.datetime) -> Step:
     return route(call, now)
 
 
-def hand_to_fallback(call: Call) -> Step:
-    """We are behind: the generated fallback dialplan routes this call instead. It
-    dials the same chain; the record says where the call went, the call trace what
-    happened next."""
-    call = replace(
-        call,
-        phase=Phase.HANDED_OVER,
-        outcome=Outcome.HANDED_TO_FALLBACK,
-        path=RoutedBy.HANDED_TO_FALLBACK,
-    )
-    return call, [ContinueInDialplan(call.caller_id, names.CTX_FALLBACK, call.dialed)]
-
-
-def route(call: Call, now: dt.datetime) -> Step:
-    if call.plan.known:
-        return dial_next(call, now)
-    call = replace(call, outcome=Outcome.UNKNOWN_NUMBER)
-    policy = call.policy
-    if policy.unknown_action == "announce":
-        call = replace(call, phase=Phase.ANNOUNCING)
-        media = f"sound:{policy.unknown_value}"
-        play = Play(call.caller_id, media, announcement_id(call.caller_id))
-        return call, [Answer(call.caller_id), play]
-    return end(call, now, reason=policy.unknown_value)
-
-
 def _caller_gone(call: Call, now: dt.datetime) -> Step:
     if call.phase is Phase.HANDED_OVER:
         return end(call, now, hang_up=False)  # dialplan has it now
     if call.phase is not Phase.BRIDGED and call.outcome is None:
         call = replace(call, outcome=Outcome.CALLER_HANGUP)
     return end(call, now, gone=call.caller_id)
-
-
-# -- the chain ---------------------------------------------------------------------
-def dial_next(call: Call, now: dt.datetime) -> Step:
-    """Start the plan's next step: a leg, the voicemail box, or the end of the chain."""
-    index = call.step + 1
-    call = replace(call, step=index, leg=None)
-    if index >= len(call.plan.steps):
-        return end(call, now, reason="congestion")  # every destination failed
-    route_step = call.plan.steps[index]
-    dest = route_step.destination
-    if dest.kind is DestinationKind.VOICEMAIL:
-        call = replace(call, phase=Phase.HANDED_OVER, handed_to=dest)
-        return call, [ContinueInDialplan(call.caller_id, names.CTX_VOICEMAIL, dest.target)]
-    leg = Leg(leg_id(call.caller_id, index), route_step, now)
-    call = replace(call, phase=Phase.DIALING, leg=leg)
-    originate = Originate(
-        leg.channel_id,
-        call.caller_id,
-        route_step,
-        dial_string(dest),
-        route_step.timeout or call.policy.dial_timeout,
-        leg_variables(call, route_step),
-    )
-    return call, [originate]
-
-
-def _leg_failed(call: Call, result: Outcome, cause: int | None, now: dt.datetime) -> Call:
-    if call.leg is None:
-        return call
-    attempt = leg_attempt(call.leg, result, cause, now)
-    return replace(call, attempts=(*call.attempts, attempt), leg=None)
-
-
-def _leg_gone(call: Call, cause: int | None, now: dt.datetime) -> Step:
-    assert call.leg is not None
-    if call.phase is Phase.BRIDGED:
-        return end(call, now, gone=call.leg.channel_id)  # the answering side hung up
-    route_step = call.leg.step
-    result = Outcome(cause_result(cause))
-    call = _leg_failed(call, result, cause, now)
-    if route_step.hands_on(cause):
-        return dial_next(call, now)
-    call = replace(call, outcome=result)
-    return end(call, now, reason=HANGUP_REASON.get(cause or 0, "normal"))
-
-
-def _not_placed(call: Call, now: dt.datetime) -> Step:
-    """The leg could not be created or dialed (no reachable contact, Asterisk
-    refused): a transport failure."""
-    assert call.leg is not None
-    route_step = call.leg.step
-    call = _leg_failed(call, Outcome(cause_result(UNREACHABLE_CAUSE)), UNREACHABLE_CAUSE, now)
-    if route_step.hands_on(UNREACHABLE_CAUSE):
-        return dial_next(call, now)
-    return end(call, now, reason="congestion")
-
-
-def _answered(call: Call, leg: str, now: dt.datetime) -> Step:
-    """The destination answered (its leg entered our app): answer the caller and
-    bridge the two. A leg that is not the one being dialed is hung up."""
-    if call.leg_is(leg) and call.leg is not None and call.leg.answered:
-        return call, []
-    if not call.leg_is(leg) or call.phase is not Phase.DIALING:
-        return call, [HangUp(leg)]
-    call = replace(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
-    bridge = Bridge(call.bridge_id, (call.caller_id, leg))
-    return call, [Answer(call.caller_id), bridge]
 
 
 # -- after a restart or a reconnection --------------------------------------------
@@ -250,7 +145,7 @@ def _adopt(
     if bridged:
         call = replace(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
         return call, []
-    return _answered(call, leg, now)
+    return answered(call, leg, now)
 
 
 def _caught_up(call: Call, live: Mapping[str, bool], now: dt.datetime) -> Step:
@@ -263,9 +158,9 @@ def _caught_up(call: Call, live: Mapping[str, bool], now: dt.datetime) -> Step:
     if leg is None or call.phase not in (Phase.DIALING, Phase.BRIDGED):
         return call, []
     if leg.channel_id not in live:
-        return _leg_gone(call, NO_ANSWER_CAUSE, now)
+        return leg_gone(call, NO_ANSWER_CAUSE, now)
     if call.phase is Phase.DIALING and live[leg.channel_id]:
-        return _answered(call, leg.channel_id, now)
+        return answered(call, leg.channel_id, now)
     return call, []
 
 
@@ -273,7 +168,7 @@ def _failed(call: Call, event: CommandFailed, now: dt.datetime) -> Step:
     command = event.command
     match command:
         case Originate(leg_id=leg) if call.leg_is(leg) and call.phase is Phase.DIALING:
-            return _not_placed(call, now)
+            return not_placed(call, now)
         case ContinueInDialplan() if call.phase is Phase.HANDED_OVER:
             if event.failure is Failure.GONE:
                 return end(call, now, hang_up=False)  # the caller left meanwhile
@@ -287,26 +182,3 @@ def _failed(call: Call, event: CommandFailed, now: dt.datetime) -> Step:
         case Play() if call.phase is Phase.ANNOUNCING:
             return end(call, now)
     return call, []
-
-
-# -- the end -----------------------------------------------------------------------
-def end(
-    call: Call,
-    now: dt.datetime,
-    *,
-    reason: str | None = None,
-    hang_up: bool = True,
-    gone: str | None = None,
-) -> Step:
-    """Tear the call down and record it. ``gone``: a channel already hung up, on
-    which no request is spent; ``hang_up=False``: the caller is dialplan's now."""
-    commands: list[Command] = []
-    if call.leg is not None and call.leg.channel_id != gone:
-        commands.append(HangUp(call.leg.channel_id))
-    if hang_up and call.caller_id != gone:
-        commands.append(HangUp(call.caller_id, reason))
-    if call.answered_at is not None:  # only an answered call ever had a bridge
-        commands.append(DestroyBridge(call.bridge_id))
-    call = replace(call, phase=Phase.ENDED)
-    commands.append(Record(call_record(call, now)))
-    return call, commands
