@@ -88,7 +88,7 @@ def _call(fields: list[str]) -> CallRecord | None:
         voicemail = dest.kind is DestinationKind.VOICEMAIL
         result = Outcome.HANDED_OVER if voicemail else Outcome.ANSWERED
         attempts = (Attempt(dest.kind.value, dest.target, result, None, "", end.isoformat()),)
-    if dest is not None:
+    if dest is not None or status == "ANSWER":
         outcome = Outcome.ANSWERED
     elif reason == Outcome.UNKNOWN_NUMBER:
         outcome = Outcome.UNKNOWN_NUMBER

@@ -270,6 +270,7 @@ def test_a_voicemail_box_that_cannot_take_the_call_ends_it() -> None:
         Record(call.record),
     ]
     assert call.record.outcome == Outcome.FAILED
+    assert [(a.kind, a.result) for a in call.record.attempts] == [("voicemail", "unavailable")]
 
 
 def test_a_call_taken_over_mid_chain_resumes_at_the_next_step() -> None:

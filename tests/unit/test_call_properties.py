@@ -7,6 +7,8 @@ reconnections, takeovers) and then hangs the caller up.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,26 +65,37 @@ policies = st.builds(
     Policy,
     unknown_action=st.sampled_from(["reject", "announce"]),
     unknown_value=st.just("ss-noservice"),
-    handoff_after=st.sampled_from([0.0, 0.5, 10.0]),
+    handoff_after=st.sampled_from([0.0, 0.5, 0.5, 0.5, 10.0]),
 )
-legs = st.sampled_from(LEGS)
+#: "current" stands for the leg being dialed when the event comes, if any.
+CURRENT = "current"
+legs = st.sampled_from([*LEGS, CURRENT, CURRENT, CURRENT, CURRENT])
 # A command to fail is picked among those issued so far, by position.
 FAIL = "fail"
-events = st.one_of(
-    st.builds(CallerEntered, waited=st.sampled_from([0.0, 1.0]), lag=st.just(0.0)),
+leg_events = st.one_of(
     st.builds(LegRinging, legs),
     st.builds(LegAnswered, legs),
     st.builds(LegSipResponse, legs, st.sampled_from([None, 486, 503])),
     st.builds(LegGone, legs, st.sampled_from(CAUSES), st.sampled_from([None, 503])),
+)
+# After a reconnection: the caller is mostly still there, its legs maybe not.
+live = st.builds(
+    lambda caller, channels: {**channels, **({C: True} if caller else {})},
+    st.sampled_from([True, True, True, False]),
+    st.dictionaries(st.sampled_from(LEGS), st.booleans(), max_size=4),
+)
+events = st.one_of(
+    leg_events,
+    leg_events,
+    leg_events,
+    leg_events,
+    st.builds(CallerEntered, waited=st.sampled_from([0.0, 1.0]), lag=st.just(0.0)),
     st.just(CallerGone()),
     st.just(AnnouncementFinished()),
     st.just(Timer()),
     st.builds(Resume, st.integers(0, 3), st.sampled_from([None, 0, 1])),
     st.builds(Adopt, legs, st.none(), st.booleans()),
-    st.builds(
-        CaughtUp,
-        st.dictionaries(st.sampled_from([C, *LEGS]), st.booleans(), max_size=5),
-    ),
+    st.builds(CaughtUp, live),
     st.tuples(st.just(FAIL), st.integers(0, 20), st.sampled_from(list(Failure))),
 )
 
@@ -98,8 +111,7 @@ def _run(route: RoutePlan, policy: Policy, script: list[object]) -> tuple[Driven
                 continue
             event: Event = CommandFailed(issued[index % len(issued)], failure)
         else:
-            assert not isinstance(item, tuple)
-            event = item  # type: ignore[assignment]
+            event = _current(item, call)  # type: ignore[arg-type]
         before = call.call
         produced = call.on(event)
         seen.append(event)
@@ -109,6 +121,14 @@ def _run(route: RoutePlan, policy: Policy, script: list[object]) -> tuple[Driven
         call.on(CallerGone())
         seen.append(CallerGone())
     return call, seen
+
+
+def _current(event: Event, call: Driven) -> Event:
+    leg = call.call.leg.channel_id if call.call.leg is not None else f"{C}~0"
+    leg_events = LegRinging | LegAnswered | LegSipResponse | LegGone | Adopt
+    if isinstance(event, leg_events) and event.leg_id == CURRENT:
+        return replace(event, leg_id=leg)
+    return event
 
 
 def _check_alive(call: Driven) -> None:
@@ -153,10 +173,12 @@ def _check_no_dead_end(before: object, event: Event, produced: list[Command]) ->
 
 
 @settings(max_examples=400, deadline=None)
-@given(plans, policies, st.lists(events, max_size=12))
+@given(plans, policies, st.lists(events, max_size=16), st.booleans())
 def test_every_call_ends_with_one_record_and_no_leg_left_up(
-    route: RoutePlan, policy: Policy, script: list[object]
+    route: RoutePlan, policy: Policy, script: list[object], enters: bool
 ) -> None:
+    if enters:  # most calls start the usual way: the caller enters, the app is on time
+        script = [CallerEntered(), *script]
     call, seen = _run(route, policy, script)
 
     assert call.call.ended
@@ -178,3 +200,34 @@ def test_every_call_ends_with_one_record_and_no_leg_left_up(
         if isinstance(e, CaughtUp):
             gone |= {leg for leg in created if leg not in e.live}
     assert created <= hung_up | gone
+
+
+#: What happens next to the leg being dialed, in a call that goes the usual way.
+ACTIONS = st.sampled_from(["ring", "fail", "fail", "fail", "answer", "refused", "unheard", "leave"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    plans.filter(lambda p: p.known),
+    st.lists(st.tuples(ACTIONS, st.sampled_from(CAUSES)), min_size=1, max_size=8),
+)
+def test_a_call_down_its_chain_never_dead_ends(
+    route: RoutePlan, actions: list[tuple[str, int | None]]
+) -> None:
+    script: list[object] = [CallerEntered()]
+    for action, cause in actions:
+        event: object = {
+            "ring": LegRinging(CURRENT),
+            "fail": LegGone(CURRENT, cause),
+            "answer": LegAnswered(CURRENT),
+            "unheard": CaughtUp({C: True}),
+            "leave": CallerGone(),
+        }.get(action, (FAIL, -1, Failure.REFUSED))
+        script.append(event)
+    driven, _ = _run(route, Policy(), script)
+    [record] = driven.records
+    assert isinstance(record.outcome, Outcome)
+    if record.outcome == Outcome.FAILED:  # the last step tried, or one that ends the call
+        last = len(record.attempts) - 1
+        cause = record.attempts[last].cause
+        assert last == len(route.steps) - 1 or not route.steps[last].hands_on(cause)

@@ -164,6 +164,15 @@ def _caught_up(call: Call, live: Mapping[str, bool], now: dt.datetime) -> Step:
     return call, []
 
 
+def _voicemail_refused(call: Call, now: dt.datetime) -> Step:
+    """The voicemail box, the chain's last step, cannot take the call: it failed."""
+    assert call.handed_to is not None
+    dest, when = call.handed_to, now.isoformat()
+    attempt = Attempt(dest.kind.value, dest.target, Outcome.UNAVAILABLE, None, when, when)
+    call = replace(call, handed_to=None, attempts=(*call.attempts, attempt))
+    return end(call, now, reason="congestion")
+
+
 def _failed(call: Call, event: CommandFailed, now: dt.datetime) -> Step:
     command = event.command
     match command:
@@ -175,8 +184,7 @@ def _failed(call: Call, event: CommandFailed, now: dt.datetime) -> Step:
             if call.handed_to is None:  # the fallback refused it: route it here
                 call = replace(call, phase=Phase.ROUTING, outcome=None, path=RoutedBy.APP)
                 return dial_next(call, now)
-            call = replace(call, handed_to=None)  # the voicemail box cannot take it
-            return end(call, now, reason="congestion")
+            return _voicemail_refused(call, now)
         case Answer() | Bridge() if call.phase is Phase.BRIDGED:
             return end(call, now)  # a side hung up while bridging
         case Play() if call.phase is Phase.ANNOUNCING:
