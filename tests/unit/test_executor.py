@@ -19,6 +19,7 @@ from continuity.core.call.commands import (
     Record,
 )
 from continuity.core.call.events import CommandFailed, Failure
+from continuity.core.outcome import Outcome
 from continuity.core.records import CallRecord
 from tests.unit.call_machine_helpers import PRIMARY, T0
 
@@ -75,7 +76,7 @@ def _err(kind: type[AriError], status: int) -> AriError:
     return kind(status, "POST", "/x", "Channel not found")
 
 
-RECORD = CallRecord("C", "+1", "+2", "", "normal", "answered", T0, T0)
+RECORD = CallRecord("C", "+1", "+2", "", "normal", Outcome.ANSWERED, T0, T0)
 
 
 def _records() -> tuple[Executor, Asterisk, list[CallRecord]]:
