@@ -7,7 +7,6 @@ the commands that carry it out.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from continuity import names
 from continuity.core.call.commands import (
@@ -23,7 +22,7 @@ from continuity.core.call.commands import (
 )
 from continuity.core.call.legs import leg_variables
 from continuity.core.call.record import call_record, leg_attempt
-from continuity.core.call.state import Call, Leg, Phase, announcement_id, leg_id
+from continuity.core.call.state import Call, Leg, Phase, announcement_id, evolve, leg_id
 from continuity.core.causes import UNREACHABLE_CAUSE, cause_result
 from continuity.core.dialstrings import dial_string
 from continuity.core.model import DestinationKind
@@ -48,7 +47,7 @@ def hand_to_fallback(call: Call) -> Step:
     """We are behind: the generated fallback dialplan routes this call instead. It
     dials the same chain; the record says where the call went, the call trace what
     happened next."""
-    call = replace(
+    call = evolve(
         call,
         phase=Phase.HANDED_OVER,
         outcome=Outcome.HANDED_TO_FALLBACK,
@@ -60,10 +59,10 @@ def hand_to_fallback(call: Call) -> Step:
 def route(call: Call, now: dt.datetime) -> Step:
     if call.plan.known:
         return dial_next(call, now)
-    call = replace(call, outcome=Outcome.UNKNOWN_NUMBER)
+    call = evolve(call, outcome=Outcome.UNKNOWN_NUMBER)
     policy = call.policy
     if policy.unknown_action == "announce":
-        call = replace(call, phase=Phase.ANNOUNCING)
+        call = evolve(call, phase=Phase.ANNOUNCING)
         media = f"sound:{policy.unknown_value}"
         play = Play(call.caller_id, media, announcement_id(call.caller_id))
         return call, [Answer(call.caller_id), play]
@@ -74,16 +73,16 @@ def route(call: Call, now: dt.datetime) -> Step:
 def dial_next(call: Call, now: dt.datetime) -> Step:
     """Start the plan's next step: a leg, the voicemail box, or the end of the chain."""
     index = call.step + 1
-    call = replace(call, step=index, leg=None)
+    call = evolve(call, step=index, leg=None)
     if index >= len(call.plan.steps):
         return end(call, now, reason="congestion")  # every destination failed
     route_step = call.plan.steps[index]
     dest = route_step.destination
     if dest.kind is DestinationKind.VOICEMAIL:
-        call = replace(call, phase=Phase.HANDED_OVER, handed_to=dest)
+        call = evolve(call, phase=Phase.HANDED_OVER, handed_to=dest)
         return call, [ContinueInDialplan(call.caller_id, names.CTX_VOICEMAIL, dest.target)]
     leg = Leg(leg_id(call.caller_id, index), route_step, now)
-    call = replace(call, phase=Phase.DIALING, leg=leg)
+    call = evolve(call, phase=Phase.DIALING, leg=leg)
     originate = Originate(
         leg.channel_id,
         call.caller_id,
@@ -99,7 +98,7 @@ def leg_failed(call: Call, result: Outcome, cause: int | None, now: dt.datetime)
     if call.leg is None:
         return call
     attempt = leg_attempt(call.leg, result, cause, now)
-    return replace(call, attempts=(*call.attempts, attempt), leg=None)
+    return evolve(call, attempts=(*call.attempts, attempt), leg=None)
 
 
 def leg_gone(call: Call, cause: int | None, now: dt.datetime) -> Step:
@@ -111,7 +110,7 @@ def leg_gone(call: Call, cause: int | None, now: dt.datetime) -> Step:
     call = leg_failed(call, result, cause, now)
     if route_step.hands_on(cause):
         return dial_next(call, now)
-    call = replace(call, outcome=result)
+    call = evolve(call, outcome=result)
     return end(call, now, reason=HANGUP_REASON.get(cause or 0, "normal"))
 
 
@@ -133,7 +132,7 @@ def answered(call: Call, leg: str, now: dt.datetime) -> Step:
         return call, []
     if not call.leg_is(leg) or call.phase is not Phase.DIALING:
         return call, [HangUp(leg)]
-    call = replace(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
+    call = evolve(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
     bridge = Bridge(call.bridge_id, (call.caller_id, leg))
     return call, [Answer(call.caller_id), bridge]
 
@@ -156,6 +155,6 @@ def end(
         commands.append(HangUp(call.caller_id, reason))
     if call.answered_at is not None:  # only an answered call ever had a bridge
         commands.append(DestroyBridge(call.bridge_id))
-    call = replace(call, phase=Phase.ENDED)
+    call = evolve(call, phase=Phase.ENDED)
     commands.append(Record(call_record(call, now)))
     return call, commands

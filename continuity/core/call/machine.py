@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import replace
 
 from continuity.core.call.chain import (
     Step,
@@ -46,7 +45,7 @@ from continuity.core.call.events import (
     Resume,
     Timer,
 )
-from continuity.core.call.state import ID_SEP, Call, Leg, Phase
+from continuity.core.call.state import ID_SEP, Call, Leg, Phase, evolve
 from continuity.core.causes import NO_ANSWER_CAUSE
 from continuity.core.model import Destination, DestinationKind
 from continuity.core.outcome import Outcome
@@ -110,7 +109,7 @@ def _caller_gone(call: Call, now: dt.datetime) -> Step:
     if call.phase is Phase.HANDED_OVER:
         return end(call, now, hang_up=False)  # dialplan has it now
     if call.phase is not Phase.BRIDGED and call.outcome is None:
-        call = replace(call, outcome=Outcome.CALLER_HANGUP)
+        call = evolve(call, outcome=Outcome.CALLER_HANGUP)
     return end(call, now, gone=call.caller_id)
 
 
@@ -121,8 +120,8 @@ def _resume(call: Call, at: int, interrupted: int | None, now: dt.datetime) -> S
         dest = steps[interrupted].destination
         when = now.isoformat()
         attempt = Attempt(dest.kind.value, dest.target, Outcome.INTERRUPTED, None, when, when)
-        call = replace(call, attempts=(*call.attempts, attempt))
-    return route(replace(call, step=at - 1), now)
+        call = evolve(call, attempts=(*call.attempts, attempt))
+    return route(evolve(call, step=at - 1), now)
 
 
 def adopted_step(call: Call, leg: str, destination: Destination | None) -> RouteStep:
@@ -141,9 +140,9 @@ def _adopt(
 ) -> Step:
     taken = Leg(leg, adopted_step(call, leg, destination), now)
     # Nothing to dial after an answered leg.
-    call = replace(call, leg=taken, step=len(call.plan.steps), phase=Phase.DIALING)
+    call = evolve(call, leg=taken, step=len(call.plan.steps), phase=Phase.DIALING)
     if bridged:
-        call = replace(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
+        call = evolve(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
         return call, []
     return answered(call, leg, now)
 
@@ -169,7 +168,7 @@ def _voicemail_refused(call: Call, now: dt.datetime) -> Step:
     assert call.handed_to is not None
     dest, when = call.handed_to, now.isoformat()
     attempt = Attempt(dest.kind.value, dest.target, Outcome.UNAVAILABLE, None, when, when)
-    call = replace(call, handed_to=None, attempts=(*call.attempts, attempt))
+    call = evolve(call, handed_to=None, attempts=(*call.attempts, attempt))
     return end(call, now, reason="congestion")
 
 
@@ -182,7 +181,7 @@ def _failed(call: Call, event: CommandFailed, now: dt.datetime) -> Step:
             if event.failure is Failure.GONE:
                 return end(call, now, hang_up=False)  # the caller left meanwhile
             if call.handed_to is None:  # the fallback refused it: route it here
-                call = replace(call, phase=Phase.ROUTING, outcome=None, path=RoutedBy.APP)
+                call = evolve(call, phase=Phase.ROUTING, outcome=None, path=RoutedBy.APP)
                 return dial_next(call, now)
             return _voicemail_refused(call, now)
         case Answer() | Bridge() if call.phase is Phase.BRIDGED:
