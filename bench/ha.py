@@ -44,13 +44,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
 from continuity.core.model import Destination, DestinationKind, TrackingNumber
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from continuity.proxy_templates.render import ProxySettings
 from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
@@ -117,7 +116,7 @@ async def serving_cluster(nodes: int) -> AsyncIterator[Cluster]:
         temporary_database(server, prefix="continuity_bench") as url,
     ):  # fmt: skip
         await migrate.upgrade(url)
-        async with AsyncConnectionPool(url, open=False, min_size=1) as pool:
+        async with Pool(url, open=False, min_size=1) as pool:
             store = Store(pool)
             await Admin(store, "bench").add_number(TrackingNumber(TRACKING, "Bench"))
             version = (await store.load_snapshot()).version
@@ -250,7 +249,7 @@ async def leader_and_propagation(rounds: int) -> dict[str, Any]:
     async with serving_cluster(2) as cluster:
         stack = cluster.stack
         loop = asyncio.get_running_loop()
-        async with AsyncConnectionPool(cluster.url, open=False, min_size=1) as pool:
+        async with Pool(cluster.url, open=False, min_size=1) as pool:
             store = Store(pool)
             for n in range(rounds):
                 on = n % 2 == 0

@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from continuity.errors import DatabaseUnavailable
+from continuity.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Leadership:
         was = self.leads
         try:
             await self._heartbeats.heartbeat(self.node, self._sip_uri, self._started_at)
-        except DatabaseUnavailable as exc:
+        except StoreError as exc:
             log.debug("node heartbeat failed: %s", exc)
         try:
             if self._unfit():
@@ -108,7 +108,7 @@ class Leadership:
                     self.token = None
             else:
                 self.token = await self._lease.try_acquire()
-        except DatabaseUnavailable as exc:
+        except StoreError as exc:
             if self.token is not None:
                 log.warning("node %s stops leading: %s", self.node, exc)
             self.token = None

@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin
 from continuity.compose import App
 from continuity.core.model import TrackingNumber
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from continuity.proxy_templates.render import ProxySettings
 from localstack import LocalStack, temporary_database
@@ -47,7 +47,7 @@ async def cluster_db(database_url: str) -> AsyncIterator[str]:
     """The database both nodes share, with one tracking number routed to the primary."""
     async with temporary_database(database_url) as url:
         await migrate.upgrade(url)
-        async with AsyncConnectionPool(url, open=False, min_size=1, max_size=2) as pool:
+        async with Pool(url, open=False, min_size=1, max_size=2) as pool:
             await Admin(Store(pool), "test").add_number(TrackingNumber(TRACKING, "Website"))
         yield url
 
@@ -72,7 +72,7 @@ class NodeApps:
         app = await running.enter_async_context(running_app(config))
         self._running[id(app)] = running
         await self._cluster.wait_reachable(names.ENDPOINT_PRIMARY, node=node)
-        async with AsyncConnectionPool(self._database_url, open=False, min_size=1) as pool:
+        async with Pool(self._database_url, open=False, min_size=1) as pool:
             version = (await Store(pool).load_snapshot()).version
         await wait_for_state(app, version)
         return app

@@ -7,11 +7,11 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser, expect
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.access.credentials import Role
 from continuity.access.service import Access
 from continuity.db.access import AccessStore
+from continuity.db.pool import Pool
 from localstack import LocalStack
 from tests.ha.conftest import NodeApps, until
 from tests.web.conftest import browser, screenshots  # noqa: F401 - the console's browser
@@ -36,7 +36,7 @@ async def test_the_console_lists_both_nodes_with_the_leader_and_a_node_gone_sile
     leader, follower = ("east", "west") if east.leadership.leads else ("west", "east")
     # The admin looks at the leader's console; the follower is the node that goes silent.
     web = apps[leader].web
-    async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
+    async with Pool(cluster_db, open=False, min_size=1) as pool:
         access = Access(AccessStore(pool))
         await access.add_user("test", "olivia", Role.VIEWER, PASSWORD)
         token = await access.create_token("test", "noc", Role.VIEWER)

@@ -13,11 +13,10 @@ import asyncio
 import os
 import signal
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity.compose import App
 from continuity.db.leader import NodeRegistry
 from continuity.db.outages import OutageStore
+from continuity.db.pool import Pool
 from localstack import LocalStack
 from tests.ha.conftest import NodeApps, until
 from tests.outage.receiver import WebhookReceiver
@@ -46,7 +45,7 @@ async def test_the_leader_dies_mid_outage_and_the_outage_is_still_notified_once(
     for name, app in apps.items():
         gauge = f"continuity_leader {1.0 if name == leader else 0.0}"
         assert gauge in app.metrics.render().decode(), name
-    async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
+    async with Pool(cluster_db, open=False, min_size=1) as pool:
         [led] = [n for n in await NodeRegistry(pool).nodes() if n.leads]
         assert led.name == leader
 
@@ -102,7 +101,7 @@ async def test_the_leader_is_killed_and_the_outage_after_is_declared_once_by_the
     await asyncio.sleep(3 * apps[killed].leadership.interval)  # rounds in which to steal
     assert leaders() == [leader]
 
-    async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
+    async with Pool(cluster_db, open=False, min_size=1) as pool:
         earlier = {o.id for o in await OutageStore(pool).recent_outages(limit=100)}
         cluster.freeze_primary()
         await webhook.wait_for("outage.started", timeout=15)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.access.credentials import Role
@@ -23,6 +22,7 @@ from continuity.access.service import Access
 from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
 from continuity.db.access import AccessStore
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.instance import AsteriskInstance
@@ -119,7 +119,7 @@ async def test_a_change_through_either_node_routes_the_next_calls_on_both(
     node B's: the next calls on both nodes go there, routed by the app, and then by the
     fallback dialplan of each node alone (both apps stopped)."""
     hosts = {node.host for node in cluster.nodes}
-    async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
+    async with Pool(cluster_db, open=False, min_size=1) as pool:
         store = Store(pool)
         token = await Access(AccessStore(pool)).create_token("test", "ha-ops", Role.ADMIN)
         bearer = {"Authorization": f"Bearer {token}"}

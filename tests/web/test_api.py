@@ -6,9 +6,10 @@ import datetime as dt
 import re
 
 import httpx
-from psycopg_pool import AsyncConnectionPool
 
+from continuity.core.outcome import Outcome
 from continuity.core.records import Attempt, CallRecord
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from tests.web.conftest import Team
 
@@ -17,7 +18,7 @@ SALES = "+12125550102"
 ANSWERING_SERVICE = "+13125550150"
 
 
-async def audit_count(pool: AsyncConnectionPool) -> int:
+async def audit_count(pool: Pool) -> int:
     async with pool.connection() as conn:
         cur = await conn.execute("SELECT count(*) FROM audit_log")
         row = await cur.fetchone()
@@ -25,7 +26,7 @@ async def audit_count(pool: AsyncConnectionPool) -> int:
 
 
 async def test_only_health_answers_without_a_token_and_a_revoked_token_stops_working(
-    api: httpx.AsyncClient, team: Team, product_pool: AsyncConnectionPool
+    api: httpx.AsyncClient, team: Team, product_pool: Pool
 ) -> None:
     assert (await api.get("/health")).json() == {"status": "ok"}
     spec = (await api.get("/api/openapi.json")).json()
@@ -49,7 +50,7 @@ async def test_only_health_answers_without_a_token_and_a_revoked_token_stops_wor
 
 
 async def test_a_viewer_token_reads_everything_and_changes_nothing(
-    api: httpx.AsyncClient, team: Team, product_pool: AsyncConnectionPool
+    api: httpx.AsyncClient, team: Team, product_pool: Pool
 ) -> None:
     before = await audit_count(product_pool)
     for path in (
@@ -126,7 +127,7 @@ async def test_an_admin_token_configures_lines_and_numbers_and_the_audit_names_i
 
 
 async def test_bad_input_gets_422_with_the_field_and_nothing_is_written(
-    api: httpx.AsyncClient, team: Team, product_pool: AsyncConnectionPool
+    api: httpx.AsyncClient, team: Team, product_pool: Pool
 ) -> None:
     h = team.as_admin
     before = await audit_count(product_pool)
@@ -177,7 +178,7 @@ async def test_a_write_with_a_stale_etag_gets_412_and_the_current_one_goes_throu
 
 
 async def test_call_records_filter_by_number_and_time_and_page(
-    api: httpx.AsyncClient, team: Team, product_pool: AsyncConnectionPool
+    api: httpx.AsyncClient, team: Team, product_pool: Pool
 ) -> None:
     base = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
     records = [
@@ -187,12 +188,12 @@ async def test_call_records_filter_by_number_and_time_and_page(
             caller_number="+13125550111",
             caller_name="",
             reason="normal",
-            outcome="answered",
+            outcome=Outcome.ANSWERED,
             started_at=base + dt.timedelta(minutes=i),
             ended_at=base + dt.timedelta(minutes=i, seconds=30),
             attempts=(
-                Attempt("primary", MAIN, "congestion", 34, sip_code=503),
-                Attempt("external", ANSWERING_SERVICE, "answered"),
+                Attempt("primary", MAIN, Outcome.CONGESTION, 34, sip_code=503),
+                Attempt("external", ANSWERING_SERVICE, Outcome.ANSWERED),
             ),
         )
         for i in range(6)
