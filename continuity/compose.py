@@ -178,6 +178,7 @@ class App:
             self.store,
             ChangeListener(config.database_url),
             StateCache(self.state_path),
+            numbers=self.store,
         )
         self.records = CallRecordStore(self.pool)
         self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))

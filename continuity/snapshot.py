@@ -1,21 +1,41 @@
-"""Keeps the in-memory routing snapshot current; survives PostgreSQL outages."""
+"""Keeps the in-memory routing snapshot current; survives PostgreSQL outages.
+
+A notification that names the tracking numbers it changed
+(``tracking_numbers:+1...,+1...``) reloads those rows only, and the new snapshot
+is routed with at once; any other reloads everything. Subscribers (the fallback
+dialplan, voicemail boxes, the disk mirror...) run apart from the reloads, on the
+newest snapshot: a slow one never holds back the next change, it sees the state
+of several changes at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
 
 import psycopg
 
 from continuity.backoff import Backoff
-from continuity.core.model import Snapshot
+from continuity.core.model import Snapshot, TrackingNumber
 from continuity.ports import ChangeFeed, SnapshotSource
 from continuity.state_cache import StateCache
 
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[Snapshot], Awaitable[None]]
+#: The prefix of a notification that names the numbers it changed.
+NUMBERS_CHANGED = "tracking_numbers:"
+
+
+class NumberSource(Protocol):
+    async def load_numbers(
+        self, numbers: Sequence[str]
+    ) -> tuple[int, Mapping[str, TrackingNumber | None]]:
+        """The state version and each number's row now (``None``: it is gone)."""
+        ...
 
 
 class SnapshotService:
@@ -32,8 +52,11 @@ class SnapshotService:
         cache: StateCache,
         *,
         cache_retry: float = 1.0,
+        numbers: NumberSource | None = None,
     ) -> None:
         self._source = source
+        self._numbers = numbers
+        self._fresh = asyncio.Event()
         self._feed = feed
         self._cache = cache
         self._subscribers: list[Subscriber] = []
@@ -67,8 +90,27 @@ class SnapshotService:
         failed write of the state cache is logged and retried by :meth:`run`, a
         subscriber that fails is logged, and neither stops the others.
         """
+        if not await self._reload("*"):
+            return False
+        await self._publish(self.current)
+        return True
+
+    async def _reload(self, change: str) -> bool:
+        """Make the state after ``change`` current (only the numbers it names, if it names
+        them); False if PostgreSQL could not be read."""
         try:
-            snapshot = await self._source.load_snapshot()
+            if change.startswith(NUMBERS_CHANGED) and self._numbers is not None:
+                named = change.removeprefix(NUMBERS_CHANGED).split(",")
+                version, rows = await self._numbers.load_numbers(named)
+                numbers = dict(self.current.numbers)
+                for number, row in rows.items():
+                    if row is None:
+                        numbers.pop(number, None)
+                    else:
+                        numbers[number] = row
+                snapshot = dataclasses.replace(self.current, numbers=numbers, version=version)
+            else:
+                snapshot = await self._source.load_snapshot()
         except (psycopg.Error, OSError, TimeoutError) as exc:
             log.warning(
                 "could not reload routing state, keeping v%s: %s", self.current.version, exc
@@ -77,6 +119,9 @@ class SnapshotService:
         self.current = snapshot
         self.from_database = True
         log.info("routing state v%s loaded: %d numbers", snapshot.version, len(snapshot.numbers))
+        return True
+
+    async def _publish(self, snapshot: Snapshot) -> None:
         await self._mirror(snapshot)
         for subscriber in self._subscribers:
             try:
@@ -87,7 +132,13 @@ class SnapshotService:
                     getattr(subscriber, "__qualname__", subscriber),
                     snapshot.version,
                 )
-        return True
+
+    async def _publish_newest(self) -> None:
+        """Hand the newest snapshot to the mirror and the subscribers, one at a time."""
+        while True:
+            await self._fresh.wait()
+            self._fresh.clear()
+            await self._publish(self.current)
 
     async def _mirror(self, snapshot: Snapshot, *, retry: bool = False) -> None:
         """Write the state cache; on failure remember ``snapshot`` for :meth:`_keep_mirror`.
@@ -133,9 +184,19 @@ class SnapshotService:
         """Reload on every change notification until cancelled; keep the cache written."""
         async with asyncio.TaskGroup() as tasks:
             mirror = tasks.create_task(self._keep_mirror(), name="state-cache")
-            async for table in self._feed.changes():
-                log.debug("change notified on %s", table)
+            publish = tasks.create_task(self._publish_newest(), name="state-subscribers")
+            async for change in self._feed.changes():
+                log.debug("change notified: %s", change[:80])
                 backoff = Backoff(base=0.2, cap=5.0)
-                while not await self.refresh():
+                while not await self._reload(change):
                     await asyncio.sleep(backoff.next_delay())
+                    change = "*"  # changes may have been missed meanwhile
+                self._fresh.set()
+            await self._drained()
             mirror.cancel()  # the feed ended: so does the retrying
+            publish.cancel()
+
+    async def _drained(self) -> None:
+        """Wait until the newest snapshot was handed on (when the feed ends)."""
+        while self._fresh.is_set():
+            await asyncio.sleep(0.01)
