@@ -96,7 +96,9 @@ class DialplanSync:
     async def apply(self, snapshot: Snapshot, progress: Progress = _quiet) -> bool:
         """Render, write what changed, reload and verify. Return whether anything changed."""
         async with self._lock:
-            changes = self.pending(snapshot)
+            # Rendering and reading back take seconds at tens of thousands of numbers:
+            # off the event loop, so calls keep being routed meanwhile.
+            changes = await asyncio.to_thread(self.pending, snapshot)
             for change in changes:
                 progress(f"writing {change.file.path} and reloading it")
                 await self._install(change)
@@ -112,8 +114,9 @@ class DialplanSync:
         file = change.file
         self._write(file.path, change.new)
         try:
+            expected = await asyncio.to_thread(file.parse, change.new)
             await file.reload()
-            await self._verify(file, file.parse(change.new))
+            await self._verify(file, expected)
         except BaseException as exc:
             self._write(file.path, change.old if change.old is not None else EMPTY)
             if not isinstance(exc, Exception):
