@@ -302,6 +302,9 @@ class App:
         await self.dialplan_retry.apply(snapshot)
         await self.dialplan_status.report(snapshot.version, self.dialplan_retry.failure)
 
+    async def _apply_current_dialplan(self) -> None:
+        await self._apply_dialplan(self.snapshots.current)
+
     @staticmethod
     async def _serve_web(web: WebServer) -> None:
         """A console that cannot listen is logged; calls keep routing without it."""
@@ -349,7 +352,6 @@ class App:
             await self._start_snapshots()
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
-            await self._apply_dialplan(self.snapshots.current)
             try:
                 self.trace.prepare()
             except OSError as exc:
@@ -372,6 +374,9 @@ class App:
                     ("test-expiry", self.test_expiry.run),
                 ):
                     tasks.create_task(supervise(name, work), name=name)
+                # The fallback dialplan of the state loaded, beside the ARI app: at tens of
+                # thousands of numbers it takes longer than the app needs to route.
+                tasks.create_task(self._apply_current_dialplan(), name="dialplan-initial")
                 if self.web is not None:
                     tasks.create_task(self._serve_web(self.web), name="web")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)

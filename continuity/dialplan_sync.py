@@ -67,6 +67,9 @@ class DialplanSync:
         # Asterisk reads these files: readable by its user, as before.
         self._write = write or functools.partial(write_atomically, mode=READABLE)
         self._lock = asyncio.Lock()
+        #: The newest routing state applied: an older one that waited for the lock
+        #: behind it is not applied over it.
+        self._newest = -1
 
     def render(self, snapshot: Snapshot) -> list[tuple[GeneratedFile, str]]:
         """Every file's text, each read back as Asterisk will read it.
@@ -96,6 +99,10 @@ class DialplanSync:
     async def apply(self, snapshot: Snapshot, progress: Progress = _quiet) -> bool:
         """Render, write what changed, reload and verify. Return whether anything changed."""
         async with self._lock:
+            if snapshot.version < self._newest:
+                log.info("routing state v%s is older than the applied v%s: skipped",
+                         snapshot.version, self._newest)  # fmt: skip
+                return False
             # Rendering and reading back take seconds at tens of thousands of numbers:
             # off the event loop, so calls keep being routed meanwhile.
             changes = await asyncio.to_thread(self.pending, snapshot)
@@ -108,6 +115,7 @@ class DialplanSync:
                     change.file.path,
                     snapshot.version,
                 )
+            self._newest = snapshot.version
             return bool(changes)
 
     async def _install(self, change: Change) -> None:
