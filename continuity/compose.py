@@ -35,7 +35,7 @@ from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.db.testmode import TimedTestStore
 from continuity.db.voicemail import VoicemailStore
-from continuity.dialplan_plugin import generated_files
+from continuity.dialplan_plugin import astdb_routes, generated_files
 from continuity.dialplan_retry import DialplanRetry
 from continuity.dialplan_status import DialplanStatus
 from continuity.dialplan_sync import DialplanSync
@@ -94,7 +94,9 @@ def node_name(config: Config) -> str:
 def make_dialplan_sync(
     config: Config, ami: AmiActions, health: Callable[[], TrunkHealth] = TrunkHealth
 ) -> DialplanSync:
-    return DialplanSync(generated_files(config, ami, health))
+    return DialplanSync(
+        generated_files(config, ami, health), routes=astdb_routes(config, ami, health)
+    )
 
 
 def _test_caller(

@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 
 from continuity.agi.ami import AmiActions, AmiError
 from continuity.agi.loaded import dialplan_context, endpoint_contacts
-from continuity.config import Config
+from continuity.config import Config, FallbackStore
 from continuity.core.model import Snapshot, TrunkHealth
+from continuity.dialplan_astdb import AstDbRoutes
 from continuity.dialplan_sync import GeneratedFile, Loaded, Reload
+from continuity.dialplan_templates.astdb import route_entries
 from continuity.dialplan_templates.parse import expected_dialplan
 from continuity.dialplan_templates.pjsip import (
     TrunkSettings,
@@ -62,11 +64,28 @@ def _loaded(ami: AmiActions, ask: Ask) -> Loaded:
     return loaded
 
 
+def astdb_routes(
+    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth]
+) -> AstDbRoutes | None:
+    """The numbers' routes in AstDB, when ``fallback_store = astdb``."""
+    if config.fallback_store != FallbackStore.ASTDB:
+        return None
+
+    def entries(snapshot: Snapshot, trunks: TrunkHealth, only: set[str] | None) -> dict[str, str]:
+        return route_entries(snapshot, config.dial_timeout, trunks, only)
+
+    return AstDbRoutes(ami, entries, health)
+
+
 def generated_files(
     config: Config, ami: AmiActions, health: Callable[[], TrunkHealth]
 ) -> list[GeneratedFile]:
+    astdb = config.fallback_store == FallbackStore.ASTDB
+
     def extensions(snapshot: Snapshot) -> str:
-        return render_extensions(snapshot, config.unknown_number, config.dial_timeout, health())
+        return render_extensions(
+            snapshot, config.unknown_number, config.dial_timeout, health(), astdb=astdb
+        )
 
     files = [
         GeneratedFile(

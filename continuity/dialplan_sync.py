@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from continuity.core.model import Snapshot
 from continuity.errors import DialplanRejected
@@ -61,9 +62,23 @@ class Change:
     new: str
 
 
+class Routes(Protocol):
+    """Per-number routes kept outside the files (``continuity.dialplan_astdb``)."""
+
+    async def apply(self, snapshot: Snapshot, progress: Progress) -> int: ...
+
+
 class DialplanSync:
-    def __init__(self, files: Sequence[GeneratedFile], write: Write | None = None) -> None:
+    def __init__(
+        self,
+        files: Sequence[GeneratedFile],
+        write: Write | None = None,
+        routes: Routes | None = None,
+    ) -> None:
         self.files = tuple(files)
+        #: With ``fallback_store = astdb``: the numbers' routes, written before the files
+        #: whose generic fallback reads them.
+        self.routes = routes
         # Asterisk reads these files: readable by its user, as before.
         self._write = write or functools.partial(write_atomically, mode=READABLE)
         self._lock = asyncio.Lock()
@@ -105,6 +120,9 @@ class DialplanSync:
                 return False
             # Rendering and reading back take seconds at tens of thousands of numbers:
             # off the event loop, so calls keep being routed meanwhile.
+            changed = 0
+            if self.routes is not None:
+                changed = await self.routes.apply(snapshot, progress)
             changes = await asyncio.to_thread(self.pending, snapshot)
             for change in changes:
                 progress(f"writing {change.file.path} and reloading it")
@@ -116,7 +134,7 @@ class DialplanSync:
                     snapshot.version,
                 )
             self._newest = snapshot.version
-            return bool(changes)
+            return bool(changes) or changed > 0
 
     async def _install(self, change: Change) -> None:
         file = change.file

@@ -1,0 +1,111 @@
+"""Issue 18: 10,000 tracking numbers imported at once, one of them changed, and calls to it
+land at its new destination whether the app routes them or the fallback dialplan does."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from continuity import names
+from continuity.config import Config, FallbackStore
+from localstack import LocalStack, temporary_database
+from localstack.product import product_config
+from tests.dialplan.calls import Landing, landing, quiet
+from tests.dialplan.processes import REPO, environment, run_cli
+
+COUNT = 10_000
+LINE_SERVICE = "+13125550151"
+ANSWERING_SERVICE = "+13125550150"
+CHANGED = "+12122004321"
+UNCHANGED = "+12122000007"
+
+
+def number(index: int) -> str:
+    return f"+1212{2000000 + index:07d}"
+
+
+@pytest.fixture
+async def config(own_stack: LocalStack, database_url: str, tmp_path: Path) -> AsyncIterator[Config]:
+    from continuity.db import migrate
+
+    async with temporary_database(database_url, prefix="continuity_scale") as url:
+        await migrate.upgrade(url)
+        yield product_config(own_stack, url, tmp_path / "state", fallback_store=FallbackStore.ASTDB)
+
+
+async def cli(config: Config, *args: str) -> str:
+    result = await run_cli(config, *args, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+async def fallback_dials(stack: LocalStack, num: str, target: str) -> bool:
+    """Whether the number's route in AstDB, read by the generic fallback, dials ``target``."""
+    shown = await stack.pbx.cli(f"database get {names.ASTDB_FAMILY} {num}")
+    return f"@{names.ENDPOINT_PSTN}" in shown and target in shown
+
+
+async def test_ten_thousand_imported_numbers_and_one_changed_route_by_the_app_and_without_it(
+    own_stack: LocalStack, config: Config, tmp_path: Path
+) -> None:
+    stack = own_stack
+    await stack.reset()
+    await cli(config, "line", "add", "main", "--kind", "main", "--external", LINE_SERVICE)
+    csv = tmp_path / "numbers.csv"
+    csv.write_text(
+        "number,label\n" + "".join(f"{number(i)},campaign {i}\n" for i in range(COUNT)),
+        encoding="utf-8",
+    )
+    assert f"{COUNT} added" in await cli(config, "number", "import", str(csv))
+    assert len((await cli(config, "number", "export")).splitlines()) == COUNT + 1
+
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "continuity", "serve",
+            env=environment(config), cwd=REPO, stdout=out, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        await cli(
+            config, "number", "set", CHANGED, "--continuity", "on", "--external",
+            ANSWERING_SERVICE,
+        )  # fmt: skip
+        async with asyncio.timeout(240):  # the app up, and the fallback holding the change
+            while not (
+                names.ARI_APP in await stack.pbx.cli("ari show apps")
+                and await fallback_dials(stack, CHANGED, ANSWERING_SERVICE)
+            ):
+                assert serve.returncode is None, log.read_text()[-3000:]
+                await asyncio.sleep(0.5)
+
+        routed_by_app = {}
+        for num in (CHANGED, UNCHANGED):
+            call = await stack.place_call(num, "+13125550112")
+            routed_by_app[num] = await landing(stack, call)
+            await call.hangup()
+            await quiet(stack)
+
+        serve.send_signal(signal.SIGKILL)
+        await serve.wait()
+        routed_by_fallback = {}
+        for num in (CHANGED, UNCHANGED):
+            call = await stack.place_call(num, "+13125550113")
+            routed_by_fallback[num] = await landing(stack, call)
+            await call.hangup()
+            await quiet(stack)
+    finally:
+        if serve.returncode is None:
+            serve.kill()
+        await serve.wait()
+
+    expected = {
+        CHANGED: Landing([("pstn", ANSWERING_SERVICE, "answer")], "answered"),
+        UNCHANGED: Landing([("primary", UNCHANGED, "answer")], "answered"),
+    }
+    assert routed_by_app == expected
+    assert routed_by_fallback == expected
