@@ -57,6 +57,7 @@ class SnapshotService:
         self._source = source
         self._numbers = numbers
         self._fresh = asyncio.Event()
+        self._first_mirror: asyncio.Task[None] | None = None
         self._feed = feed
         self._cache = cache
         self._subscribers: list[Subscriber] = []
@@ -72,7 +73,14 @@ class SnapshotService:
         self._subscribers.append(subscriber)
 
     async def start(self) -> None:
-        if await self.refresh():
+        """Load the state and hand it to the subscribers; routing can start when this
+        returns. The disk mirror is written meanwhile (:meth:`mirrored` waits for it):
+        at 100,000 numbers it takes as long as the load itself."""
+        if await self._reload("*"):
+            self._first_mirror = asyncio.create_task(
+                self._mirror(self.current), name="state-cache-first"
+            )
+            await self._notify(self.current)
             return
         cached = self._cache.load()
         if cached is not None:
@@ -121,8 +129,16 @@ class SnapshotService:
         log.info("routing state v%s loaded: %d numbers", snapshot.version, len(snapshot.numbers))
         return True
 
+    async def mirrored(self) -> None:
+        """Wait until the state loaded by :meth:`start` is written to the disk mirror."""
+        if self._first_mirror is not None:
+            await self._first_mirror
+
     async def _publish(self, snapshot: Snapshot) -> None:
         await self._mirror(snapshot)
+        await self._notify(snapshot)
+
+    async def _notify(self, snapshot: Snapshot) -> None:
         for subscriber in self._subscribers:
             try:
                 await subscriber(snapshot)
@@ -182,6 +198,7 @@ class SnapshotService:
 
     async def run(self) -> None:
         """Reload on every change notification until cancelled; keep the cache written."""
+        await self.mirrored()
         async with asyncio.TaskGroup() as tasks:
             mirror = tasks.create_task(self._keep_mirror(), name="state-cache")
             publish = tasks.create_task(self._publish_newest(), name="state-subscribers")
