@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -35,25 +36,34 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from bench.options import RESULTS
+from continuity import names
 from continuity.admin import Admin, SettingsChange
-from continuity.config import UnknownNumberPolicy
+from continuity.agi.ami import AmiSession
+from continuity.compose import ami_credentials
+from continuity.config import FallbackStore, UnknownNumberPolicy
 from continuity.core.model import (
     ContinuitySettings,
     Destination,
     DestinationKind,
     Line,
     LineKind,
+    Snapshot,
+    TrunkHealth,
 )
 from continuity.db import migrate
 from continuity.db.store import Store
+from continuity.dialplan_astdb import AstDbRoutes
+from continuity.dialplan_plugin import astdb_routes
 from continuity.dialplan_templates.parse import expected_dialplan
 from continuity.dialplan_templates.render import extensions_path, render_extensions
 from localstack import LocalStack, resolve_database_url, temporary_database
+from localstack.product import product_config
 
 COUNTS = (1_000, 10_000, 100_000)
 CHANGES = 5
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 CELL = "+13125550150"
+POLICY = UnknownNumberPolicy("reject", "unallocated")
 
 
 def progress(message: str) -> None:
@@ -152,11 +162,107 @@ async def ari_path(admin: Admin, url: str, work: Path, count: int) -> dict[str, 
     }
 
 
+async def astdb(url: str, snapshot: Snapshot, stack: LocalStack, work: Path) -> dict[str, Any]:
+    """``fallback_store = astdb`` on the pbx: every route written once (a full apply),
+    then one number changed (what an admin change costs the fallback)."""
+    config = product_config(stack, url, work / "astdb-state", fallback_store=FallbackStore.ASTDB)
+    session = AmiSession(ami_credentials(config), timeout=60)
+    health = TrunkHealth()
+    routes = astdb_routes(config, session, lambda: health)
+    assert routes is not None
+    figures: dict[str, Any] = {}
+    try:
+        began = time.perf_counter()
+        written = await routes.apply(snapshot)
+        figures["astdb_full_apply_s"] = round(time.perf_counter() - began, 2)
+        figures["astdb_full_apply_keys"] = written
+        target = number(len(snapshot.numbers) // 2)
+        cell = Destination(DestinationKind.EXTERNAL, CELL)
+        changed = dataclasses.replace(
+            snapshot.numbers[target], continuity=ContinuitySettings(on=True, destination=cell)
+        )
+        after = dataclasses.replace(
+            snapshot, numbers={**snapshot.numbers, target: changed}, version=snapshot.version + 1
+        )
+        began = time.perf_counter()
+        written = await routes.apply(after)
+        figures["astdb_change_live_s"] = round(time.perf_counter() - began, 4)
+        shown = await stack.pbx.cli(f"database get {names.ASTDB_FAMILY} {target}")
+        if written != 1 or CELL not in shown:
+            raise RuntimeError(f"the changed route is not in AstDB: {shown}")
+        text = render_extensions(snapshot, POLICY, 30, astdb=True)
+        path = extensions_path(stack.pbx.etc_dir)
+        previous = path.read_text()
+        path.write_text(text)
+        began = time.perf_counter()
+        await stack.pbx.cli("dialplan reload", timeout=900)
+        figures["astdb_file_kb"] = round(len(text) / 1e3, 1)
+        figures["astdb_dialplan_reload_s"] = round(time.perf_counter() - began, 3)
+        try:
+            await stack.reset()
+            figures.update(await calls_during_full_apply(stack, routes, after))
+        finally:
+            path.write_text(previous)
+            await stack.pbx.cli("dialplan reload", timeout=900)
+        figures["pbx_rss_mb_astdb"] = round(_rss(stack.pbx.pid), 1) if stack.pbx.pid else None
+    finally:
+        await session.action({"Action": "DBDelTree", "Family": names.ASTDB_FAMILY})
+        session.close()
+    return figures
+
+
+async def timed_call(stack: LocalStack, num: str) -> float | None:
+    """Seconds from placing a call to its answer (the carrier's ring time included);
+    ``None``: refused or unanswered."""
+    began = time.perf_counter()
+    call = await stack.place_call(num, "+13125550112")
+    try:
+        await asyncio.wait_for(call.answered.wait(), 15)
+    except TimeoutError:
+        return None
+    finally:
+        await call.hangup()
+        await call.wait_ended()
+    return time.perf_counter() - began
+
+
+async def calls_during_full_apply(
+    stack: LocalStack, routes: AstDbRoutes, snapshot: Snapshot
+) -> dict[str, Any]:
+    """Calls routed by the fallback (no app runs here) while idle, then while every
+    route of the main line is rewritten (its destination changed)."""
+    main = snapshot.lines["main"]
+    other = ContinuitySettings(destination=Destination(DestinationKind.EXTERNAL, "+13125550199"))
+    moved = dataclasses.replace(
+        snapshot,
+        lines={**snapshot.lines, "main": dataclasses.replace(main, continuity=other)},
+        version=snapshot.version + 1,
+    )
+    idle = [await timed_call(stack, number(i * 10 + 1)) for i in range(5)]
+    began = time.perf_counter()
+    rewrite = asyncio.create_task(routes.apply(moved))
+    during: list[float | None] = []
+    while not rewrite.done():
+        during.append(await timed_call(stack, number(len(during) * 10 + 3)))
+    keys = await rewrite
+    answered_idle = [t for t in idle if t is not None]
+    answered = [t for t in during if t is not None]
+    return {
+        "astdb_rewrite_keys": keys,
+        "astdb_rewrite_s": round(time.perf_counter() - began, 2),
+        "fallback_call_idle_s_median": round(statistics.median(answered_idle), 3),
+        "fallback_call_during_rewrite_s_median": (
+            round(statistics.median(answered), 3) if answered else None
+        ),
+        "calls_during_rewrite": len(during),
+        "calls_refused_during_rewrite": len(during) - len(answered),
+    }
+
+
 async def fallback(store: Store, stack: LocalStack | None) -> dict[str, Any]:
     snapshot = await store.load_snapshot()
-    policy = UnknownNumberPolicy("reject", "unallocated")
     started = time.perf_counter()
-    text = await asyncio.to_thread(render_extensions, snapshot, policy, 30)
+    text = await asyncio.to_thread(render_extensions, snapshot, POLICY, 30)
     rendered = time.perf_counter()
     await asyncio.to_thread(expected_dialplan, text)
     parsed = time.perf_counter()
@@ -218,8 +324,11 @@ async def one_count(base: str, count: int, work: Path, stack: LocalStack | None)
             state = work / f"state-{count}"
             state.mkdir()
             figures.update(await ari_path(admin, url, state, count))
-            progress(f"{count} numbers: the fallback dialplan ...")
+            progress(f"{count} numbers: the fallback dialplan, one extension per number ...")
             figures.update(await fallback(store, stack))
+            if stack is not None:
+                progress(f"{count} numbers: the fallback routes in AstDB ...")
+                figures.update(await astdb(url, await store.load_snapshot(), stack, work))
             figures["loadavg"] = loadavg()
     progress(f"{count} numbers: {figures}")
     return figures
@@ -241,6 +350,20 @@ ROWS = (
     ("fallback: one change → live (render + read back + reload, s)",
      "fallback_change_live_s", "≤1"),
     ("pbx RSS after the reload (MB)", "pbx_rss_mb", ""),
+    ("astdb: full apply, every route written (s)", "astdb_full_apply_s", ""),
+    ("astdb: keys written by the full apply", "astdb_full_apply_keys", ""),
+    ("astdb: one change → live in the fallback (s)", "astdb_change_live_s", "≤1"),
+    ("astdb: a rewrite of the main line's routes (keys)", "astdb_rewrite_keys", ""),
+    ("astdb: that rewrite (s)", "astdb_rewrite_s", ""),
+    ("fallback call, idle: placed → answered (s, median, 0.3 s ring included)",
+     "fallback_call_idle_s_median", ""),
+    ("fallback call during the rewrite (s, median)",
+     "fallback_call_during_rewrite_s_median", "at most 2x idle"),
+    ("calls placed during the rewrite", "calls_during_rewrite", ""),
+    ("calls refused or unanswered during it", "calls_refused_during_rewrite", "0"),
+    ("astdb: generated file (kB)", "astdb_file_kb", ""),
+    ("astdb: its `dialplan reload` (s)", "astdb_dialplan_reload_s", ""),
+    ("astdb: pbx RSS with every route (MB)", "pbx_rss_mb_astdb", ""),
     ("load average after", "loadavg", ""),
 )  # fmt: skip
 
