@@ -250,7 +250,10 @@ async def calls_during_full_apply(
     return {
         "astdb_rewrite_keys": keys,
         "astdb_rewrite_s": round(time.perf_counter() - began, 2),
-        "fallback_call_idle_s_median": round(statistics.median(answered_idle), 3),
+        "fallback_call_idle_s_median": (
+            round(statistics.median(answered_idle), 3) if answered_idle else None
+        ),
+        "fallback_calls_idle_unanswered": len(idle) - len(answered_idle),
         "fallback_call_during_rewrite_s_median": (
             round(statistics.median(answered), 3) if answered else None
         ),

@@ -9,7 +9,7 @@ the app nor PostgreSQL.
 Only the numbers that changed are routed again when nothing else did (the
 account, lines, schedules, primary numbers and trunk health are the same
 objects or equal); otherwise every number is. What AstDB holds is read once
-(``database show``) and then remembered; a failed write forgets it, so the next
+(AMI ``DBGetTree``) and then remembered; a failed write forgets it, so the next
 apply reads it again.
 """
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from continuity import names
-from continuity.agi.ami import AmiActions
+from continuity.agi.ami import AmiActions, AmiError
 from continuity.core.model import Snapshot, TrackingNumber, TrunkHealth
 from continuity.errors import DialplanRejected
 
@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 #: number -> its AstDB value; ``only`` limits it to those numbers.
 Entries = Callable[[Snapshot, TrunkHealth, set[str] | None], dict[str, str]]
 Progress = Callable[[str], None]
+#: Seconds Asterisk may take to list every route (100,000 of them at start).
+READ_TIMEOUT = 120.0
+#: Writes sent at once (pipelined over the one AMI session), and how long Asterisk may
+#: take to answer a batch of them.
+BATCH = 500
+BATCH_TIMEOUT = 30.0
 #: Changed keys read back after a write to check Asterisk holds them.
 VERIFY_SAMPLE = 20
 
@@ -99,12 +105,20 @@ class AstDbRoutes:
             gone = [k for k in held if k not in routes]
             if len(puts) + len(gone) > 1000:
                 progress(f"writing {len(puts)} routes to AstDB, removing {len(gone)}")
-            for key, value in puts:
-                await self._action("DBPut", key, Val=value)
-                held[key] = value
-            for key in gone:
-                await self._action("DBDel", key)
-                del held[key]
+            for start in range(0, len(puts), BATCH):
+                batch = puts[start : start + BATCH]
+                await self._ami.actions(
+                    [self._db("DBPut", key, Val=value) for key, value in batch],
+                    timeout=BATCH_TIMEOUT,
+                )
+                held.update(batch)
+            for start in range(0, len(gone), BATCH):
+                batch_keys = gone[start : start + BATCH]
+                await self._ami.actions(
+                    [self._db("DBDel", key) for key in batch_keys], timeout=BATCH_TIMEOUT
+                )
+                for key in batch_keys:
+                    del held[key]
             await self._verify(random.sample(puts, min(VERIFY_SAMPLE, len(puts))))
         except BaseException:
             self._held = None  # unknown now: read it again next time
@@ -118,20 +132,28 @@ class AstDbRoutes:
             )
         return len(puts) + len(gone)
 
+    def _db(self, action: str, key: str, **more: str) -> dict[str, str]:
+        return {"Action": action, "Family": self._family, "Key": key, **more}
+
     async def _action(self, action: str, key: str, **more: str) -> Any:
-        return await self._ami.action(
-            {"Action": action, "Family": self._family, "Key": key, **more}
-        )
+        return await self._ami.action(self._db(action, key, **more))
 
     async def _read(self) -> dict[str, str]:
-        """Every key of our family, as ``database show`` lists them."""
-        output = await self._ami.command(f"database show {self._family}")
+        """Every key of our family (AMI DBGetTree: Asterisk 16.28, 18.14, 19.6 and later)."""
+        try:
+            response = await self._ami.action(
+                {"Action": "DBGetTree", "Family": self._family}, timeout=READ_TIMEOUT
+            )
+        except AmiError as exc:
+            if "not found" in str(exc).lower():  # Asterisk's answer for an empty family
+                return {}
+            raise
+        messages = response if isinstance(response, list) else [response]
         prefix = f"/{self._family}/"
         held = {}
-        for line in output.splitlines():
-            key, sep, value = line.partition(":")
-            if sep and key.startswith(prefix):
-                held[key.removeprefix(prefix).strip()] = value.strip()
+        for m in messages:
+            if m.get("Event") == "DBGetTreeResponse" and m.get("Key") is not None:
+                held[str(m["Key"]).removeprefix(prefix)] = str(m.get("Val", ""))
         return held
 
     async def _verify(self, written: list[tuple[str, str]]) -> None:
