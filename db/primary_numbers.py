@@ -52,3 +52,4 @@ async def remove_pattern(conn: psycopg.AsyncConnection[Any], actor: str, pattern
         return False
     await audit(conn, actor, "primary-number.remove", pattern, {"pattern": pattern}, None)
     return True
+

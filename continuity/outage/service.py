@@ -89,7 +89,9 @@ class OutageMonitor:
         self.state = DetectorState()
         #: The open outage, as journalled (or about to be).
         self.outage: OutageRecord | None = None
-        self._pending: asyncio.Queue[tuple[OutageRecord, NoticeEvent, int | None]] = asyncio.Queue()
+        self._pending: asyncio.Queue[tuple[OutageRecord, NoticeEvent, int | None]] = (
+            asyncio.Queue()
+        )
         self._override_seen: OverrideRecord | None = None
         self._subscribers: list[HealthSubscriber] = []
         self._health_changed = asyncio.Event()

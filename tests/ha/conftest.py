@@ -50,7 +50,9 @@ async def cluster_db(database_url: str) -> AsyncIterator[str]:
 class NodeApps:
     """``continuity serve`` per node, each caught up and its primary trunk qualified."""
 
-    def __init__(self, cluster: LocalStack, database_url: str, tmp: pytest.TempPathFactory) -> None:
+    def __init__(
+        self, cluster: LocalStack, database_url: str, tmp: pytest.TempPathFactory
+    ) -> None:
         self._cluster = cluster
         self._database_url = database_url
         self._tmp = tmp
@@ -58,13 +60,8 @@ class NodeApps:
 
     async def start(self, node: AsteriskInstance, name: str, **settings: object) -> App:
         config = node_config(
-            self._cluster,
-            node,
-            self._database_url,
-            self._tmp.mktemp(f"state-{name}"),
-            node_name=name,
-            node_sip_uri=f"sip:127.0.0.1:{node.sip_port}",
-            **settings,
+            self._cluster, node, self._database_url, self._tmp.mktemp(f"state-{name}"),
+            node_name=name, node_sip_uri=f"sip:127.0.0.1:{node.sip_port}", **settings,
         )
         running = contextlib.AsyncExitStack()
         app = await running.enter_async_context(running_app(config))

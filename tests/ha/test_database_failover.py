@@ -65,7 +65,7 @@ async def test_the_database_fails_over_mid_traffic_and_every_call_keeps_its_reco
         assert await answered_by_primary(cluster, during, timeout=20) == set(during)
 
         async with asyncio.timeout(30):
-            while missing := set(before + during) - await recorded_callers(url):
+            while (missing := set(before + during) - await recorded_callers(url)):
                 await asyncio.sleep(0.5)
         assert not missing
     finally:

@@ -67,3 +67,4 @@ async def test_the_leader_dies_mid_outage_and_the_outage_is_still_notified_once(
         assert sorted(notices.values()) == ["outage.resolved", "outage.started"]
         [outage] = await OutageStore(pool).recent_outages()
         assert outage.resolved_at is not None
+

@@ -54,3 +54,4 @@ async def test_a_leader_that_stops_renewing_is_replaced_and_its_stale_writes_ref
     finally:
         await hung.release()
         await other.release()
+

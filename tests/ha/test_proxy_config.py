@@ -17,10 +17,7 @@ from tests.conftest import Run
 def kamailio_accepts(config_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [KAMAILIO, "-c", "-f", str(config_dir / "kamailio.cfg")],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
+        capture_output=True, text=True, timeout=30, check=False,
     )
 
 
@@ -28,20 +25,9 @@ def test_the_rendered_proxy_config_names_every_node_and_kamailio_accepts_it(
     run: Run, tmp_path: Path
 ) -> None:
     done = run(
-        "proxy",
-        "render",
-        "--listen",
-        "127.0.0.1:5099",
-        "--node",
-        "pbx1=sip:127.0.0.1:5070",
-        "--node",
-        "pbx2=sip:127.0.0.1:5071",
-        "--config-dir",
-        str(tmp_path),
-        "--out-dir",
-        str(tmp_path),
-        "--runtime-dir",
-        str(tmp_path),
+        "proxy", "render", "--listen", "127.0.0.1:5099",
+        "--node", "pbx1=sip:127.0.0.1:5070", "--node", "pbx2=sip:127.0.0.1:5071",
+        "--config-dir", str(tmp_path), "--out-dir", str(tmp_path), "--runtime-dir", str(tmp_path),
     )
     assert done.returncode == 0, done.stderr
     listed = (tmp_path / "dispatcher.list").read_text()
