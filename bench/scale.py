@@ -33,13 +33,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from psycopg_pool import AsyncConnectionPool
-
 from bench.options import RESULTS
 from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.agi.ami import AmiSession
-from continuity.compose import ami_credentials
+from continuity.compose_parts import ami_credentials
 from continuity.config import FallbackStore, UnknownNumberPolicy
 from continuity.core.model import (
     ContinuitySettings,
@@ -51,6 +49,7 @@ from continuity.core.model import (
     TrunkHealth,
 )
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from continuity.dialplan_astdb import AstDbRoutes
 from continuity.dialplan_plugin import astdb_routes
@@ -307,7 +306,7 @@ async def one_count(base: str, count: int, work: Path, stack: LocalStack | None)
     progress(f"{count} numbers: a database of their own ...")
     async with temporary_database(base, prefix="continuity_scale") as url:
         await migrate.upgrade(url)
-        async with AsyncConnectionPool(url, open=False, min_size=1, max_size=2) as pool:
+        async with Pool(url, open=False, min_size=1, max_size=2) as pool:
             await pool.open(wait=True)
             store = Store(pool)
             admin = Admin(store, "bench")

@@ -15,10 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity.core.routing import plan_route
 from continuity.db.listener import ChangeListener
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
@@ -33,7 +32,7 @@ def rss_mb() -> float:
 
 async def main(url: str, state_dir: Path) -> None:
     started = time.perf_counter()
-    async with AsyncConnectionPool(url, open=False, min_size=1, max_size=2) as pool:
+    async with Pool(url, open=False, min_size=1, max_size=2) as pool:
         await pool.open(wait=True)
         store = Store(pool)
         service = SnapshotService(

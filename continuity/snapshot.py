@@ -16,10 +16,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol
 
-import psycopg
-
 from continuity.backoff import Backoff
 from continuity.core.model import Snapshot, TrackingNumber
+from continuity.errors import StoreError
 from continuity.ports import ChangeFeed, SnapshotSource
 from continuity.state_cache import StateCache
 
@@ -119,7 +118,7 @@ class SnapshotService:
                 snapshot = dataclasses.replace(self.current, numbers=numbers, version=version)
             else:
                 snapshot = await self._source.load_snapshot()
-        except (psycopg.Error, OSError, TimeoutError) as exc:
+        except (StoreError, OSError, TimeoutError) as exc:
             log.warning(
                 "could not reload routing state, keeping v%s: %s", self.current.version, exc
             )

@@ -9,8 +9,6 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-import psycopg
-
 from continuity.cli import (
     access,
     admin,
@@ -107,9 +105,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args.run, args, config))
     except ContinuityError as exc:
         print(f"continuity: {exc}", file=sys.stderr)
-        return 1
-    except psycopg.Error as exc:
-        print(f"continuity: database error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -9,9 +9,10 @@ import io
 import sys
 from pathlib import Path
 
-from continuity.cli.context import SubParsers, open_admin
+from continuity.cli.context import SubParsers
 from continuity.cli.number_csv import COLUMNS, format_rows, read_rows
 from continuity.cli.progress import ProgressBar
+from continuity.compose_cli import open_admin
 from continuity.config import Config
 from continuity.errors import ContinuityError, ImportRefused, InvalidSetting
 

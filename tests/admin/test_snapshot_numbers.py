@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin, SettingsChange
 from continuity.core.model import (
@@ -20,6 +19,7 @@ from continuity.core.model import (
 )
 from continuity.db import migrate
 from continuity.db.listener import ChangeListener
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
@@ -46,7 +46,7 @@ async def url(database_url: str) -> AsyncIterator[str]:
 async def test_one_changed_number_is_reloaded_alone_and_routed_with_at_once(
     url: str, tmp_path: Path
 ) -> None:
-    async with AsyncConnectionPool(url, open=False, min_size=1, max_size=2) as pool:
+    async with Pool(url, open=False, min_size=1, max_size=2) as pool:
         await pool.open(wait=True)
         store = CountingStore(pool)
         admin = Admin(store, "test")

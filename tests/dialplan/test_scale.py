@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin
@@ -18,6 +17,7 @@ from continuity.business_hours import BusinessHours
 from continuity.config import Config, FallbackStore
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, temporary_database
 from localstack.product import product_config
@@ -131,7 +131,7 @@ async def test_the_astdb_fallback_follows_business_hours_and_holidays(
     await stack.reset()
     zone = "America/New_York"
     opened, today = around_now(zone, 0, False)
-    async with AsyncConnectionPool(config.database_url, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(config.database_url, open=False, min_size=1, max_size=1) as pool:
         store = Store(pool)
         admin = Admin(store, "test")
         hours = BusinessHours(store, "test")
