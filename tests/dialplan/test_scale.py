@@ -4,6 +4,7 @@ land at its new destination whether the app routes them or the fallback dialplan
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -48,6 +49,12 @@ async def cli(config: Config, *args: str) -> str:
     result = await run_cli(config, *args, timeout=300)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+async def routed_by(config: Config) -> dict[str, str]:
+    """Each number's last call record: which path routed it."""
+    records = json.loads(await cli(config, "calls", "--json"))
+    return {r["tracking_number"]: r["path"] for r in reversed(records)}
 
 
 async def fallback_dials(stack: LocalStack, num: str, target: str) -> bool:
@@ -95,6 +102,10 @@ async def test_ten_thousand_imported_numbers_and_one_changed_route_by_the_app_an
             routed_by_app[num] = await landing(stack, call)
             await call.hangup()
             await quiet(stack)
+
+        async with asyncio.timeout(30):  # the app's own records: it routed both calls
+            while await routed_by(config) != {CHANGED: "app", UNCHANGED: "app"}:
+                await asyncio.sleep(0.2)
 
         serve.send_signal(signal.SIGKILL)
         await serve.wait()
