@@ -46,7 +46,6 @@ from continuity.core.model import (
     Line,
     LineKind,
     Snapshot,
-    TrunkHealth,
 )
 from continuity.db import migrate
 from continuity.db.pool import Pool
@@ -167,8 +166,7 @@ async def astdb(url: str, snapshot: Snapshot, stack: LocalStack, work: Path) -> 
     then one number changed (what an admin change costs the fallback)."""
     config = product_config(stack, url, work / "astdb-state", fallback_store=FallbackStore.ASTDB)
     session = AmiSession(ami_credentials(config), timeout=60)
-    health = TrunkHealth()
-    routes = astdb_routes(config, session, lambda: health)
+    routes = astdb_routes(config, session)
     assert routes is not None
     figures: dict[str, Any] = {}
     try:
