@@ -29,7 +29,7 @@ from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.db.testmode import TimedTestStore
 from continuity.db.voicemail import VoicemailStore
-from continuity.dialplan_plugin import generated_files
+from continuity.dialplan_plugin import astdb_routes, generated_files
 from continuity.dialplan_retry import DialplanRetry
 from continuity.dialplan_status import DialplanStatus
 from continuity.dialplan_sync import DialplanSync
@@ -59,8 +59,11 @@ ARI_HTTP_CONNECTIONS = 16
 def make_dialplan_sync(
     config: Config, ami: AmiActions, router: Router | None = None
 ) -> DialplanSync:
-    """The generated files' sync; without a router, the dialplan takes the primary as up."""
-    return DialplanSync(generated_files(config, ami, router))
+    """The generated files' sync; without a router, the dialplan takes the primary as up.
+    With ``fallback_store = astdb`` it writes the numbers' routes to AstDB too."""
+    return DialplanSync(
+        generated_files(config, ami, router), routes=astdb_routes(config, ami, router)
+    )
 
 
 class App:
@@ -77,6 +80,7 @@ class App:
             self.store,
             ChangeListener(config.database_url),
             StateCache(self.state_path),
+            numbers=self.store,
         )
         self.records = CallRecordStore(self.pool)
         self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))
@@ -208,6 +212,9 @@ class App:
         await self.dialplan_retry.apply(snapshot)
         await self.dialplan_status.report(snapshot.version, self.dialplan_retry.failure)
 
+    async def _apply_current_dialplan(self) -> None:
+        await self._apply_dialplan(self.snapshots.current)
+
     @staticmethod
     async def _serve_web(web: WebServer) -> None:
         """A console that cannot listen is logged; calls keep routing without it."""
@@ -255,7 +262,6 @@ class App:
             await self._start_snapshots()
             await self.outages.start()
             await self.voicemail.apply(self.snapshots.current)
-            await self._apply_dialplan(self.snapshots.current)
             try:
                 self.trace.prepare()
             except OSError as exc:
@@ -278,6 +284,9 @@ class App:
                     ("test-expiry", self.test_expiry.run),
                 ):
                     tasks.create_task(supervise(name, work), name=name)
+                # The fallback dialplan of the state loaded, beside the ARI app: at tens of
+                # thousands of numbers it takes longer than the app needs to route.
+                tasks.create_task(self._apply_current_dialplan(), name="dialplan-initial")
                 if self.web is not None:
                     tasks.create_task(self._serve_web(self.web), name="web")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)
