@@ -26,11 +26,12 @@ log = logging.getLogger(__name__)
 
 
 #: The event types ``StasisTranslator`` acts on; Asterisk is asked for these only
-#: (``AriClient(event_types=...)``), which spares ~45 events per call.
+#: (``AriClient(event_types=...)``), which spares ~45 events per call. Not Dial: the
+#: generated dialplan rings the caller (``Ringing()`` before ``Stasis()``), so the
+#: three Dial events of every leg would only ask for a redundant ring request.
 HANDLED_EVENTS = (
     "StasisStart",
     "StasisEnd",
-    "Dial",
     "ChannelDestroyed",
     "ChannelUserevent",
     "PlaybackFinished",
