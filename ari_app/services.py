@@ -165,7 +165,7 @@ class CallService:
 
     async def _route(self, call: Call) -> None:
         plan = call.plan
-        log.info(
+        log.debug(  # the one INFO line per call is at its end
             "call %s from %s to %s: %s via %s",
             call.caller_id,
             call.caller_number or "unknown",
@@ -344,7 +344,7 @@ class CallService:
             await self._end(call)
             return
         call.state = CallState.BRIDGED
-        log.info("call %s to %s answered by %s", call.caller_id, call.dialed, call.leg.destination)
+        log.debug("call %s to %s answered by %s", call.caller_id, call.dialed, call.leg.destination)
 
     async def leg_gone(self, leg_id: str, cause: int | None) -> None:
         call = self._current(leg_id)
