@@ -35,12 +35,11 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity import names
 from continuity.admin import Admin
 from continuity.core.model import TrackingNumber
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
 from localstack.product import node_config, running_app, wait_for_state
@@ -64,7 +63,7 @@ async def serving_cluster(nodes: int) -> AsyncIterator[LocalStack]:
         contextlib.AsyncExitStack() as apps,
     ):
         await migrate.upgrade(url)
-        async with AsyncConnectionPool(url, open=False, min_size=1) as pool:
+        async with Pool(url, open=False, min_size=1) as pool:
             store = Store(pool)
             await Admin(store, "bench").add_number(TrackingNumber(TRACKING, "Bench"))
             version = (await store.load_snapshot()).version
@@ -143,15 +142,25 @@ async def call_rate(nodes: int, calls: int, concurrency: int) -> dict[str, Any]:
         await asyncio.gather(*(one(i) for i in range(calls)))
         took = time.monotonic() - started
         routed = sum(1 for c in landed(stack) if c.startswith(f"+1555{nodes}80"))
-        return {"nodes": nodes, "calls": calls, "routed": routed, "seconds": took,
-                "calls_per_s": routed / took}
+        return {
+            "nodes": nodes,
+            "calls": calls,
+            "routed": routed,
+            "seconds": took,
+            "calls_per_s": routed / took,
+        }
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"# HA figures, {results['at']} (commit {results['commit']})", "",
-             "## Node death (SIGKILL of one node's Asterisk under load)", "",
-             "| round | calls after death | lost | out of rotation | first routed after "
-             "| PDD p50 after | PDD max after |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# HA figures, {results['at']} (commit {results['commit']})",
+        "",
+        "## Node death (SIGKILL of one node's Asterisk under load)",
+        "",
+        "| round | calls after death | lost | out of rotation | first routed after "
+        "| PDD p50 after | PDD max after |",
+        "|---|---|---|---|---|---|---|",
+    ]
 
     def s(v: float | None) -> str:
         return "-" if v is None else f"{v:.2f} s"
@@ -162,17 +171,30 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {s(r['first_routed_after_death_s'])} | {s(r['pdd_after_death_p50_s'])} "
             f"| {s(r['pdd_after_death_max_s'])} |"
         )
-    firsts = [r["first_routed_after_death_s"] for r in results["node_death"]
-              if r["first_routed_after_death_s"] is not None]
+    firsts = [
+        r["first_routed_after_death_s"]
+        for r in results["node_death"]
+        if r["first_routed_after_death_s"] is not None
+    ]
     if firsts:
-        lines += ["", f"First call routed after a death: p50 {statistics.median(firsts):.2f} s, "
-                  f"max {max(firsts):.2f} s; calls lost per death: "
-                  f"{[len(r['lost']) for r in results['node_death']]}"]
-    lines += ["", "## Call rate, 1 node vs 2 nodes behind Kamailio (one 2-core machine)", "",
-              "| nodes | calls | routed | seconds | calls/s |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"First call routed after a death: p50 {statistics.median(firsts):.2f} s, "
+            f"max {max(firsts):.2f} s; calls lost per death: "
+            f"{[len(r['lost']) for r in results['node_death']]}",
+        ]
+    lines += [
+        "",
+        "## Call rate, 1 node vs 2 nodes behind Kamailio (one 2-core machine)",
+        "",
+        "| nodes | calls | routed | seconds | calls/s |",
+        "|---|---|---|---|---|",
+    ]
     for r in results["rate"]:
-        lines.append(f"| {r['nodes']} | {r['calls']} | {r['routed']} | {r['seconds']:.1f} "
-                     f"| {r['calls_per_s']:.1f} |")
+        lines.append(
+            f"| {r['nodes']} | {r['calls']} | {r['routed']} | {r['seconds']:.1f} "
+            f"| {r['calls_per_s']:.1f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -180,7 +202,9 @@ async def run(args: argparse.Namespace, commit: str) -> dict[str, Any]:
     results: dict[str, Any] = {
         "at": dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ"),
         "commit": commit,
-        "args": vars(args), "node_death": [], "rate": [],
+        "args": vars(args),
+        "node_death": [],
+        "rate": [],
     }
     for n in range(args.rounds):
         say(f"node death, round {n + 1} of {args.rounds}")
@@ -192,8 +216,11 @@ async def run(args: argparse.Namespace, commit: str) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.ha", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ha",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--rounds", type=int, default=5, help="node deaths (default 5)")
     parser.add_argument("--rate", type=float, default=10.0, help="calls/s around a death")
     parser.add_argument("--seconds", type=float, default=8.0, help="traffic per death round")
@@ -202,7 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commit = subprocess.run(
         ["git", "-C", str(RESULTS.parent.parent), "rev-parse", "--short", "HEAD"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
     results = asyncio.run(asyncio.wait_for(run(args, commit), timeout=1800))
     RESULTS.mkdir(exist_ok=True)

@@ -14,8 +14,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from psycopg_pool import AsyncConnectionPool
-
 from bench import dialplan
 from bench.app_process import AppProcess, CpuMeter, app_process
 from bench.carrier import BASELINE_CONTEXT, add_bench_entrance
@@ -24,6 +22,7 @@ from continuity.admin import Admin
 from continuity.config import Config
 from continuity.core.model import TrackingNumber
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, resolve_database_url, temporary_database
 from localstack.carrier import CarrierControl
@@ -124,7 +123,7 @@ async def rig(
         base = await resolve_database_url()
         async with temporary_database(base, prefix="continuity_bench") as url:
             await migrate.upgrade(url)
-            pool = AsyncConnectionPool(url, open=False, min_size=1, max_size=2)
+            pool = Pool(url, open=False, min_size=1, max_size=2)
             await pool.open(wait=True)
             try:
                 store = Store(pool)

@@ -5,32 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
-from continuity.access.service import Access
-from continuity.admin import Admin
-from continuity.agi.ami import AmiActions, AmiCredentials, AmiError, AmiSession
-from continuity.agi.ami_monitor import OriginateResult, originate_local
+from continuity.agi.ami import AmiActions, AmiError, AmiSession
 from continuity.agi.plugin import make_agi_server
 from continuity.ari_app.client import AriClient, AriConfig, AriCredentials, AriRest
 from continuity.ari_app.services import CallService
 from continuity.ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
 from continuity.ari_app.takeover import take_over_strays
+from continuity.compose_parts import ami_credentials, make_pool, make_web, node_name
 from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.records import CallRecord
-from continuity.db.access import AccessStore
 from continuity.db.leader import LeaderLease, NodeRegistry
 from continuity.db.listener import ChangeListener
+from continuity.db.outage_summary import OutageSummaryStore
 from continuity.db.outages import OutageStore
-from continuity.db.reads import PagedReads
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.db.testmode import TimedTestStore
@@ -44,10 +39,7 @@ from continuity.leader import Leadership
 from continuity.logsetup import log_call_end, with_call_id
 from continuity.metrics import Metrics, Probes
 from continuity.metrics_http import serving
-from continuity.outage.banner import TrunkReport, trunk_report
-from continuity.outage.errors import TestCallFailed
 from continuity.outage.plugin import Outages
-from continuity.outage.testcall import TestCaller, TestCallResult
 from continuity.recorder import CallRecorder
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
@@ -55,13 +47,8 @@ from continuity.supervise import supervise
 from continuity.test_expiry import TimedTestEnds
 from continuity.trace_ingest import CallTraceIngester
 from continuity.voicemail.plugin import Voicemail
-from continuity.voicemail.prompts import PromptStore
-from continuity.voicemail.service import VoicemailAdmin
-from continuity.voicemail.spool import Spool
-from continuity.web.app import create_app
-from continuity.web.backend import Backend
 from continuity.web.errors import ListenFailed
-from continuity.web.server import Listen, WebServer
+from continuity.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -69,99 +56,10 @@ log = logging.getLogger(__name__)
 ARI_HTTP_CONNECTIONS = 16
 
 
-def make_pool(config: Config) -> AsyncConnectionPool:
-    """A pool that opens in the background: the app starts even while PostgreSQL is down."""
-    return AsyncConnectionPool(
-        config.database_url,
-        open=False,
-        min_size=1,
-        max_size=4,
-        timeout=5.0,
-        kwargs={"connect_timeout": 5},
-        reconnect_timeout=0,
-    )
-
-
-def ami_credentials(config: Config) -> AmiCredentials:
-    return AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
-
-
-def node_name(config: Config) -> str:
-    """This node's name among those sharing the database: the setting, else the host name."""
-    return config.node_name or socket.gethostname()
-
-
 def make_dialplan_sync(
     config: Config, ami: AmiActions, health: Callable[[], TrunkHealth] = TrunkHealth
 ) -> DialplanSync:
     return DialplanSync(generated_files(config, ami, health))
-
-
-def _test_caller(
-    config: Config, records: CallRecordStore
-) -> Callable[[str], Awaitable[TestCallResult]]:
-    creds = ami_credentials(config)
-
-    async def originate(number: str, call_id: str, caller_id: str) -> OriginateResult:
-        try:
-            return await originate_local(
-                creds,
-                number=number,
-                context=names.CTX_TRACKING,
-                channel_id=call_id,
-                caller_id=caller_id,
-                hold=1.0,
-                timeout=60.0,
-            )
-        except AmiError as exc:
-            raise TestCallFailed(
-                f"could not place the test call to {number}: {exc}. Check the ami_* settings "
-                "and that Asterisk is running."
-            ) from exc
-
-    return TestCaller(originate, records, hold=1.0).call
-
-
-def make_web(
-    config: Config, pool: AsyncConnectionPool, dialplan: DialplanStatus | None
-) -> WebServer | None:
-    """The HTTP API and console on ``web_listen``, over the same services as the CLI."""
-    if not config.web_listen:
-        return None
-    store = Store(pool)
-    outages = OutageStore(pool)
-
-    def voicemail(actor: str) -> VoicemailAdmin:
-        return VoicemailAdmin(
-            store,
-            VoicemailStore(pool),
-            PromptStore(config.asterisk_spool_dir),
-            Spool(config.asterisk_spool_dir),
-            actor,
-        )
-
-    async def trunk() -> TrunkReport:
-        return await trunk_report(outages, names.ENDPOINT_PRIMARY)
-
-    backend = Backend(
-        admin=lambda actor: Admin(store, actor),
-        voicemail=voicemail,
-        access=Access(AccessStore(pool)),
-        reads=PagedReads(pool),
-        overrides=outages,
-        trunk=trunk,
-        test_call=_test_caller(config, CallRecordStore(pool)) if config.ami_secret else None,
-        dialplan=dialplan,
-        region=config.default_region,
-    )
-    host, _, port = config.web_listen.rpartition(":")
-    listen = Listen(
-        host.strip("[]"),
-        int(port),
-        Path(config.web_tls_cert) if config.web_tls_cert else None,
-        Path(config.web_tls_key) if config.web_tls_key else None,
-    )
-    return WebServer(create_app(backend), listen)
 
 
 class App:
@@ -199,7 +97,9 @@ class App:
         self.agi = make_agi_server(
             config, lambda: self.snapshots.current, lambda: self.outages.health
         )
-        self.voicemail = Voicemail(config, self.pool, self.ami, lambda: self.snapshots.current)
+        self.voicemail = Voicemail(
+            config, VoicemailStore(self.pool), self.ami, lambda: self.snapshots.current
+        )
         # Asterisk's HTTP server takes 100 sessions (http.conf sessionlimit), the event
         # WebSocket included: past that, requests hang and the pool never drains. A
         # small pool queues requests here instead (bench: 200 concurrent calls).
@@ -217,7 +117,12 @@ class App:
             interval=config.node_heartbeat_interval,
         )
         self.outages = Outages(
-            config, self.pool, self.http, ami_credentials(config), lambda: self.leadership.token
+            config,
+            OutageStore(self.pool),
+            OutageSummaryStore(self.pool),
+            self.http,
+            ami_credentials(config),
+            lambda: self.leadership.token,
         )
         self.leadership.subscribe(self.outages.leadership_changed)
         ari_config = AriConfig(

@@ -54,12 +54,36 @@ class ConfigError(ContinuityError):
         self.problems = problems
 
 
-class DatabaseUnavailable(ContinuityError):
+class StoreError(ContinuityError):
+    """The store failed an operation. The PostgreSQL adapter raises these (and only
+    these) for what its driver reports; services catch them, never a driver's error.
+
+    ``detail`` is the database's own words, without the advice around them.
+    """
+
+    detail: str = ""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached now: connection refused or lost, a timeout."""
+
     def __init__(self, detail: str) -> None:
         super().__init__(
             f"PostgreSQL is not reachable ({detail}). Check CONTINUITY_DATABASE_URL "
             "or --database-url, and that the server is running."
         )
+        self.detail = detail
+
+
+class SchemaOutdated(StoreError):
+    """The database lacks a table or column this version uses: migrations are pending."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"the database schema is older than this version of continuity ({detail}). "
+            "Run `continuity db upgrade`."
+        )
+        self.detail = detail
 
 
 class FailoverLoop(ContinuityError):
@@ -124,7 +148,7 @@ class StaleVersion(ContinuityError):
         self.current = current
 
 
-class ChangeRejected(ContinuityError):
+class ChangeRejected(StoreError):
     """The database refused a change the checks let through. Nothing was written."""
 
     def __init__(self, detail: str, field: str | None = None) -> None:

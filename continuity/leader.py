@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from continuity.errors import DatabaseUnavailable
+from continuity.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Leadership:
         was = self.leads
         try:
             await self._heartbeats.heartbeat(self.node, self._sip_uri, self._started_at)
-        except DatabaseUnavailable as exc:
+        except StoreError as exc:
             log.debug("node heartbeat failed: %s", exc)
         try:
             if self.token is not None:
@@ -74,7 +74,7 @@ class Leadership:
                     self.token = None
             else:
                 self.token = await self._lease.try_acquire()
-        except DatabaseUnavailable as exc:
+        except StoreError as exc:
             if self.token is not None:
                 log.warning("node %s stops leading: %s", self.node, exc)
             self.token = None

@@ -20,17 +20,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from continuity.backoff import Backoff
 from continuity.core.records import CallRecord
+from continuity.errors import StoreError
 from continuity.files import write_atomically
 from continuity.ports import CallRecordSink
 
 log = logging.getLogger(__name__)
 
 #: What a failed insert raises: the database is unreachable or refused the batch.
-DB_ERRORS = (psycopg.Error, OSError, TimeoutError)
+DB_ERRORS = (StoreError, OSError, TimeoutError)
 
 
 class CallRecorder:

@@ -6,10 +6,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-import psycopg
-
 from continuity.backoff import Backoff
 from continuity.core.model import Snapshot
+from continuity.errors import StoreError
 from continuity.ports import ChangeFeed, SnapshotSource
 from continuity.state_cache import StateCache
 
@@ -69,7 +68,7 @@ class SnapshotService:
         """
         try:
             snapshot = await self._source.load_snapshot()
-        except (psycopg.Error, OSError, TimeoutError) as exc:
+        except (StoreError, OSError, TimeoutError) as exc:
             log.warning(
                 "could not reload routing state, keeping v%s: %s", self.current.version, exc
             )

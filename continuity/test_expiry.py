@@ -15,11 +15,10 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-import psycopg
-
 from continuity.backoff import Backoff
 from continuity.core.model import Snapshot
 from continuity.core.testmode import TimedTest, expired_tests, next_test_end
+from continuity.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ class TimedTestEnds:
             try:
                 wait = await self.stop_due()
                 backoff.reset()
-            except (psycopg.Error, OSError) as exc:
+            except (StoreError, OSError) as exc:
                 wait = backoff.next_delay()
                 log.warning(
                     "ending timed tests waits for PostgreSQL (%s); retry in %.1fs", exc, wait

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.access.credentials import Role
 from continuity.access.errors import DuplicateName, UnknownName
-from continuity.db.store import _audit
+from continuity.db.audit import audit
+from continuity.db.pool import Pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,20 +40,21 @@ class SessionInfo:
 
 
 class AccessStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     # -- tokens ------------------------------------------------------------------
     async def add_token(self, actor: str, name: str, role: Role, token_hash: bytes) -> None:
-        try:
-            async with self._pool.connection() as conn, conn.transaction():
-                await conn.execute(
-                    "INSERT INTO api_tokens (name, role, token_hash) VALUES (%s, %s, %s)",
-                    (name, role.value, token_hash),
-                )
-                await _audit(conn, actor, "token.create", name, None, {"role": role.value})
-        except psycopg.errors.UniqueViolation as exc:
-            raise DuplicateName("token", name) from exc
+        async with self._pool.connection() as conn:
+            try:
+                async with conn.transaction():
+                    await conn.execute(
+                        "INSERT INTO api_tokens (name, role, token_hash) VALUES (%s, %s, %s)",
+                        (name, role.value, token_hash),
+                    )
+                    await audit(conn, actor, "token.create", name, None, {"role": role.value})
+            except psycopg.errors.UniqueViolation as exc:
+                raise DuplicateName("token", name) from exc
 
     async def tokens(self) -> list[TokenInfo]:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -77,7 +78,7 @@ class AccessStore:
             )
             if await cur.fetchone() is None:
                 raise UnknownName("token", name)
-            await _audit(conn, actor, "token.revoke", name, {"revoked": False}, {"revoked": True})
+            await audit(conn, actor, "token.revoke", name, {"revoked": False}, {"revoked": True})
 
     async def token_by_hash(self, token_hash: bytes) -> tuple[str, Role] | None:
         """The live token with this hash (marking it used), or None."""
@@ -92,15 +93,16 @@ class AccessStore:
 
     # -- users -------------------------------------------------------------------
     async def add_user(self, actor: str, name: str, role: Role, password_hash: str) -> None:
-        try:
-            async with self._pool.connection() as conn, conn.transaction():
-                await conn.execute(
-                    "INSERT INTO web_users (name, role, password_hash) VALUES (%s, %s, %s)",
-                    (name, role.value, password_hash),
-                )
-                await _audit(conn, actor, "user.add", name, None, {"role": role.value})
-        except psycopg.errors.UniqueViolation as exc:
-            raise DuplicateName("user", name) from exc
+        async with self._pool.connection() as conn:
+            try:
+                async with conn.transaction():
+                    await conn.execute(
+                        "INSERT INTO web_users (name, role, password_hash) VALUES (%s, %s, %s)",
+                        (name, role.value, password_hash),
+                    )
+                    await audit(conn, actor, "user.add", name, None, {"role": role.value})
+            except psycopg.errors.UniqueViolation as exc:
+                raise DuplicateName("user", name) from exc
 
     async def set_password(self, actor: str, name: str, password_hash: str) -> None:
         async with self._pool.connection() as conn, conn.transaction():
@@ -112,7 +114,7 @@ class AccessStore:
             if await cur.fetchone() is None:
                 raise UnknownName("user", name)
             await conn.execute("DELETE FROM web_sessions WHERE user_name = %s", (name,))
-            await _audit(conn, actor, "user.password", name, None, None)
+            await audit(conn, actor, "user.password", name, None, None)
 
     async def remove_user(self, actor: str, name: str) -> None:
         async with self._pool.connection() as conn, conn.transaction():
@@ -122,7 +124,7 @@ class AccessStore:
             row = await cur.fetchone()
             if row is None:
                 raise UnknownName("user", name)
-            await _audit(conn, actor, "user.remove", name, {"role": row[0]}, None)
+            await audit(conn, actor, "user.remove", name, {"role": row[0]}, None)
 
     async def users(self) -> list[UserInfo]:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:

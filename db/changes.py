@@ -8,17 +8,16 @@ row is exactly the new value of the row before it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from continuity.core.hours import Schedule
 from continuity.core.model import AccountSettings, Line, Snapshot, TrackingNumber
 from continuity.db import hours, primary_numbers, rows
+from continuity.db.audit import audit
 from continuity.errors import (
     DuplicateLine,
     DuplicateTrackingNumber,
@@ -230,26 +229,3 @@ async def _version(conn: Conn, table: str, key: str, key_value: Any) -> int:
     cur = await conn.execute(query, (key_value,))
     row = await cur.fetchone()
     return 0 if row is None else int(row[0])
-
-
-def _jsonable(values: Mapping[str, Any] | None) -> Jsonb | None:
-    if values is None:
-        return None
-    return Jsonb(
-        {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in values.items()}
-    )
-
-
-async def audit(
-    conn: Conn,
-    actor: str,
-    action: str,
-    subject: str,
-    old: Mapping[str, Any] | None,
-    new: Mapping[str, Any] | None,
-) -> None:
-    await conn.execute(
-        "INSERT INTO audit_log (actor, action, subject, old_value, new_value)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        (actor, action, subject, _jsonable(old), _jsonable(new)),
-    )

@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from continuity.core.hours import OpenRange, Schedule
 from continuity.core.model import Destination, DestinationKind, Line
+from continuity.db.audit import audit
 
 Cursor = psycopg.AsyncCursor[DictRow]
 Conn = psycopg.AsyncConnection[Any]
@@ -128,24 +129,3 @@ async def save_line_hours(conn: Conn, actor: str, old: Line, new: Line) -> None:
         (new.id, after["schedule"], after["after_kind"], after["after_target"]),
     )
     await audit(conn, actor, "line.hours", new.id, before, after)
-
-
-async def audit(
-    conn: Conn,
-    actor: str,
-    action: str,
-    subject: str,
-    old: dict[str, Any] | None,
-    new: dict[str, Any] | None,
-) -> None:
-    await conn.execute(
-        "INSERT INTO audit_log (actor, action, subject, old_value, new_value)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        (
-            actor,
-            action,
-            subject,
-            Jsonb(old) if old is not None else None,
-            Jsonb(new) if new is not None else None,
-        ),
-    )

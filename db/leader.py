@@ -16,10 +16,10 @@ import logging
 from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.nodes import NodeInfo
-from continuity.errors import DatabaseUnavailable, NotLeader
+from continuity.db.pool import Pool
+from continuity.errors import NotLeader, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class LeaderLease:
             taken = await cur.fetchone()
         except (psycopg.Error, OSError) as exc:
             await self.release()
-            raise DatabaseUnavailable(f"leader lease: {exc}") from exc
+            raise StoreUnavailable(f"leader lease: {exc}") from exc
         return int(taken[0]) if taken else None
 
     async def _end_expired(self, conn: Conn) -> None:
@@ -103,7 +103,7 @@ class LeaderLease:
             )
         except (psycopg.Error, OSError) as exc:
             await self.release()
-            raise DatabaseUnavailable(f"leader lease: {exc}") from exc
+            raise StoreUnavailable(f"leader lease: {exc}") from exc
         return cur.rowcount == 1
 
     async def release(self) -> None:
@@ -118,7 +118,7 @@ class LeaderLease:
 class NodeRegistry:
     """Every node's heartbeat row, and the current leader, read by status."""
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def heartbeat(self, node: str, sip_uri: str, started_at: dt.datetime) -> None:
@@ -131,8 +131,10 @@ class NodeRegistry:
                     " last_seen = now()",
                     (node, sip_uri, started_at),
                 )
-        except (psycopg.Error, OSError) as exc:
-            raise DatabaseUnavailable(f"node heartbeat: {exc}") from exc
+        except StoreUnavailable as exc:
+            raise StoreUnavailable(f"node heartbeat: {exc.detail}") from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"node heartbeat: {exc}") from exc
 
     async def nodes(self) -> list[NodeInfo]:
         try:
@@ -144,8 +146,10 @@ class NodeRegistry:
                     " FROM nodes n CROSS JOIN leader_lease l ORDER BY n.name"
                 )
                 rows = await cur.fetchall()
-        except (psycopg.Error, OSError) as exc:
-            raise DatabaseUnavailable(f"nodes: {exc}") from exc
+        except StoreUnavailable as exc:
+            raise StoreUnavailable(f"nodes: {exc.detail}") from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"nodes: {exc}") from exc
         return [
             NodeInfo(name, uri, started, seen, age.total_seconds(), bool(leads))
             for name, uri, started, seen, age, leads in rows

@@ -12,6 +12,8 @@ from importlib import resources
 
 import psycopg
 
+from continuity.db.errors import translated
+
 log = logging.getLogger(__name__)
 
 #: Arbitrary but fixed: the advisory lock key for schema upgrades.
@@ -44,6 +46,11 @@ def available() -> list[Migration]:
 
 async def upgrade(conninfo: str) -> list[str]:
     """Apply pending migrations; return the names applied (empty when current)."""
+    with translated():
+        return await _upgrade(conninfo)
+
+
+async def _upgrade(conninfo: str) -> list[str]:
     async with await psycopg.AsyncConnection.connect(conninfo) as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         await conn.execute(
@@ -70,6 +77,11 @@ async def upgrade(conninfo: str) -> list[str]:
 
 async def pending(conninfo: str) -> list[str]:
     """The migrations not applied yet (all of them on an empty database)."""
+    with translated():
+        return await _pending(conninfo)
+
+
+async def _pending(conninfo: str) -> list[str]:
     async with await psycopg.AsyncConnection.connect(conninfo, connect_timeout=5) as conn:
         cur = await conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
         row = await cur.fetchone()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity.core.notices import OutageRecord
 from continuity.core.outage_summary import OutageSummary, summarize
+from continuity.db.pool import Pool
 
 #: Calls in the window that went to continuity because of the primary: they skipped a
 #: primary known to be down, or it failed them and they moved on to another destination.
@@ -21,7 +20,7 @@ _FAILED_OVER = (
 
 
 class OutageSummaryStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def summary(self, outage: OutageRecord) -> OutageSummary:

@@ -13,7 +13,6 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.notices import (
     Channel,
@@ -24,7 +23,9 @@ from continuity.core.notices import (
     PendingNotice,
 )
 from continuity.core.outage import OverrideState
+from continuity.db.audit import audit
 from continuity.db.leader import check_fence
+from continuity.db.pool import Pool
 
 Conn = psycopg.AsyncConnection[Any]
 
@@ -42,7 +43,7 @@ def _outage(row: dict[str, Any]) -> OutageRecord:
 
 
 class OutageStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     # -- outages ---------------------------------------------------------------
@@ -119,16 +120,13 @@ class OutageStore:
                 " reason = EXCLUDED.reason, set_at = EXCLUDED.set_at",
                 (value, actor, reason),
             )
-            await conn.execute(
-                "INSERT INTO audit_log (actor, action, subject, old_value, new_value)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                (
-                    actor,
-                    f"outage.{'auto' if state is None else state.value}",
-                    "primary",
-                    Jsonb({"override": old[0] if old else None}),
-                    Jsonb({"override": value, "reason": reason}),
-                ),
+            await audit(
+                conn,
+                actor,
+                f"outage.{'auto' if state is None else state.value}",
+                "primary",
+                {"override": old[0] if old else None},
+                {"override": value, "reason": reason},
             )
 
     # -- the outbox --------------------------------------------------------------

@@ -9,9 +9,9 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 
-from continuity.db.hours import audit
+from continuity.db.audit import audit
+from continuity.db.pool import Pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class PrimaryNumberEntry:
 
 
 class PrimaryNumberStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def entries(self) -> list[PrimaryNumberEntry]:
@@ -52,4 +52,3 @@ async def remove_pattern(conn: psycopg.AsyncConnection[Any], actor: str, pattern
         return False
     await audit(conn, actor, "primary-number.remove", pattern, {"pattern": pattern}, None)
     return True
-

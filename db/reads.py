@@ -6,16 +6,16 @@ import datetime as dt
 from typing import Any
 
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.notices import OutageRecord
 from continuity.core.records import CallRecord
 from continuity.db.outages import _outage
+from continuity.db.pool import Pool
 from continuity.db.store import AuditEntry
 
 
 class PagedReads:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def _page(

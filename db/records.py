@@ -14,10 +14,10 @@ from dataclasses import asdict
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.call_trace import LegLanding
 from continuity.core.records import CallRecord, RoutedBy
+from continuity.db.pool import Pool
 
 _COLUMNS = (
     "call_id", "tracking_number", "line_id", "caller_number", "caller_name", "reason",
@@ -80,7 +80,7 @@ def _params(records: Iterable[CallRecord], source: str) -> list[object]:
 
 
 class CallRecordStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def insert_call_records(self, records: list[CallRecord]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from continuity.db.errors import translated
 from continuity.errors import ContinuityError
 
 SCHEMA = "public"
@@ -25,6 +26,11 @@ class RuntimeRoleError(ContinuityError):
 
 async def grant_runtime(conninfo: str, role: str) -> None:
     """Grant ``role`` DML (SELECT, INSERT, UPDATE, DELETE) on every table; idempotent."""
+    with translated():
+        await _grant(conninfo, role)
+
+
+async def _grant(conninfo: str, role: str) -> None:
     async with await psycopg.AsyncConnection.connect(conninfo) as conn, conn.transaction():
         cur = await conn.execute(
             "SELECT rolsuper, rolname = current_user FROM pg_roles WHERE rolname = %s", (role,)

@@ -17,14 +17,12 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.model import Snapshot
 from continuity.db import rows
 from continuity.db.changes import AdminChange
-from continuity.db.changes import audit as _audit
-from continuity.db.errors import translated
 from continuity.db.hours import load_hours
+from continuity.db.pool import Pool
 
 Conn = psycopg.AsyncConnection[Any]
 
@@ -42,13 +40,13 @@ class AuditEntry:
 class Store:
     """All SQL lives in this package. Every call borrows a connection from the pool."""
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self.pool = pool
 
     # -- reading -----------------------------------------------------------------
     async def load_snapshot(self) -> Snapshot:
-        """The routing state as of one moment. Raises ``psycopg.Error`` when PostgreSQL is
-        away: the snapshot service routes from its cache then."""
+        """The routing state as of one moment. Raises ``StoreUnavailable`` when PostgreSQL
+        is away: the snapshot service routes from its cache then."""
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             return await _read_snapshot(conn)
@@ -71,10 +69,9 @@ class Store:
         and nothing does when it raises. Read-committed after the lock: the state
         read includes every change committed before this one.
         """
-        with translated():
-            async with self.pool.connection() as conn, conn.transaction():
-                await conn.execute("SELECT 1 FROM account_settings FOR UPDATE")
-                yield AdminChange(conn, actor, await _read_snapshot(conn))
+        async with self.pool.connection() as conn, conn.transaction():  # errors translated
+            await conn.execute("SELECT 1 FROM account_settings FOR UPDATE")
+            yield AdminChange(conn, actor, await _read_snapshot(conn))
 
 
 async def _read_snapshot(conn: Conn) -> Snapshot:
@@ -108,4 +105,4 @@ async def _read_snapshot(conn: Conn) -> Snapshot:
     )
 
 
-__all__ = ["AdminChange", "AuditEntry", "Store", "_audit"]
+__all__ = ["AdminChange", "AuditEntry", "Store"]

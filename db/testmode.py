@@ -11,10 +11,10 @@ import datetime as dt
 from typing import Any
 
 from psycopg import sql
-from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.testmode import SubjectKind, TimedTest
+from continuity.db.audit import audit
+from continuity.db.pool import Pool
 
 #: Who the audit log names for a test that ended at its end time.
 AUTOMATIC_ACTOR = "continuity:automatic"
@@ -25,7 +25,7 @@ _TABLES: dict[SubjectKind, tuple[str, str]] = {
 
 
 class TimedTestStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def stop_expired(self, test: TimedTest, now: dt.datetime) -> bool:
@@ -56,15 +56,7 @@ class TimedTestStore:
                 "ended": "at its end time",
                 "version": version,
             }
-            await conn.execute(
-                "INSERT INTO audit_log (actor, action, subject, old_value, new_value)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                (
-                    AUTOMATIC_ACTOR,
-                    f"{test.kind.value}.test-end",
-                    test.subject,
-                    Jsonb(old),
-                    Jsonb(new),
-                ),
+            await audit(
+                conn, AUTOMATIC_ACTOR, f"{test.kind.value}.test-end", test.subject, old, new
             )
         return True

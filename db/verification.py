@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
+from continuity.db.audit import audit
+from continuity.db.pool import Pool
 
 
 class VerificationLog:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def failed(
         self, actor: str, line: str, number: str, outcome: str, reason: str, call_id: str
     ) -> None:
         async with self._pool.connection() as conn:
-            await conn.execute(
-                "INSERT INTO audit_log (actor, action, subject, old_value, new_value)"
-                " VALUES (%s, 'forwarding.verify-failed', %s, NULL, %s)",
-                (
-                    actor,
-                    line,
-                    Jsonb(
-                        {"number": number, "outcome": outcome, "reason": reason, "call": call_id}
-                    ),
-                ),
+            await audit(
+                conn,
+                actor,
+                "forwarding.verify-failed",
+                line,
+                None,
+                {"number": number, "outcome": outcome, "reason": reason, "call": call_id},
             )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from psycopg_pool import AsyncConnectionPool
-
-from continuity.db.store import _audit
+from continuity.db.audit import audit as _audit
+from continuity.db.pool import Pool
 
 
 class VoicemailStore:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self.pool = pool
 
     async def emails(self) -> dict[str, str]:

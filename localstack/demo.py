@@ -18,8 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity.access.credentials import Role
 from continuity.access.service import Access
 from continuity.admin import Admin
@@ -34,6 +32,7 @@ from continuity.core.model import (
 )
 from continuity.db import migrate
 from continuity.db.access import AccessStore
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.logsetup import configure_logging
@@ -92,7 +91,7 @@ def _web_listen() -> str:
     return f"127.0.0.1:{DEMO_WEB_PORT}"
 
 
-async def _console_login(pool: AsyncConnectionPool) -> tuple[str, str]:
+async def _console_login(pool: Pool) -> tuple[str, str]:
     password = secrets.token_urlsafe(9)
     await Access(AccessStore(pool)).add_user("demo", "admin", Role.ADMIN, password)
     return "admin", password
@@ -132,7 +131,7 @@ async def _demo(keep: bool) -> int:
     async with (
         LocalStack() as stack,
         temporary_database(server) as url,
-        AsyncConnectionPool(url, open=False, min_size=1, max_size=2) as pool,
+        Pool(url, open=False, min_size=1, max_size=2) as pool,
     ):
         await migrate.upgrade(url)
         store = Store(pool)

@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin
 from continuity.compose import App
 from continuity.db import migrate, roles
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, ensure_rootfs, resolve_database_url, temporary_database
 from localstack.instance import AsteriskInstance
@@ -111,8 +111,8 @@ async def product_db(database_url: str, runtime_role: tuple[str, str]) -> AsyncI
 
 
 @pytest.fixture(scope="session")
-async def product_pool(product_db: str) -> AsyncIterator[AsyncConnectionPool]:
-    pool = AsyncConnectionPool(product_db, open=False, min_size=1, max_size=2)
+async def product_pool(product_db: str) -> AsyncIterator[Pool]:
+    pool = Pool(product_db, open=False, min_size=1, max_size=2)
     await pool.open(wait=True)
     yield pool
     await pool.close()
@@ -161,7 +161,7 @@ async def product(
 
 @pytest.fixture
 async def scenario(
-    stack: LocalStack, product: App, product_pool: AsyncConnectionPool, db_link: TcpProxy
+    stack: LocalStack, product: App, product_pool: Pool, db_link: TcpProxy
 ) -> AsyncIterator[Scenario]:
     """A clean slate: no numbers or lines, account defaults, the app caught up."""
     if not db_link.up:

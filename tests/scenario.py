@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
 from continuity.core.model import (
@@ -18,6 +16,7 @@ from continuity.core.model import (
     TrackingNumber,
 )
 from continuity.core.records import CallRecord
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from localstack import LocalStack, Observation, PlacedCall
@@ -31,7 +30,7 @@ def external(number: str) -> Destination:
     return Destination(DestinationKind.EXTERNAL, number)
 
 
-async def reset_database(pool: AsyncConnectionPool) -> None:
+async def reset_database(pool: Pool) -> None:
     """Back to an empty account with default settings (DELETE fires the change triggers)."""
     async with pool.connection() as conn, conn.transaction():
         for statement in (

@@ -67,7 +67,7 @@ def status_of(exc: ContinuityError) -> int:
         return 412
     if isinstance(exc, UploadRejected):
         return 413 if "too large" in str(exc) else 415
-    if isinstance(exc, errors.DatabaseUnavailable):
+    if isinstance(exc, (errors.StoreUnavailable, errors.SchemaOutdated)):
         return 503
     return 422
 

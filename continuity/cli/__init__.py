@@ -9,7 +9,6 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-import psycopg
 import uvloop
 
 from continuity.cli import (
@@ -111,9 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return runner.run(_run(args.run, args, config))
     except ContinuityError as exc:
         print(f"continuity: {exc}", file=sys.stderr)
-        return 1
-    except psycopg.Error as exc:
-        print(f"continuity: database error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

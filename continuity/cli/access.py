@@ -8,9 +8,10 @@ import sys
 
 from continuity.access.credentials import Role
 from continuity.access.service import Access
-from continuity.cli.context import SubParsers, actor, open_pool
+from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
 from continuity.compose import run_web
+from continuity.compose_cli import actor, open_pool
 from continuity.config import Config
 from continuity.db.access import AccessStore
 from continuity.errors import ContinuityError

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from continuity.agi.ami import AmiActions, AmiError, AmiSession
-from continuity.cli.context import SubParsers, open_pool
-from continuity.compose import App, ami_credentials, make_dialplan_sync
+from continuity.agi.ami import AmiActions, AmiError
+from continuity.cli.context import SubParsers
+from continuity.compose import App, make_dialplan_sync
+from continuity.compose_cli import ami_session, open_pool
 from continuity.config import Config
 from continuity.core.model import Snapshot
 from continuity.db.store import Store
@@ -126,7 +127,7 @@ async def cmd_diff(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_apply(args: argparse.Namespace, config: Config) -> int:
-    ami = AmiSession(ami_credentials(config))
+    ami = ami_session(config)
     try:
         sync = _sync(config, ami)
         snapshot = await _state(config)

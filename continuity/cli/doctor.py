@@ -6,8 +6,9 @@ import argparse
 
 from continuity.cli.context import SubParsers
 from continuity.cli.layout import ExamplesFormatter
+from continuity.compose_cli import doctor
 from continuity.config import Config
-from continuity.doctor import as_json, as_text, diagnose, healthy
+from continuity.doctor import as_json, as_text, healthy
 
 EXAMPLES = """\
 examples:
@@ -36,6 +37,6 @@ def add_parsers(sub: SubParsers) -> None:
 
 
 async def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
-    results = await diagnose(config)
+    results = await doctor(config)
     print(as_json(results) if args.json else as_text(results))
     return 0 if healthy(results) else 1

@@ -8,8 +8,9 @@ from typing import Any
 
 from continuity.admin import KEEP, Keep
 from continuity.business_hours import BusinessHours
-from continuity.cli.context import SubParsers, actor, open_pool
+from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
+from continuity.compose_cli import actor, open_pool
 from continuity.config import Config
 from continuity.core.hours import Schedule, parse_holiday, parse_range
 from continuity.core.model import Destination, DestinationKind, Snapshot

@@ -8,11 +8,12 @@ import datetime as dt
 
 from continuity.admin import KEEP, Admin
 from continuity.cli.caller_id import add_caller_id_options, caller_id_change
-from continuity.cli.context import SubParsers, open_admin
+from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
 from continuity.cli.primary_numbers import warn_shared_path
 from continuity.cli.settings import add_settings_options, settings_change
 from continuity.cli.testmode import add_test_parser
+from continuity.compose_cli import open_admin
 from continuity.config import Config
 from continuity.core.model import DEFAULT_FAILOVER_SIP_CODES, TrackingNumber
 from continuity.core.numbers import parse_e164

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from continuity import names
-from continuity.cli.context import SubParsers, actor, open_pool
+from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
+from continuity.compose_cli import actor, open_pool
 from continuity.config import Config
 from continuity.core.outage import OverrideState
 from continuity.db.outage_summary import OutageSummaryStore

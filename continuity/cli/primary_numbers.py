@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from continuity.cli.context import SubParsers, actor, open_pool
+from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
+from continuity.compose_cli import actor, open_pool
 from continuity.config import Config
 from continuity.core.model import Destination
 from continuity.core.primary_numbers import parse_pattern

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from continuity import names
-from continuity.cli.context import SubParsers, open_pool
+from continuity.cli.context import SubParsers
+from continuity.compose_cli import open_pool
 from continuity.config import Config
 from continuity.db.leader import NodeRegistry
 from continuity.files import READABLE, write_atomically
@@ -46,29 +47,61 @@ def add_parsers(sub: SubParsers) -> None:
     )
     defaults = ProxySettings()
     render.add_argument(
-        "--node", action="append", default=[], metavar="NAME=SIP_URI",
+        "--node",
+        action="append",
+        default=[],
+        metavar="NAME=SIP_URI",
         help="a pbx node, e.g. pbx1=sip:10.0.0.11:5060 (repeat for each)",
     )
     render.add_argument(
-        "--listen", default=f"{defaults.listen_host}:{defaults.listen_port}",
-        metavar="HOST:PORT", help="where the proxy takes the carrier's calls (UDP)",
+        "--listen",
+        default=f"{defaults.listen_host}:{defaults.listen_port}",
+        metavar="HOST:PORT",
+        help="where the proxy takes the carrier's calls (UDP)",
     )
     render.add_argument(
-        "--config-dir", type=Path, default=Path("/etc/kamailio"), metavar="DIR",
+        "--config-dir",
+        type=Path,
+        default=Path("/etc/kamailio"),
+        metavar="DIR",
         help="where kamailio.cfg will find dispatcher.list (default /etc/kamailio)",
     )
     render.add_argument("--out-dir", type=Path, metavar="DIR", help="write the files there")
-    render.add_argument("--probe-interval", type=int, default=defaults.probe_interval,
-                        metavar="S", help="seconds between OPTIONS probes of each node")
-    render.add_argument("--probing-threshold", type=int, default=defaults.probing_threshold,
-                        metavar="N", help="failed probes before a node is taken out")
-    render.add_argument("--inactive-threshold", type=int, default=defaults.inactive_threshold,
-                        metavar="N", help="answered probes before it is put back")
-    render.add_argument("--branch-timeout-ms", type=int, default=defaults.branch_timeout_ms,
-                        metavar="MS", help="no reply from a node in this time: next node")
+    render.add_argument(
+        "--probe-interval",
+        type=int,
+        default=defaults.probe_interval,
+        metavar="S",
+        help="seconds between OPTIONS probes of each node",
+    )
+    render.add_argument(
+        "--probing-threshold",
+        type=int,
+        default=defaults.probing_threshold,
+        metavar="N",
+        help="failed probes before a node is taken out",
+    )
+    render.add_argument(
+        "--inactive-threshold",
+        type=int,
+        default=defaults.inactive_threshold,
+        metavar="N",
+        help="answered probes before it is put back",
+    )
+    render.add_argument(
+        "--branch-timeout-ms",
+        type=int,
+        default=defaults.branch_timeout_ms,
+        metavar="MS",
+        help="no reply from a node in this time: next node",
+    )
     render.add_argument("--algorithm", choices=sorted(ALGORITHMS), default=defaults.algorithm)
-    render.add_argument("--runtime-dir", default=defaults.runtime_dir, metavar="DIR",
-                        help="Kamailio's runtime dir (its kamcmd control socket)")
+    render.add_argument(
+        "--runtime-dir",
+        default=defaults.runtime_dir,
+        metavar="DIR",
+        help="Kamailio's runtime dir (its kamcmd control socket)",
+    )
     render.set_defaults(run=cmd_render)
 
 
@@ -100,9 +133,13 @@ async def cmd_render(args: argparse.Namespace, config: Config) -> int:
                     "`continuity serve` so it registers itself"
                 )
         settings = ProxySettings(
-            listen_host=host, listen_port=port, probe_interval=args.probe_interval,
-            probing_threshold=args.probing_threshold, inactive_threshold=args.inactive_threshold,
-            branch_timeout_ms=args.branch_timeout_ms, algorithm=args.algorithm,
+            listen_host=host,
+            listen_port=port,
+            probe_interval=args.probe_interval,
+            probing_threshold=args.probing_threshold,
+            inactive_threshold=args.inactive_threshold,
+            branch_timeout_ms=args.branch_timeout_ms,
+            algorithm=args.algorithm,
             runtime_dir=args.runtime_dir,
         )
         files = render_proxy(settings, nodes, args.config_dir)

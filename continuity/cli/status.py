@@ -7,8 +7,9 @@ import dataclasses
 import datetime as dt
 
 from continuity import names
-from continuity.cli.context import SubParsers, open_pool
+from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
+from continuity.compose_cli import open_pool
 from continuity.config import Config
 from continuity.core.model import Snapshot
 from continuity.core.routing import plan_route

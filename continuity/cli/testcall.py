@@ -5,20 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
-import functools
 import sys
 
-from continuity import names
-from continuity.agi.ami import AmiCredentials, AmiError
-from continuity.agi.ami_monitor import OriginateResult, originate_local
-from continuity.cli.context import SubParsers, open_pool
+from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
+from continuity.compose_cli import cli_test_caller, open_pool
 from continuity.config import Config
 from continuity.core.numbers import parse_e164
-from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.errors import UnknownTrackingNumber
-from continuity.outage.errors import TestCallFailed
 from continuity.outage.testcall import TestCaller, TestCallResult
 
 
@@ -44,29 +39,7 @@ def add_parsers(sub: SubParsers) -> None:
     p.set_defaults(run=cmd_test_call)
 
 
-async def _originate(
-    creds: AmiCredentials, hold: float, timeout: float, number: str, call_id: str, caller: str
-) -> OriginateResult:
-    try:
-        return await originate_local(
-            creds,
-            number=number,
-            context=names.CTX_TRACKING,
-            channel_id=call_id,
-            caller_id=caller,
-            hold=hold,
-            timeout=timeout,
-        )
-    except AmiError as exc:
-        raise TestCallFailed(
-            f"could not place the test call to {number}: {exc}. Check the ami_* settings "
-            "and that Asterisk is running."
-        ) from exc
-
-
 async def cmd_test_call(args: argparse.Namespace, config: Config) -> int:
-    creds = AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
-    originate = functools.partial(_originate, creds, args.hold, args.timeout)
     async with open_pool(config) as pool:
         snapshot = await Store(pool).load_snapshot()
         if args.all:
@@ -80,7 +53,7 @@ async def cmd_test_call(args: argparse.Namespace, config: Config) -> int:
                 close = difflib.get_close_matches(number, list(snapshot.numbers), n=3)
                 raise UnknownTrackingNumber(number, close)
             numbers = [number]
-        caller = TestCaller(originate, CallRecordStore(pool), hold=args.hold)
+        caller = cli_test_caller(config, pool, hold=args.hold, timeout=args.timeout)
         print(f"calling {len(numbers)} number(s)...", file=sys.stderr)
         results = await _with_progress(caller, numbers)
     _report(results, args.json)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from continuity.cli.context import SubParsers, open_admin
+from continuity.cli.context import SubParsers
+from continuity.compose_cli import open_admin
 from continuity.config import Config
 from continuity.core.numbers import parse_e164
 from continuity.core.testmode import describe_end, parse_duration

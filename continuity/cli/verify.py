@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import functools
-
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin
-from continuity.agi.ami import AmiCredentials, AmiError
-from continuity.agi.verify_call import verification_call
-from continuity.cli.context import actor, open_pool
+from continuity.compose_cli import actor, forwarding_verifier, open_pool
 from continuity.config import Config
-from continuity.core.verification import CallReport
+from continuity.db.pool import Pool
 from continuity.db.store import Store
-from continuity.db.verification import VerificationLog
 from continuity.errors import InvalidSetting
-from continuity.verification import ForwardingVerifier
 
 
 def add_verify_options(p: argparse.ArgumentParser) -> None:
@@ -34,21 +27,6 @@ def add_verify_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-async def _call(
-    creds: AmiCredentials, ring_timeout: float, dial: str, call_id: str, code: str
-) -> CallReport:
-    try:
-        return await verification_call(
-            creds, dial=dial, call_id=call_id, code=code, ring_timeout=ring_timeout
-        )
-    except AmiError as exc:
-        raise InvalidSetting(
-            f"could not place the verification call: {exc}. Check the ami_* settings and "
-            "that Asterisk runs with the generated dialplan (`continuity dialplan apply`); "
-            "or `--without-call` to verify on your word"
-        ) from exc
-
-
 async def verify_forwarding(args: argparse.Namespace, config: Config, number: str) -> int:
     async with open_pool(config) as pool:
         return await _verify(args, config, pool, Admin(Store(pool), actor()), number)
@@ -57,7 +35,7 @@ async def verify_forwarding(args: argparse.Namespace, config: Config, number: st
 async def _verify(
     args: argparse.Namespace,
     config: Config,
-    pool: AsyncConnectionPool,
+    pool: Pool,
     admin: Admin,
     number: str,
 ) -> int:
@@ -72,13 +50,7 @@ async def _verify(
         return 0
     if args.ring_timeout <= 0:
         raise InvalidSetting("--ring-timeout must be above 0 seconds")
-    creds = AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
-    verifier = ForwardingVerifier(
-        admin,
-        functools.partial(_call, creds, args.ring_timeout),
-        VerificationLog(pool),
-        actor(),
-    )
+    verifier = forwarding_verifier(config, pool, admin, ring_timeout=args.ring_timeout)
 
     def show(code: str) -> None:
         print(

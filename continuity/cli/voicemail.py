@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from continuity.cli.context import SubParsers, actor, open_pool
+from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
+from continuity.compose_cli import actor, open_pool
 from continuity.config import Config
 from continuity.db.store import Store
 from continuity.db.voicemail import VoicemailStore

@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 
+from continuity.agi.ami import AmiCredentials
 from continuity.config import Config
 from continuity.doctor.ami import check_ami
 from continuity.doctor.ari import check_ari
@@ -21,12 +22,12 @@ from continuity.doctor.result import Result, Status, as_json, as_text, healthy
 __all__ = ["Result", "Status", "as_json", "as_text", "diagnose", "healthy"]
 
 
-async def diagnose(config: Config) -> list[Result]:
+async def diagnose(config: Config, ami_login: AmiCredentials) -> list[Result]:
     """Every check, in a fixed order; independent ones run at the same time."""
     async with httpx.AsyncClient(trust_env=False) as http:
         ari, ami, (database, smtp, webhook, metrics, web) = await asyncio.gather(
             check_ari(config, http),
-            check_ami(config),
+            check_ami(config, ami_login),
             asyncio.gather(
                 check_database(config),
                 check_smtp(config),

@@ -37,9 +37,8 @@ def _generated(config: Config, name: str) -> str:
         return ""
 
 
-async def check_ami(config: Config) -> list[Result]:
-    creds = AmiCredentials(config.ami_host, config.ami_port, config.ami_username, config.ami_secret)
-    where = f"{config.ami_host}:{config.ami_port} as {config.ami_username!r}"
+async def check_ami(config: Config, creds: AmiCredentials) -> list[Result]:
+    where = f"{creds.host}:{creds.port} as {creds.username!r}"
     try:
         async with Ami(creds) as ami:
             try:

@@ -8,12 +8,11 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
-
 from continuity import names
 from continuity.config import Config
 from continuity.db import migrate
 from continuity.doctor.result import Result
+from continuity.errors import StoreError
 
 TIMEOUT = 5.0
 
@@ -23,8 +22,9 @@ async def check_database(config: Config) -> Result:
     try:
         async with asyncio.timeout(TIMEOUT + 1):
             missing = await migrate.pending(config.database_url)
-    except (psycopg.Error, OSError, TimeoutError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except (StoreError, OSError, TimeoutError) as exc:
+        text = (exc.detail if isinstance(exc, StoreError) else str(exc)).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
         if "does not exist" in first:
             fix = "create the database (createdb), then run `continuity db upgrade`"
         elif "authentication" in first or "password" in first:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from continuity.core.model import TrunkHealth
 from continuity.core.notices import OutageRecord, OverrideRecord
 from continuity.core.outage import OverrideState
 from continuity.core.outage_summary import OutageSummary
-from continuity.db.outage_summary import OutageSummaryStore
-from continuity.db.outages import OutageStore
+
+
+class TrunkJournal(Protocol):
+    """What the report reads of the outage journal."""
+
+    async def open_outages(self, trunk: str) -> list[OutageRecord]: ...
+    async def last_resolved(self, trunk: str) -> OutageRecord | None: ...
+    async def override(self) -> OverrideRecord | None: ...
+    async def undelivered_count(self) -> int: ...
+
+
+class OutageSummaries(Protocol):
+    async def summary(self, outage: OutageRecord) -> OutageSummary: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +110,7 @@ class TrunkReport:
 
 
 async def trunk_report(
-    store: OutageStore, trunk: str, summaries: OutageSummaryStore | None = None
+    store: TrunkJournal, trunk: str, summaries: OutageSummaries | None = None
 ) -> TrunkReport:
     """The trunk's state; with ``summaries``, the open (else last) outage's call figures."""
     open_outages = await store.open_outages(trunk)

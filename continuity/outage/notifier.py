@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-import psycopg
-
 from continuity.backoff import Backoff
 from continuity.core.notices import Channel, Notice, PendingNotice
+from continuity.errors import StoreError
 from continuity.outage.errors import DeliveryFailed
 
 log = logging.getLogger(__name__)
@@ -117,7 +116,7 @@ class Notifier:
             try:
                 wait = await self.deliver_due()
                 backoff.reset()
-            except (psycopg.Error, OSError) as exc:
+            except (StoreError, OSError) as exc:
                 wait = backoff.next_delay()
                 log.warning("outage notices wait for PostgreSQL (%s); retry in %.1fs", exc, wait)
             if wait > 0:

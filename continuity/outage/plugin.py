@@ -6,9 +6,9 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 import httpx
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.agi.ami import AmiCredentials
@@ -17,17 +17,24 @@ from continuity.config import Config
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.notices import Channel
 from continuity.core.outage import OutagePolicy
-from continuity.db.outage_summary import OutageSummaryStore
-from continuity.db.outages import OutageStore
 from continuity.outage.email import EmailSender
-from continuity.outage.notifier import Notifier, Sender
-from continuity.outage.service import HealthSubscriber, OutageMonitor
+from continuity.outage.notifier import Notifier, Outbox, Sender
+from continuity.outage.service import (
+    HealthSubscriber,
+    OutageJournal,
+    OutageMonitor,
+    SummarySource,
+)
 from continuity.outage.webhook import WebhookSender
 from continuity.supervise import supervise
 from continuity.voicemail.mail import send as smtp_send
 from continuity.voicemail.plugin import smtp_settings
 
 log = logging.getLogger(__name__)
+
+
+class OutageRecords(OutageJournal, Outbox, Protocol):
+    """The outage journal and the notices' outbox, kept in one store."""
 
 
 def outage_policy(config: Config) -> OutagePolicy:
@@ -61,12 +68,13 @@ class Outages:
     def __init__(
         self,
         config: Config,
-        pool: AsyncConnectionPool,
+        store: OutageRecords,
+        summaries: SummarySource,
         http: httpx.AsyncClient,
         ami: AmiCredentials,
         fence: Callable[[], int | None],
     ) -> None:
-        self.store = OutageStore(pool)
+        self.store = store
         channels = senders(config, http)
         self.notifier = Notifier(self.store, channels, leads=lambda: fence() is not None)
         self.monitor = OutageMonitor(
@@ -75,7 +83,7 @@ class Outages:
             names.ENDPOINT_PRIMARY,
             tuple(channels),
             on_journalled=self.notifier.wake,
-            summaries=OutageSummaryStore(pool),
+            summaries=summaries,
             fence=fence,
         )
         self.watch = ContactWatch(ami, names.ENDPOINT_PRIMARY, config.outage_check_interval)

@@ -16,8 +16,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Protocol
 
-import psycopg
-
 from continuity.backoff import Backoff
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.notices import Channel, Notice, NoticeEvent, OutageRecord, OverrideRecord
@@ -36,7 +34,7 @@ from continuity.core.outage import (
     take_lead,
 )
 from continuity.core.outage_summary import OutageSummary
-from continuity.errors import DatabaseUnavailable, NotLeader
+from continuity.errors import NotLeader, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +87,7 @@ class OutageMonitor:
         self.state = DetectorState()
         #: The open outage, as journalled (or about to be).
         self.outage: OutageRecord | None = None
-        self._pending: asyncio.Queue[tuple[OutageRecord, NoticeEvent, int | None]] = (
-            asyncio.Queue()
-        )
+        self._pending: asyncio.Queue[tuple[OutageRecord, NoticeEvent, int | None]] = asyncio.Queue()
         self._override_seen: OverrideRecord | None = None
         self._subscribers: list[HealthSubscriber] = []
         self._health_changed = asyncio.Event()
@@ -110,7 +106,7 @@ class OutageMonitor:
         try:
             open_outages = await self._journal.open_outages(self.trunk)
             override = await self._journal.override()
-        except (psycopg.Error, OSError) as exc:
+        except (StoreError, OSError) as exc:
             log.warning("outage journal unavailable at start (%s): assuming no outage", exc)
             return
         if open_outages:
@@ -123,7 +119,7 @@ class OutageMonitor:
         """Re-read the override; subscribed to routing-state changes (LISTEN/NOTIFY)."""
         try:
             record = await self._journal.override()
-        except (psycopg.Error, OSError) as exc:
+        except (StoreError, OSError) as exc:
             log.warning("could not read the outage override (%s); keeping the last one", exc)
             return
         self._apply_override(record)
@@ -144,7 +140,7 @@ class OutageMonitor:
             return
         try:
             open_outages = await self._journal.open_outages(self.trunk)
-        except (psycopg.Error, OSError, DatabaseUnavailable) as exc:
+        except (StoreError, OSError) as exc:
             log.warning("outage journal unavailable on taking the lead (%s)", exc)
             return
         self.outage = open_outages[0] if open_outages else None
@@ -245,7 +241,7 @@ class OutageMonitor:
                 except NotLeader as exc:
                     log.warning("outage %s %s not journalled: %s", outage.id, event.value, exc)
                     break
-                except (psycopg.Error, OSError) as exc:
+                except (StoreError, OSError) as exc:
                     delay = backoff.next_delay()
                     log.warning(
                         "outage %s %s waits for PostgreSQL (%s); retry in %.1fs",

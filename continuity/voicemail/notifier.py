@@ -19,9 +19,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
-import psycopg
-
 from continuity.backoff import Backoff
+from continuity.errors import StoreError
 from continuity.files import write_atomically
 from continuity.voicemail.errors import BadAddress
 from continuity.voicemail.mail import build_notice
@@ -184,7 +183,7 @@ class VoicemailNotifier:
         while True:
             try:
                 await self.scan()
-            except (psycopg.Error, OSError) as exc:
+            except (StoreError, OSError) as exc:
                 delay = max(self._poll, failing.next_delay())
                 log.warning("voicemail notices wait %.0f s: %s", delay, exc)
                 await asyncio.sleep(delay)

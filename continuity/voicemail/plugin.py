@@ -6,15 +6,13 @@ import functools
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-
-import psycopg
-from psycopg_pool import AsyncConnectionPool
+from typing import Protocol
 
 from continuity.agi.ami import AmiActions, AmiError
 from continuity.config import Config
 from continuity.core.model import Snapshot
-from continuity.db.voicemail import VoicemailStore
 from continuity.dialplan_templates.voicemail import render_voicemail, voicemail_path
+from continuity.errors import StoreError
 from continuity.files import replace_if_changed
 from continuity.install import VOICEMAIL_MODE
 from continuity.voicemail.boxes import BoxSync
@@ -24,6 +22,13 @@ from continuity.voicemail.pins import new_pin
 from continuity.voicemail.spool import Spool
 
 log = logging.getLogger(__name__)
+
+
+class VoicemailSettings(Protocol):
+    """Each line's notice address and PIN, as PostgreSQL holds them."""
+
+    async def emails(self) -> dict[str, str]: ...
+    async def pins(self) -> dict[str, str]: ...
 
 
 def smtp_settings(config: Config) -> SmtpSettings:
@@ -43,7 +48,7 @@ class Voicemail:
     def __init__(
         self,
         config: Config,
-        pool: AsyncConnectionPool,
+        store: VoicemailSettings,
         ami: AmiActions,
         snapshot: Callable[[], Snapshot],
     ) -> None:
@@ -60,7 +65,7 @@ class Voicemail:
             reload,
         )
         self.spool = Spool(config.asterisk_spool_dir)
-        self.store = VoicemailStore(pool)
+        self.store = store
         self.notifier: VoicemailNotifier | None = None
         self._addresses: dict[str, str] | None = None
         if config.smtp_host:
@@ -82,7 +87,7 @@ class Voicemail:
         """Each line's notice address; the last known ones while PostgreSQL is down."""
         try:
             self._addresses = await self.store.emails()
-        except psycopg.Error as exc:
+        except StoreError as exc:
             if self._addresses is None:
                 raise
             log.warning("PostgreSQL unreachable (%s): using the last known notice addresses", exc)
@@ -99,7 +104,7 @@ class Voicemail:
         """Fresh PINs from PostgreSQL; say whether any PINs are known at all."""
         try:
             self._pins = await self.store.pins()
-        except psycopg.Error as exc:
+        except StoreError as exc:
             log.warning("could not load the voicemail PINs (%s): using the last known", exc)
         return self._pins is not None
 
@@ -120,7 +125,7 @@ class Voicemail:
             log.exception("could not apply the voicemail boxes for v%s", snapshot.version)
         try:
             await self.addresses()
-        except psycopg.Error as exc:
+        except StoreError as exc:
             log.warning("could not load the voicemail notice addresses: %s", exc)
 
     async def run(self) -> None:

@@ -7,13 +7,14 @@ import difflib
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from continuity.core.model import Line, Snapshot
-from continuity.db.voicemail import VoicemailStore
+from continuity.core.model import Line
 from continuity.errors import InvalidSetting, UnknownLine
+from continuity.ports import SnapshotSource
 from continuity.voicemail import audio
 from continuity.voicemail.errors import ExportFailed
 from continuity.voicemail.pins import check_pin, new_pin
@@ -44,15 +45,27 @@ class BoxStatus:
         }
 
 
-class SnapshotSource(Protocol):
-    async def load_snapshot(self) -> Snapshot: ...
+class VoicemailRecords(Protocol):
+    """Each line's notice address and PIN, with their audit entries."""
+
+    async def emails(self) -> dict[str, str]: ...
+    async def set_email(self, actor: str, line: str, email: str | None) -> None: ...
+    async def set_pin(self, actor: str, line: str, pin: str) -> None: ...
+    async def audit(
+        self,
+        actor: str,
+        action: str,
+        subject: str,
+        old: Mapping[str, Any] | None,
+        new: Mapping[str, Any] | None,
+    ) -> None: ...
 
 
 class VoicemailAdmin:
     def __init__(
         self,
         snapshots: SnapshotSource,
-        store: VoicemailStore,
+        store: VoicemailRecords,
         prompts: PromptStore,
         spool: Spool,
         actor: str,

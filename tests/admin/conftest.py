@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import temporary_database
 from tests.scenario import reset_database
@@ -31,15 +31,15 @@ async def admin_db(database_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def admin_pool(admin_db: str) -> AsyncIterator[AsyncConnectionPool]:
+async def admin_pool(admin_db: str) -> AsyncIterator[Pool]:
     """Room for several changes at once: they race for the account row's lock."""
-    async with AsyncConnectionPool(admin_db, open=False, min_size=4, max_size=8) as pool:
+    async with Pool(admin_db, open=False, min_size=4, max_size=8) as pool:
         await reset_database(pool)
         yield pool
 
 
 @pytest.fixture
-def admin(admin_pool: AsyncConnectionPool) -> Admin:
+def admin(admin_pool: Pool) -> Admin:
     return Admin(Store(admin_pool), "test")
 
 

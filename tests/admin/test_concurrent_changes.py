@@ -15,10 +15,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin, SettingsChange
 from continuity.core.model import Line, LineKind, TrackingNumber
+from continuity.db.pool import Pool
 from continuity.errors import InvalidSetting, StaleVersion
 from tests.scenario import external
 
@@ -29,7 +29,7 @@ ANSWERING_SERVICE = "+13125550150"
 PHONES = [f"+1312555016{digit}" for digit in range(10)]
 
 
-async def audit_trail(pool: AsyncConnectionPool, subject: str) -> list[tuple[Any, Any]]:
+async def audit_trail(pool: Pool, subject: str) -> list[tuple[Any, Any]]:
     async with pool.connection() as conn:
         cur = await conn.execute(
             "SELECT old_value, new_value FROM audit_log WHERE subject = %s ORDER BY id",
@@ -45,7 +45,7 @@ def assert_chained(trail: list[tuple[Any, Any]]) -> None:
 
 
 async def test_a_thousand_racing_label_and_continuity_changes_all_land_in_one_chain(
-    admin: Admin, admin_pool: AsyncConnectionPool
+    admin: Admin, admin_pool: Pool
 ) -> None:
     await admin.add_number(TrackingNumber(MAIN, "Website"))
 
@@ -66,7 +66,7 @@ async def test_a_thousand_racing_label_and_continuity_changes_all_land_in_one_ch
 
 
 async def test_racing_line_and_account_changes_to_different_fields_all_land(
-    admin: Admin, admin_pool: AsyncConnectionPool
+    admin: Admin, admin_pool: Pool
 ) -> None:
     await admin.add_line(Line("sales", LineKind.DEPARTMENT, "Sales"))
     for pair in range(100):

@@ -18,7 +18,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import KEEP, Admin, SettingsChange
 from continuity.agi.commands import set_variable
@@ -35,6 +34,7 @@ from continuity.core.model import (
 )
 from continuity.core.routing import plan_route
 from continuity.core.static_route import static_route
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from continuity.dialplan_templates.parse import parse_extensions
 from continuity.dialplan_templates.render import render_extensions
@@ -196,7 +196,7 @@ def changes(draw: st.DrawFn) -> tuple[str, Change]:
     )
 
 
-async def starting_state(pool: AsyncConnectionPool, admin: Admin) -> None:
+async def starting_state(pool: Pool, admin: Admin) -> None:
     await reset_database(pool)
     await admin.change_account(SettingsChange(), voice_agent=AGENT)
     await admin.add_line(Line("main", LineKind.MAIN, "Front desk"))
@@ -208,7 +208,7 @@ async def starting_state(pool: AsyncConnectionPool, admin: Admin) -> None:
     await admin.add_number(TrackingNumber(SALES, "Billboard", line="sales"))
 
 
-async def audit_length(pool: AsyncConnectionPool) -> int:
+async def audit_length(pool: Pool) -> int:
     async with pool.connection() as conn:
         cur = await conn.execute("SELECT count(*) FROM audit_log")
         row = await cur.fetchone()
@@ -231,7 +231,7 @@ def assert_it_routes(snapshot: Snapshot) -> None:
 
 class Harness:
     def __init__(self, admin_db: str) -> None:
-        self.pool = AsyncConnectionPool(admin_db, open=False, min_size=1, max_size=1)
+        self.pool = Pool(admin_db, open=False, min_size=1, max_size=1)
         self.admin = Admin(Store(self.pool), "property")
 
     async def run(self, steps: list[tuple[str, Change]]) -> list[str]:

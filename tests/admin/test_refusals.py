@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import KEEP, Admin, SettingsChange
 from continuity.core.model import (
@@ -24,6 +23,7 @@ from continuity.core.model import (
     LineKind,
     TrackingNumber,
 )
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from continuity.errors import ChangeRejected, ContinuityError, FailoverLoop, LineInUse
 from tests.scenario import external
@@ -137,7 +137,7 @@ async def configured(admin: Admin) -> None:
     await admin.add_number(TrackingNumber(SALES, "Billboard", line="sales"))
 
 
-async def audit_length(pool: AsyncConnectionPool) -> int:
+async def audit_length(pool: Pool) -> int:
     async with pool.connection() as conn:
         cur = await conn.execute("SELECT count(*) FROM audit_log")
         row = await cur.fetchone()
@@ -146,7 +146,7 @@ async def audit_length(pool: AsyncConnectionPool) -> int:
 
 
 async def test_every_hostile_value_is_refused_with_its_field_and_nothing_is_written(
-    admin: Admin, admin_pool: AsyncConnectionPool
+    admin: Admin, admin_pool: Pool
 ) -> None:
     await configured(admin)
     before, audited = await admin.snapshot(), await audit_length(admin_pool)
@@ -179,7 +179,7 @@ async def test_sip_targets_of_our_own_endpoints_are_refused_and_a_peers_uri_is_k
 
 
 async def test_a_line_that_numbers_still_use_is_not_removed_and_they_are_named(
-    admin: Admin, admin_pool: AsyncConnectionPool
+    admin: Admin, admin_pool: Pool
 ) -> None:
     await configured(admin)
     await admin.add_line(Line("support", LineKind.DEPARTMENT))
@@ -231,7 +231,7 @@ async def test_a_new_voice_agent_endpoint_takes_the_destinations_that_named_the_
 
 
 async def test_what_the_database_refuses_past_the_checks_is_a_domain_error(
-    admin: Admin, admin_pool: AsyncConnectionPool
+    admin: Admin, admin_pool: Pool
 ) -> None:
     """Written past the service's checks, straight through the store: no psycopg error."""
     await configured(admin)

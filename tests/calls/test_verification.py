@@ -8,7 +8,7 @@ import functools
 import pytest
 
 from continuity.agi.verify_call import verification_call
-from continuity.compose import ami_credentials
+from continuity.compose_parts import ami_credentials
 from continuity.core.model import LineKind
 from continuity.core.verification import CallReport, VerifyOutcome
 from continuity.db.verification import VerificationLog

@@ -22,6 +22,15 @@ def test_db_upgrade_is_idempotent(run: Run) -> None:
     assert (again.returncode, again.stdout.strip()) == (0, "schema is up to date")
 
 
+def test_a_command_before_the_first_upgrade_says_to_run_it(run: Run) -> None:
+    """An empty database is the store's own error, with its fix, not the driver's."""
+    result = run("number", "list")
+    assert result.returncode == 1
+    assert "the database schema is older than this version" in result.stderr
+    assert "Run `continuity db upgrade`." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_an_invalid_number_is_refused_with_the_reason(run: Run) -> None:
     run("db", "upgrade")
     result = run("number", "add", "+1 555 123 0001")

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack
 from localstack.product import product_config
@@ -62,7 +62,7 @@ async def state(own_db: str) -> str:
 
 
 async def configure(url: str) -> None:
-    async with AsyncConnectionPool(url, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(url, open=False, min_size=1, max_size=1) as pool:
         admin = Admin(Store(pool), "test")
         await admin.add_line(
             Line(

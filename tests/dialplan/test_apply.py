@@ -13,7 +13,7 @@ import pytest
 from continuity import names
 from continuity.agi.ami import Ami
 from continuity.agi.loaded import dialplan_context, endpoint_contacts
-from continuity.compose import ami_credentials
+from continuity.compose_parts import ami_credentials
 from continuity.config import Config
 from continuity.core.model import TrackingNumber
 from continuity.dialplan_sync import DialplanSync, GeneratedFile

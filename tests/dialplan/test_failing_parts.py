@@ -21,15 +21,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.agi.ami import AmiSession
-from continuity.compose import App, ami_credentials, make_dialplan_sync
+from continuity.compose import App, make_dialplan_sync
+from continuity.compose_parts import ami_credentials
 from continuity.config import Config
 from continuity.core.model import Line, LineKind, TrackingNumber
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.db.voicemail import VoicemailStore
@@ -78,7 +79,7 @@ async def failing_db(
 
 async def hostile_state(url: str, config: Config) -> None:
     """Every admin field given a hostile value, through the admin layer as an admin would."""
-    async with AsyncConnectionPool(url, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(url, open=False, min_size=1, max_size=1) as pool:
         store = Store(pool)
         admin = Admin(store, "test\r\nadmin; 'x'")
         voicemail = VoicemailAdmin(
@@ -123,7 +124,7 @@ async def hostile_state(url: str, config: Config) -> None:
 
 async def refuse_call_records(url: str, refuse: bool) -> None:
     """A trigger makes PostgreSQL refuse every call-record insert (or stop refusing)."""
-    pool = AsyncConnectionPool(url, open=False, min_size=1, max_size=1)
+    pool = Pool(url, open=False, min_size=1, max_size=1)
     async with pool, pool.connection() as conn:
         if refuse:
             await conn.execute(
@@ -196,7 +197,7 @@ async def test_hostile_values_and_failing_parts_never_stop_calls_from_routing(
     )
 
     # An admin change is routed with at once, though the state cache still cannot be written.
-    async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(failing_db, open=False, min_size=1, max_size=1) as pool:
         crlf_number = LINES["crlf"][1]
         # The service refuses to edit a row it would refuse: the admin fixes the label first.
         async with pool.connection() as conn:
@@ -252,7 +253,7 @@ async def test_every_background_worker_that_raises_is_restarted_and_calls_route_
     stack = own_stack
     await stack.reset()
     number = OWN_NUMBER
-    async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(failing_db, open=False, min_size=1, max_size=1) as pool:
         await Admin(Store(pool), "test").add_number(
             TrackingNumber(number, label="own", line="controls")
         )
@@ -283,7 +284,7 @@ async def test_every_background_worker_that_raises_is_restarted_and_calls_route_
         await quiet(stack)
 
         # The restarted change follower still routes an admin's change.
-        async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
+        async with Pool(failing_db, open=False, min_size=1, max_size=1) as pool:
             on = SettingsChange(on=True, destination=external(ANSWERING_SERVICE))
             await Admin(Store(pool), "test").change_number(number, on)
         version = (await app.store.load_snapshot()).version
@@ -300,7 +301,7 @@ async def test_every_background_worker_that_raises_is_restarted_and_calls_route_
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        async with AsyncConnectionPool(failing_db, open=False, min_size=1, max_size=1) as pool:
+        async with Pool(failing_db, open=False, min_size=1, max_size=1) as pool:
             await Admin(Store(pool), "test").remove_number(number)
 
     restarts = [r.getMessage() for r in caplog.records if r.name == "continuity.supervise"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from continuity import names
 from continuity.agi.ami import Ami
 from continuity.agi.loaded import dialplan_context
-from continuity.compose import ami_credentials
+from continuity.compose_parts import ami_credentials
 from continuity.core.model import TrackingNumber
 from continuity.dialplan_templates.parse import expected_dialplan, extensions, parse_extensions
 from tests.scenario import Scenario

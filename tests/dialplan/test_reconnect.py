@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack
 from localstack.product import product_config, running_app
@@ -32,7 +32,7 @@ LINE = "reconnect"
 
 @pytest.fixture(scope="module")
 async def state(own_db: str) -> str:
-    async with AsyncConnectionPool(own_db, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(own_db, open=False, min_size=1, max_size=1) as pool:
         admin = Admin(Store(pool), "test")
         await admin.add_line(Line(LINE, LineKind.DEPARTMENT))
         service = ContinuitySettings(destination=external(SERVICE))

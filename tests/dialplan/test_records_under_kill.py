@@ -16,11 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.records import CallRecord, RoutedBy
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from localstack import LocalStack
@@ -47,7 +47,7 @@ REACHED = {("primary", NUMBER): ("primary", NUMBER), ("pstn", SERVICE): ("extern
 
 @pytest.fixture(scope="module")
 async def state(own_db: str) -> str:
-    async with AsyncConnectionPool(own_db, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(own_db, open=False, min_size=1, max_size=1) as pool:
         admin = Admin(Store(pool), "test")
         await admin.add_line(Line(LINE, LineKind.DEPARTMENT))
         service = ContinuitySettings(destination=external(SERVICE))
@@ -56,7 +56,7 @@ async def state(own_db: str) -> str:
 
 
 async def records_of(url: str, callers: set[str]) -> list[CallRecord]:
-    async with AsyncConnectionPool(url, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(url, open=False, min_size=1, max_size=1) as pool:
         found = await CallRecordStore(pool).recent(10 * CALLS, NUMBER)
     return [r for r in found if r.caller_number in callers]
 

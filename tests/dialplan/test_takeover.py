@@ -16,12 +16,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.records import CallRecord, RoutedBy
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from localstack import LocalStack
@@ -44,7 +44,7 @@ RESTART_DELAY = 1.3
 
 @pytest.fixture(scope="module")
 async def state(own_db: str) -> str:
-    async with AsyncConnectionPool(own_db, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(own_db, open=False, min_size=1, max_size=1) as pool:
         admin = Admin(Store(pool), "test")
         # The primary rings a whole minute: only a takeover gets a caller on in seconds.
         await admin.change_account(SettingsChange(), primary_timeout=60)
@@ -96,7 +96,7 @@ async def until_seen(stack: LocalStack, role: str, number: str) -> None:
 
 async def the_record(url: str, number: str) -> CallRecord:
     """The one record of the one call to ``number`` (waits until it is written)."""
-    async with AsyncConnectionPool(url, open=False, min_size=1, max_size=1) as pool:
+    async with Pool(url, open=False, min_size=1, max_size=1) as pool:
         records = CallRecordStore(pool)
         async with asyncio.timeout(15):
             while not (found := await records.recent(10, number)):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from continuity import names
 from continuity.agi.ami import AmiSession
-from continuity.compose import ami_credentials, make_dialplan_sync
+from continuity.compose import make_dialplan_sync
+from continuity.compose_parts import ami_credentials
 from continuity.core.model import Snapshot
 from localstack import LocalStack
 from localstack.product import product_config

@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin
 from continuity.compose import App
 from continuity.core.model import TrackingNumber
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, temporary_database
 from localstack.instance import AsteriskInstance
@@ -42,7 +42,7 @@ async def cluster_db(database_url: str) -> AsyncIterator[str]:
     """The database both nodes share, with one tracking number routed to the primary."""
     async with temporary_database(database_url) as url:
         await migrate.upgrade(url)
-        async with AsyncConnectionPool(url, open=False, min_size=1, max_size=2) as pool:
+        async with Pool(url, open=False, min_size=1, max_size=2) as pool:
             await Admin(Store(pool), "test").add_number(TrackingNumber(TRACKING, "Website"))
         yield url
 
@@ -50,9 +50,7 @@ async def cluster_db(database_url: str) -> AsyncIterator[str]:
 class NodeApps:
     """``continuity serve`` per node, each caught up and its primary trunk qualified."""
 
-    def __init__(
-        self, cluster: LocalStack, database_url: str, tmp: pytest.TempPathFactory
-    ) -> None:
+    def __init__(self, cluster: LocalStack, database_url: str, tmp: pytest.TempPathFactory) -> None:
         self._cluster = cluster
         self._database_url = database_url
         self._tmp = tmp
@@ -60,14 +58,19 @@ class NodeApps:
 
     async def start(self, node: AsteriskInstance, name: str, **settings: object) -> App:
         config = node_config(
-            self._cluster, node, self._database_url, self._tmp.mktemp(f"state-{name}"),
-            node_name=name, node_sip_uri=f"sip:127.0.0.1:{node.sip_port}", **settings,
+            self._cluster,
+            node,
+            self._database_url,
+            self._tmp.mktemp(f"state-{name}"),
+            node_name=name,
+            node_sip_uri=f"sip:127.0.0.1:{node.sip_port}",
+            **settings,
         )
         running = contextlib.AsyncExitStack()
         app = await running.enter_async_context(running_app(config))
         self._running[id(app)] = running
         await self._cluster.wait_reachable(names.ENDPOINT_PRIMARY, node=node)
-        async with AsyncConnectionPool(self._database_url, open=False, min_size=1) as pool:
+        async with Pool(self._database_url, open=False, min_size=1) as pool:
             version = (await Store(pool).load_snapshot()).version
         await wait_for_state(app, version)
         return app

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.admin import Admin
 from continuity.core.model import TrackingNumber
 from continuity.db import migrate
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from localstack import LocalStack
@@ -33,14 +33,14 @@ async def pair() -> AsyncIterator[PostgresPair]:
             await conn.execute("CREATE DATABASE continuity")
         url = servers.url("continuity")
         await migrate.upgrade(url)
-        async with AsyncConnectionPool(url, open=False, min_size=1) as pool:
+        async with Pool(url, open=False, min_size=1) as pool:
             await Admin(Store(pool), "test").add_number(TrackingNumber(TRACKING, "Website"))
         await servers.replicated()
         yield servers
 
 
 async def recorded_callers(url: str) -> set[str]:
-    async with AsyncConnectionPool(url, open=False, min_size=1) as pool:
+    async with Pool(url, open=False, min_size=1) as pool:
         return {r.caller_number for r in await CallRecordStore(pool).recent(1000, TRACKING)}
 
 
@@ -65,7 +65,7 @@ async def test_the_database_fails_over_mid_traffic_and_every_call_keeps_its_reco
         assert await answered_by_primary(cluster, during, timeout=20) == set(during)
 
         async with asyncio.timeout(30):
-            while (missing := set(before + during) - await recorded_callers(url)):
+            while missing := set(before + during) - await recorded_callers(url):
                 await asyncio.sleep(0.5)
         assert not missing
     finally:

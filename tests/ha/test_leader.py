@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity.compose import App
 from continuity.db.leader import NodeRegistry
 from continuity.db.outages import OutageStore
+from continuity.db.pool import Pool
 from localstack import LocalStack
 from tests.ha.conftest import NodeApps, until
 from tests.outage.receiver import WebhookReceiver
@@ -40,7 +39,7 @@ async def test_the_leader_dies_mid_outage_and_the_outage_is_still_notified_once(
     for name, app in apps.items():
         gauge = f"continuity_leader {1.0 if name == leader else 0.0}"
         assert gauge in app.metrics.render().decode(), name
-    async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
+    async with Pool(cluster_db, open=False, min_size=1) as pool:
         [led] = [n for n in await NodeRegistry(pool).nodes() if n.leads]
         assert led.name == leader
 
@@ -67,4 +66,3 @@ async def test_the_leader_dies_mid_outage_and_the_outage_is_still_notified_once(
         assert sorted(notices.values()) == ["outage.resolved", "outage.started"]
         [outage] = await OutageStore(pool).recent_outages()
         assert outage.resolved_at is not None
-

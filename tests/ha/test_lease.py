@@ -10,7 +10,7 @@ import pytest
 
 from continuity.db import migrate
 from continuity.db.leader import LeaderLease, check_fence
-from continuity.errors import DatabaseUnavailable, NotLeader
+from continuity.errors import NotLeader, StoreUnavailable
 from localstack import temporary_database
 
 TTL = 1.0
@@ -45,7 +45,7 @@ async def test_a_leader_that_stops_renewing_is_replaced_and_its_stale_writes_ref
         assert second is not None and second > first
 
         # node-a wakes up: its session is gone, and a new one does not hold the lease.
-        with pytest.raises(DatabaseUnavailable):
+        with pytest.raises(StoreUnavailable):
             await hung.renew(first)
         assert await hung.renew(first) is False
         with pytest.raises(NotLeader):
@@ -54,4 +54,3 @@ async def test_a_leader_that_stops_renewing_is_replaced_and_its_stale_writes_ref
     finally:
         await hung.release()
         await other.release()
-

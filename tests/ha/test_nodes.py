@@ -13,12 +13,12 @@ import os
 import signal
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
 from continuity.core.model import Destination, DestinationKind
+from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.instance import AsteriskInstance
@@ -84,11 +84,13 @@ async def test_a_change_is_live_on_both_nodes_in_the_app_and_in_the_fallback_dia
     cluster: LocalStack, cluster_db: str, serving: list[App]
 ) -> None:
     """Continuity switched on once: both nodes route the number's next calls to the PSTN."""
-    async with AsyncConnectionPool(cluster_db, open=False, min_size=1) as pool:
+    async with Pool(cluster_db, open=False, min_size=1) as pool:
         store = Store(pool)
         await Admin(store, "test").change_number(
-            TRACKING, SettingsChange(on=True, destination=Destination(
-                DestinationKind.EXTERNAL, ANSWERING_SERVICE))
+            TRACKING,
+            SettingsChange(
+                on=True, destination=Destination(DestinationKind.EXTERNAL, ANSWERING_SERVICE)
+            ),
         )
         version = (await store.load_snapshot()).version
         for app in serving:
@@ -105,7 +107,8 @@ async def test_a_change_is_live_on_both_nodes_in_the_app_and_in_the_fallback_dia
             await cluster.place_call(TRACKING, caller, hold_seconds=1)
         async with asyncio.timeout(15):
             while not set(callers) <= {
-                o.caller_id_number for o in cluster.carrier_observations()
+                o.caller_id_number
+                for o in cluster.carrier_observations()
                 if o.role == "pstn" and o.number == ANSWERING_SERVICE
             }:
                 await asyncio.sleep(0.1)
@@ -125,8 +128,9 @@ async def test_a_node_that_dies_loses_no_new_call_and_the_other_keeps_its_own(
     """SIGKILL one node's Asterisk while calls arrive at 5 calls/s: every new call lands."""
     dead, survivor = cluster.nodes
     held = [f"+1555020{i:04d}" for i in range(4)]
-    held_calls = {caller: await cluster.place_call(TRACKING, caller, hold_seconds=60)
-                  for caller in held}
+    held_calls = {
+        caller: await cluster.place_call(TRACKING, caller, hold_seconds=60) for caller in held
+    }
     assert await answered_by_primary(cluster, held, timeout=15) == set(held)
     on_survivor = await callers_on(survivor) & set(held)
     assert on_survivor, "round robin put no held call on the surviving node"

@@ -6,10 +6,9 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-from psycopg_pool import AsyncConnectionPool
-
 from continuity.db import migrate
 from continuity.db.leader import NodeRegistry
+from continuity.db.pool import Pool
 from localstack.kamailio import KAMAILIO
 from tests.conftest import Run
 
@@ -17,7 +16,10 @@ from tests.conftest import Run
 def kamailio_accepts(config_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [KAMAILIO, "-c", "-f", str(config_dir / "kamailio.cfg")],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
 
 
@@ -25,9 +27,20 @@ def test_the_rendered_proxy_config_names_every_node_and_kamailio_accepts_it(
     run: Run, tmp_path: Path
 ) -> None:
     done = run(
-        "proxy", "render", "--listen", "127.0.0.1:5099",
-        "--node", "pbx1=sip:127.0.0.1:5070", "--node", "pbx2=sip:127.0.0.1:5071",
-        "--config-dir", str(tmp_path), "--out-dir", str(tmp_path), "--runtime-dir", str(tmp_path),
+        "proxy",
+        "render",
+        "--listen",
+        "127.0.0.1:5099",
+        "--node",
+        "pbx1=sip:127.0.0.1:5070",
+        "--node",
+        "pbx2=sip:127.0.0.1:5071",
+        "--config-dir",
+        str(tmp_path),
+        "--out-dir",
+        str(tmp_path),
+        "--runtime-dir",
+        str(tmp_path),
     )
     assert done.returncode == 0, done.stderr
     listed = (tmp_path / "dispatcher.list").read_text()
@@ -41,7 +54,7 @@ async def test_without_nodes_given_the_registered_nodes_are_rendered(
     run: Run, cli_db: str, tmp_path: Path
 ) -> None:
     await migrate.upgrade(cli_db)
-    async with AsyncConnectionPool(cli_db, open=False, min_size=1) as pool:
+    async with Pool(cli_db, open=False, min_size=1) as pool:
         await NodeRegistry(pool).heartbeat("east", "sip:127.0.0.1:5080", dt.datetime.now(dt.UTC))
         await NodeRegistry(pool).heartbeat("west", "", dt.datetime.now(dt.UTC))
     done = run("proxy", "render", "--listen", "127.0.0.1:5099")

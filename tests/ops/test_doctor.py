@@ -13,8 +13,9 @@ import pytest
 
 from continuity import names
 from continuity.compose import App
+from continuity.compose_cli import doctor as diagnose
 from continuity.config import Config
-from continuity.doctor import Status, diagnose
+from continuity.doctor import Status
 from localstack import LocalStack
 from localstack.instance import AsteriskInstance
 from localstack.pbxconfig import GENERATED_EXTENSIONS, render_pbx

@@ -11,7 +11,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity import names
 from continuity.agi.ami_monitor import trunk_status
@@ -20,6 +19,7 @@ from continuity.core.notices import OutageRecord
 from continuity.core.outage import OverrideState
 from continuity.core.records import CallRecord
 from continuity.db.outages import OutageStore
+from continuity.db.pool import Pool
 from tests.outage.receiver import WebhookReceiver
 from tests.outage.settings import HOLD_DOWN
 from tests.scenario import Scenario
@@ -128,7 +128,7 @@ class Drill:
 async def drill(
     scenario: Scenario,
     webhook: WebhookReceiver,
-    product_pool: AsyncConnectionPool,
+    product_pool: Pool,
     product_db: str,
 ) -> AsyncIterator[Drill]:
     d = Drill(scenario, webhook, OutageStore(product_pool), product_db)

@@ -6,11 +6,10 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 
-import psycopg
-
 from continuity.core.model import TrunkHealth
 from continuity.core.notices import Channel, Notice, OutageRecord, OverrideRecord
 from continuity.core.outage import OutageMode, OutagePolicy, OverrideState, Sample
+from continuity.errors import StoreUnavailable
 from continuity.outage.service import OutageMonitor
 
 POLICY = OutagePolicy(OutageMode.AUTO, fail_after=2, recover_after=2, hold_down=3.0)
@@ -29,7 +28,7 @@ class Journal:
     def _write(self) -> None:
         if self.down:
             self.down -= 1
-            raise psycopg.OperationalError("connection refused")
+            raise StoreUnavailable("connection refused")
 
     async def start_outage(
         self, outage: OutageRecord, notices: Sequence[Notice], fence: int | None = None

@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from continuity.core.model import Snapshot, TrackingNumber
+from continuity.errors import StoreUnavailable
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
 
@@ -23,7 +23,7 @@ class Database:
 
     async def load_snapshot(self) -> Snapshot:
         if self.down:
-            raise psycopg.OperationalError("connection refused")
+            raise StoreUnavailable("connection refused")
         return self.snapshot
 
     async def changes(self) -> AsyncIterator[str]:  # pragma: no cover - not used here

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.model import Destination, DestinationKind, LineKind
+from continuity.db.pool import Pool
 from continuity.db.voicemail import VoicemailStore
 from continuity.voicemail.prompts import PromptStore
 from continuity.voicemail.service import VoicemailAdmin
@@ -118,7 +118,7 @@ def _inside(rootfs: Path, path: str) -> Path:
 
 @pytest.fixture
 async def voicemail(
-    scenario: Scenario, product_pool: AsyncConnectionPool, tmp_path: Path
+    scenario: Scenario, product_pool: Pool, tmp_path: Path
 ) -> AsyncIterator[VoicemailScenario]:
     spool_dir = scenario.app.config.asterisk_spool_dir
     admin = VoicemailAdmin(

@@ -18,12 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.access.credentials import Role
 from continuity.access.service import Access
 from continuity.compose import App
 from continuity.db.access import AccessStore
+from continuity.db.pool import Pool
 from localstack.ports import PortAllocator
 from tests.outage.conftest import drill  # noqa: F401 - the outage drill, reused here
 from tests.scenario import reset_database
@@ -55,7 +55,7 @@ class Team:
         return self.bearer(self.viewer_token)
 
 
-async def reset_access(pool: AsyncConnectionPool) -> None:
+async def reset_access(pool: Pool) -> None:
     async with pool.connection() as conn, conn.transaction():
         for statement in (
             "DELETE FROM web_sessions",
@@ -68,13 +68,13 @@ async def reset_access(pool: AsyncConnectionPool) -> None:
 
 
 @pytest.fixture
-async def empty_account(product_pool: AsyncConnectionPool) -> None:
+async def empty_account(product_pool: Pool) -> None:
     """No lines, numbers, records or audit entries; account defaults."""
     await reset_database(product_pool)
 
 
 @pytest.fixture
-async def team(product_pool: AsyncConnectionPool) -> AsyncIterator[Team]:
+async def team(product_pool: Pool) -> AsyncIterator[Team]:
     """An admin and a viewer token, an admin and a viewer user (and no one else)."""
     await reset_access(product_pool)
     access = Access(AccessStore(product_pool))

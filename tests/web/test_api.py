@@ -6,9 +6,9 @@ import datetime as dt
 import re
 
 import httpx
-from psycopg_pool import AsyncConnectionPool
 
 from continuity.core.records import Attempt, CallRecord
+from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from tests.web.conftest import Team
 
@@ -17,7 +17,7 @@ SALES = "+12125550102"
 ANSWERING_SERVICE = "+13125550150"
 
 
-async def audit_count(pool: AsyncConnectionPool) -> int:
+async def audit_count(pool: Pool) -> int:
     async with pool.connection() as conn:
         cur = await conn.execute("SELECT count(*) FROM audit_log")
         row = await cur.fetchone()
@@ -25,7 +25,7 @@ async def audit_count(pool: AsyncConnectionPool) -> int:
 
 
 async def test_only_health_answers_without_a_token_and_a_revoked_token_stops_working(
-    api: httpx.AsyncClient, team: Team, product_pool: AsyncConnectionPool
+    api: httpx.AsyncClient, team: Team, product_pool: Pool
 ) -> None:
     assert (await api.get("/health")).json() == {"status": "ok"}
     spec = (await api.get("/api/openapi.json")).json()
@@ -49,7 +49,7 @@ async def test_only_health_answers_without_a_token_and_a_revoked_token_stops_wor
 
 
 async def test_a_viewer_token_reads_everything_and_changes_nothing(
-    api: httpx.AsyncClient, team: Team, product_pool: AsyncConnectionPool
+    api: httpx.AsyncClient, team: Team, product_pool: Pool
 ) -> None:
     before = await audit_count(product_pool)
     for path in (
@@ -126,7 +126,7 @@ async def test_an_admin_token_configures_lines_and_numbers_and_the_audit_names_i
 
 
 async def test_bad_input_gets_422_with_the_field_and_nothing_is_written(
-    api: httpx.AsyncClient, team: Team, product_pool: AsyncConnectionPool
+    api: httpx.AsyncClient, team: Team, product_pool: Pool
 ) -> None:
     h = team.as_admin
     before = await audit_count(product_pool)
@@ -177,7 +177,7 @@ async def test_a_write_with_a_stale_etag_gets_412_and_the_current_one_goes_throu
 
 
 async def test_call_records_filter_by_number_and_time_and_page(
-    api: httpx.AsyncClient, team: Team, product_pool: AsyncConnectionPool
+    api: httpx.AsyncClient, team: Team, product_pool: Pool
 ) -> None:
     base = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
     records = [

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
+from continuity.db.pool import Pool
 from tests.voicemail.sounds import tone
 from tests.web.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, Team
 
@@ -80,7 +80,7 @@ async def test_a_login_without_its_csrf_token_is_refused(
 async def test_prompt_uploads_are_type_sniffed_and_size_limited_and_a_good_one_is_taken(
     browserless: httpx.AsyncClient,
     team: Team,
-    product_pool: AsyncConnectionPool,
+    product_pool: Pool,
     tmp_path: Path,
 ) -> None:
     api = team.as_admin
