@@ -36,6 +36,7 @@ from continuity.core.model import Snapshot, TrackingNumber, TrunkHealth
 from continuity.core.records import CallRecord
 from continuity.logsetup import configure_logging, log_call_end
 from continuity.metrics import Metrics, Probes
+from continuity.router import Router
 
 NUMBER = "+12125550100"
 
@@ -137,8 +138,7 @@ async def run(calls: int, with_dial: bool) -> dict[str, float]:
     snapshot = Snapshot(numbers={NUMBER: TrackingNumber(NUMBER)}, version=1)
     service = CallService(
         rest,
-        lambda: snapshot,
-        lambda: TrunkHealth(),
+        Router.fixed(snapshot, TrunkHealth()),
         record,
         UnknownNumberPolicy("reject", "unallocated"),
         30,

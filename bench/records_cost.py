@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.options import RESULTS
+from continuity.core.outcome import Outcome
 from continuity.core.records import CallRecord
 from continuity.db import migrate
 from continuity.db.pool import Pool
@@ -40,7 +41,7 @@ def record(n: int, run: str) -> CallRecord:
         caller_number="+13125550199",
         caller_name="",
         reason="normal",
-        outcome="answered",
+        outcome=Outcome.ANSWERED,
         started_at=T0,
         ended_at=T0 + dt.timedelta(seconds=30),
         answered_at=T0 + dt.timedelta(seconds=2),

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -41,6 +40,7 @@ from continuity.metrics import Metrics, Probes
 from continuity.metrics_http import serving
 from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
+from continuity.router import Router
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
 from continuity.supervise import supervise
@@ -57,9 +57,10 @@ ARI_HTTP_CONNECTIONS = 16
 
 
 def make_dialplan_sync(
-    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth] = TrunkHealth
+    config: Config, ami: AmiActions, router: Router | None = None
 ) -> DialplanSync:
-    return DialplanSync(generated_files(config, ami, health))
+    """The generated files' sync; without a router, the dialplan takes the primary as up."""
+    return DialplanSync(generated_files(config, ami, router))
 
 
 class App:
@@ -87,19 +88,6 @@ class App:
         )
         #: The one AMI login every reload and question to Asterisk goes over.
         self.ami = AmiSession(ami_credentials(config))
-        self.dialplan = make_dialplan_sync(config, self.ami, lambda: self.outages.health)
-        self.dialplan_retry = DialplanRetry(
-            self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
-        )
-        #: Whether Asterisk holds the fallback dialplan of each state: the console shows it.
-        self.dialplan_status = DialplanStatus()
-        self.web = make_web(config, self.pool, self.dialplan_status)
-        self.agi = make_agi_server(
-            config, lambda: self.snapshots.current, lambda: self.outages.health
-        )
-        self.voicemail = Voicemail(
-            config, VoicemailStore(self.pool), self.ami, lambda: self.snapshots.current
-        )
         # Asterisk's HTTP server takes 100 sessions (http.conf sessionlimit), the event
         # WebSocket included: past that, requests hang and the pool never drains. A
         # small pool queues requests here instead (bench: 200 concurrent calls).
@@ -125,6 +113,19 @@ class App:
             lambda: self.leadership.token,
         )
         self.leadership.subscribe(self.outages.leadership_changed)
+        #: Where a call goes: one router for the ARI app, the FastAGI route and the dialplan.
+        self.router = Router(self.snapshots, self.outages)
+        self.dialplan = make_dialplan_sync(config, self.ami, self.router)
+        self.dialplan_retry = DialplanRetry(
+            self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
+        )
+        #: Whether Asterisk holds the fallback dialplan of each state: the console shows it.
+        self.dialplan_status = DialplanStatus()
+        self.web = make_web(config, self.pool, self.dialplan_status)
+        self.agi = make_agi_server(config, self.router)
+        self.voicemail = Voicemail(
+            config, VoicemailStore(self.pool), self.ami, lambda: self.snapshots.current
+        )
         ari_config = AriConfig(
             base_url=config.ari_url,
             credentials=AriCredentials(config.ari_username, config.ari_password),
@@ -133,8 +134,7 @@ class App:
         self.rest = AriRest(ari_config, self.http)
         self.calls = CallService(
             self.rest,
-            lambda: self.snapshots.current,
-            lambda: self.outages.health,
+            self.router,
             self._record,
             config.unknown_number,
             config.dial_timeout,

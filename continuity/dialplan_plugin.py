@@ -25,6 +25,7 @@ from continuity.dialplan_templates.pjsip import (
 )
 from continuity.dialplan_templates.render import extensions_path, render_extensions
 from continuity.install import reload_hint
+from continuity.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,14 @@ def _loaded(ami: AmiActions, ask: Ask) -> Loaded:
 
 
 def generated_files(
-    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth]
+    config: Config, ami: AmiActions, router: Router | None = None
 ) -> list[GeneratedFile]:
+    """The files the product writes into Asterisk's configuration. The dialplan routes
+    around a primary that ``router`` knows is down; without a router, none is."""
+
     def extensions(snapshot: Snapshot) -> str:
-        return render_extensions(snapshot, config.unknown_number, config.dial_timeout, health())
+        health = router.health if router is not None else TrunkHealth()
+        return render_extensions(snapshot, config.unknown_number, config.dial_timeout, health)
 
     files = [
         GeneratedFile(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from continuity.core.outcome import Outcome
 from continuity.core.records import Attempt, CallRecord
 from continuity.recorder import CallRecorder
 
@@ -29,14 +30,16 @@ def call_record(n: int) -> CallRecord:
         caller_number="+13125550199",
         caller_name="Caller",
         reason="normal",
-        outcome="answered",
+        outcome=Outcome.ANSWERED,
         started_at=T0,
         ended_at=T0 + dt.timedelta(seconds=30),
         answered_at=T0 + dt.timedelta(seconds=2),
         answered_kind="primary",
         answered_target="+12125550101",
         attempts=(
-            Attempt("primary", "+12125550101", "answered", None, T0.isoformat(), T0.isoformat()),
+            Attempt(
+                "primary", "+12125550101", Outcome.ANSWERED, None, T0.isoformat(), T0.isoformat()
+            ),
         ),
     )
 
