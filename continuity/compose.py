@@ -171,6 +171,7 @@ class App:
             primary_skipped=lambda: monitor.health.primary_down,
             ari_connected=lambda: events.connected,
             ari_reconnects=lambda: max(0, events.connections - 1),
+            ari_messages=lambda: (events.frames_received, events.frames_sent),
             ami_connected=lambda: watch.connected,
             ami_reconnects=lambda: max(0, watch.logins - 1),
             leads=lambda: self.leadership.leads,

@@ -143,6 +143,8 @@ class Probes:
     ami_reconnects: Callable[[], int]
     #: Whether this node leads (outage journal and notices run on the leader only).
     leads: Callable[[], bool] = lambda: True
+    #: WebSocket messages exchanged with ARI since start: (received, sent).
+    ari_messages: Callable[[], tuple[int, int]] = lambda: (0, 0)
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
@@ -217,6 +219,16 @@ class StateCollector(Collector):
             "ARI event WebSocket connections after the first.",
             value=p.ari_reconnects(),
         )
+        received, sent = p.ari_messages()
+        messages = CounterMetricFamily(
+            "continuity_ari_websocket_messages",
+            "WebSocket messages exchanged with ARI: events and REST replies received,"
+            " REST requests sent.",
+            labels=["direction"],
+        )
+        messages.add_metric(["received"], received)
+        messages.add_metric(["sent"], sent)
+        yield messages
         yield _gauge(
             "continuity_ami_connected",
             "1 while the AMI session that watches trunk health is logged in.",

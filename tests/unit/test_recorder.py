@@ -8,6 +8,7 @@ fail or hang, so the recorder's own guarantees can be checked file by file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
@@ -88,6 +89,38 @@ async def test_calls_ending_together_share_one_insert_and_each_is_stored_when_re
     assert db.rows[0] == records[0]
     assert files_in(tmp_path) == []  # the database had them: nothing spooled
     assert recorder.idle()
+
+
+async def test_calls_ending_a_moment_apart_share_one_insert(tmp_path: Path) -> None:
+    db = Database()
+    recorder = CallRecorder(tmp_path, db, linger=0.2)
+
+    async def ends_after(delay: float, n: int) -> None:
+        await asyncio.sleep(delay)
+        await recorder.record(call_record(n))
+
+    await asyncio.gather(ends_after(0.0, 1), ends_after(0.05, 2), ends_after(0.1, 3))
+
+    assert sorted(r.call_id for r in db.rows) == sorted(call_record(n).call_id for n in (1, 2, 3))
+    assert db.inserts == 1
+
+
+async def test_a_record_waiting_for_company_is_still_written_when_the_app_stops(
+    tmp_path: Path,
+) -> None:
+    db = Database()
+    recorder = CallRecorder(tmp_path, db, linger=5.0)
+    ended = asyncio.create_task(recorder.record(call_record(1)))
+    await asyncio.sleep(0.05)
+    writer = recorder._writer
+    assert writer is not None
+    writer.cancel()
+
+    with contextlib.suppress(asyncio.CancelledError):
+        await writer
+    await ended
+
+    assert [r.call_id for r in db.rows] == [call_record(1).call_id]
 
 
 async def test_while_the_database_is_down_records_are_on_disk_when_recorded(
