@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
@@ -29,7 +30,15 @@ class AmiError(Exception):
 class AmiActions(Protocol):
     """What sends AMI actions: an :class:`AmiSession` or a one-shot :class:`Ami`."""
 
-    async def action(self, action: dict[str, str]) -> Any: ...
+    async def action(self, action: dict[str, str], timeout: float | None = None) -> Any:
+        """Send ``action``; ``timeout`` (seconds) replaces the session's own for it."""
+        ...
+
+    async def actions(
+        self, actions: Sequence[dict[str, str]], timeout: float | None = None
+    ) -> None:
+        """Send many actions at once, answers read after; raise if any failed."""
+        ...
 
     async def command(self, command: str) -> str: ...
 
@@ -42,9 +51,29 @@ class AmiCredentials:
     secret: str = field(repr=False)
 
 
+class ClosingManager(Manager):  # type: ignore[misc]  # panoramisk ships no types
+    """panoramisk's Manager, except that ``close()`` is final.
+
+    panoramisk retries a failed connection with ``loop.call_later(reconnect_timeout,
+    connect)`` and ``close()`` does not cancel that: a closed manager whose Asterisk is
+    gone (a node SIGKILLed) kept trying, once a second, for as long as the process ran.
+    """
+
+    _final = False
+
+    def connect(self, *args: Any, **kwargs: Any) -> Any:
+        if self._final:
+            return None
+        return super().connect(*args, **kwargs)
+
+    def close(self) -> None:
+        self._final = True
+        super().close()
+
+
 def _manager(creds: AmiCredentials, **options: Any) -> Any:
     # panoramisk falls back to the deprecated get_event_loop() unless given the loop.
-    return Manager(
+    return ClosingManager(
         host=creds.host,
         port=creds.port,
         username=creds.username,
@@ -80,6 +109,19 @@ async def _logged_in(manager: Any, creds: AmiCredentials, timeout: float) -> Non
 
 async def _action(manager: Any, action: dict[str, str], timeout: float) -> Any:
     response = await asyncio.wait_for(manager.send_action(action), timeout)
+    return _checked(action, response)
+
+
+async def _pipelined(manager: Any, actions: Sequence[dict[str, str]], timeout: float) -> None:
+    """Send every action before reading any answer (Asterisk answers them in order),
+    then check each: one round trip for all of them instead of one each."""
+    futures = [manager.send_action(action) for action in actions]
+    responses = await asyncio.wait_for(asyncio.gather(*futures), timeout)
+    for action, response in zip(actions, responses, strict=True):
+        _checked(action, response)
+
+
+def _checked(action: dict[str, str], response: Any) -> Any:
     if isinstance(response, list):
         return response
     if response.get("Response") == "Error":
@@ -141,14 +183,28 @@ class AmiSession:
             log.warning("AMI session lost (%s): the next action logs in again", exc)
             self.close()
 
-    async def action(self, action: dict[str, str]) -> Any:
+    async def action(self, action: dict[str, str], timeout: float | None = None) -> Any:
+        wait = self._timeout if timeout is None else timeout
         async with self._lock:
             manager = await self._connected()
             try:
-                return await _action(manager, action, self._timeout)
+                return await _action(manager, action, wait)
             except TimeoutError as exc:
                 self.close()  # an answer may still come: never read it as the next one's
-                raise AmiError(f"AMI {action['Action']}: no answer in {self._timeout:g} s") from exc
+                raise AmiError(f"AMI {action['Action']}: no answer in {wait:g} s") from exc
+
+    async def actions(
+        self, actions: Sequence[dict[str, str]], timeout: float | None = None
+    ) -> None:
+        """Send many actions pipelined (e.g. ``DBPut``); raise :class:`AmiError` if any failed."""
+        wait = self._timeout if timeout is None else timeout
+        async with self._lock:
+            manager = await self._connected()
+            try:
+                await _pipelined(manager, actions, wait)
+            except TimeoutError as exc:
+                self.close()
+                raise AmiError(f"AMI: {len(actions)} actions not answered in {wait:g} s") from exc
 
     async def command(self, command: str) -> str:
         """Run a CLI command and return its output."""
@@ -191,8 +247,13 @@ class Ami:
         if self._manager is not None:
             self._manager.close()
 
-    async def action(self, action: dict[str, str]) -> Any:
-        return await _action(self._manager, action, self._timeout)
+    async def action(self, action: dict[str, str], timeout: float | None = None) -> Any:
+        return await _action(self._manager, action, self._timeout if timeout is None else timeout)
+
+    async def actions(
+        self, actions: Sequence[dict[str, str]], timeout: float | None = None
+    ) -> None:
+        await _pipelined(self._manager, actions, self._timeout if timeout is None else timeout)
 
     async def command(self, command: str) -> str:
         """Run a CLI command and return its output."""

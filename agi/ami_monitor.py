@@ -18,9 +18,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from panoramisk import Manager
-
-from continuity.agi.ami import AmiCredentials, AmiError
+from continuity.agi.ami import AmiCredentials, AmiError, ClosingManager
 from continuity.core.outage import Sample
 
 log = logging.getLogger(__name__)
@@ -31,7 +29,7 @@ UNREACHABLE = "Unreachable"
 
 def _manager(creds: AmiCredentials, events: str, reconnect: float, **hooks: Any) -> Any:
     # panoramisk falls back to the deprecated get_event_loop() unless given the loop.
-    return Manager(
+    return ClosingManager(
         host=creds.host,
         port=creds.port,
         username=creds.username,

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from continuity import names
 from continuity.agi.route import ContinuityRoute
 from continuity.agi.server import AgiServer
 from continuity.config import Config
-from continuity.core.model import Snapshot, TrunkHealth
 from continuity.logsetup import with_call_id
+from continuity.router import Router
 
 
-def make_agi_server(
-    config: Config, snapshot: Callable[[], Snapshot], health: Callable[[], TrunkHealth]
-) -> AgiServer | None:
+def make_agi_server(config: Config, router: Router) -> AgiServer | None:
     """The ``continuity_route`` server, or ``None`` when ``agi_port`` is 0 (off)."""
     if config.agi_port == 0:
         return None
-    route = ContinuityRoute(snapshot, health, config.dial_timeout)
+    route = ContinuityRoute(router, config.dial_timeout)
     # Lines logged while routing a call carry its id: the channel's uniqueid.
     handle = with_call_id(route.handle, lambda request: request.headers.get("agi_uniqueid"))
     return AgiServer(

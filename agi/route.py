@@ -44,15 +44,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from continuity import names
 from continuity.agi.commands import set_variable
 from continuity.agi.errors import AgiCommandFailed
-from continuity.core.model import Snapshot, TrunkHealth
-from continuity.core.routing import plan_route
 from continuity.core.static_route import StaticRoute, static_route
+from continuity.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +106,14 @@ class ContinuityRoute:
 
     def __init__(
         self,
-        snapshot: Callable[[], Snapshot],
-        health: Callable[[], TrunkHealth],
+        router: Router,
         dial_timeout: int,
     ) -> None:
-        self._snapshot = snapshot
-        self._health = health
+        self._router = router
         self._dial_timeout = dial_timeout
 
     def route(self, dialed: str) -> StaticRoute:
-        plan = plan_route(self._snapshot(), dialed, self._health(), dt.datetime.now(dt.UTC))
+        plan = self._router.plan(dialed, dt.datetime.now(dt.UTC))
         return static_route(plan, self._dial_timeout)
 
     async def handle(self, request: AgiRequest) -> None:

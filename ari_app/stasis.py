@@ -1,7 +1,8 @@
 """The event translator: the only code that reads ARI events.
 
-It turns each event into one call-service operation. Events reach ``handle``
-in order per call (the dispatcher keys them with :func:`event_key`).
+It turns each ARI event into one core call event (:mod:`continuity.core.call.events`)
+for the call service. Events reach ``handle`` in order per call (the dispatcher
+keys them with :func:`event_key`).
 """
 
 from __future__ import annotations
@@ -10,27 +11,35 @@ import logging
 import time
 
 from continuity import names
-from continuity.ari_app.call import call_key
 from continuity.ari_app.client.events import (
     AriEvent,
     ChannelDestroyed,
-    Dial,
     PlaybackFinished,
     StasisEnd,
     StasisStart,
     UnknownEvent,
 )
 from continuity.ari_app.services import CallService
+from continuity.core.call import call_key
+from continuity.core.call.events import (
+    AnnouncementFinished,
+    CallerGone,
+    LegAnswered,
+    LegGone,
+    LegSipResponse,
+)
+from continuity.core.causes import sip_code
 
 log = logging.getLogger(__name__)
 
 
 #: The event types ``StasisTranslator`` acts on; Asterisk is asked for these only
-#: (``AriClient(event_types=...)``), which spares ~45 events per call.
+#: (``AriClient(event_types=...)``), which spares ~45 events per call. No Dial
+#: events: the dialplan rings the caller (``Ringing()`` before ``Stasis()``), so the
+#: app has nothing to do when a leg rings (3 events and a request fewer per call).
 HANDLED_EVENTS = (
     "StasisStart",
     "StasisEnd",
-    "Dial",
     "ChannelDestroyed",
     "ChannelUserevent",
     "PlaybackFinished",
@@ -43,6 +52,10 @@ def event_key(event: AriEvent) -> str | None:
     return call_key(channel_id) if channel_id else None
 
 
+def _is_caller(channel_id: str) -> bool:
+    return call_key(channel_id) == channel_id
+
+
 class StasisTranslator:
     def __init__(self, service: CallService) -> None:
         self._service = service
@@ -51,26 +64,27 @@ class StasisTranslator:
         service = self._service
         match event:
             case StasisStart(channel=channel, args=args) if args and args[0] == names.ARI_LEG_ARG:
-                await service.leg_answered(channel.id)  # an originated leg enters on answer
+                # An originated leg enters on answer.
+                await service.on_event(channel.id, LegAnswered(channel.id))
             case StasisStart(channel=channel, received=received):
                 waited = time.monotonic() - received if received else 0.0
                 await service.caller_entered(
                     channel.id, channel.exten, channel.caller_number, channel.caller_name, waited
                 )
-            case Dial(peer=peer, dialstatus=status) if status in ("RINGING", "PROGRESS"):
-                await service.leg_ringing(peer.id)
             case ChannelDestroyed(channel=channel, cause=cause):
-                await service.channel_gone(channel.id, cause)
-            case StasisEnd(channel=channel) if call_key(channel.id) == channel.id:
-                await service.channel_gone(channel.id, None)
+                gone = CallerGone() if _is_caller(channel.id) else LegGone(channel.id, cause)
+                await service.on_event(channel.id, gone)
+            case StasisEnd(channel=channel) if _is_caller(channel.id):
+                await service.on_event(channel.id, CallerGone())
             case UnknownEvent(raw=raw) if (
                 raw.get("type") == "ChannelUserevent"
                 and raw.get("eventname") == names.USEREVENT_LEG_CAUSE
                 and event.channel_id
             ):
                 userevent = raw.get("userevent") or {}
-                service.leg_sip_response(event.channel_id, str(userevent.get("tech_cause", "")))
+                code = sip_code(str(userevent.get("tech_cause", "")))
+                await service.on_event(event.channel_id, LegSipResponse(event.channel_id, code))
             case PlaybackFinished() if event.channel_id:
-                await service.announcement_finished(event.channel_id)
+                await service.on_event(event.channel_id, AnnouncementFinished())
             case _:
                 log.debug("ignoring %s", event.type)

@@ -12,10 +12,10 @@ import logging
 from typing import Protocol
 
 from continuity import names
-from continuity.ari_app.call import ID_SEP, call_key
 from continuity.ari_app.client.errors import AriNotFound
 from continuity.ari_app.client.models import Bridge, Channel
 from continuity.ari_app.services import CallService
+from continuity.core.call.state import ID_SEP, bridge_id, call_key
 from continuity.core.call_trace import parse_destination_token
 from continuity.core.takeover import Adopt, HangUp, Listed, Resume, take_over
 
@@ -51,7 +51,7 @@ def listed(channel: Channel, bridged: set[str]) -> Listed:
 
 
 def _ours(bridge: Bridge) -> bool:
-    return bridge.id == f"{call_key(bridge.id)}{ID_SEP}bridge"
+    return bridge.id == bridge_id(call_key(bridge.id))
 
 
 async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:

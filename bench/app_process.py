@@ -27,6 +27,7 @@ from localstack.instance import AsteriskInstance
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 _TICK = os.sysconf("SC_CLK_TCK")
 _PR_SET_PDEATHSIG = 1
+_MESSAGES = re.compile(r"^continuity_ari_websocket_messages_total\{[^}]*\} (\S+)$", re.M)
 _LOADED = re.compile(r"^(\S+ \S+) INFO continuity\.snapshot: routing state v(\d+) loaded", re.M)
 
 
@@ -35,6 +36,18 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def cpu_seconds_precise(pid: int) -> float:
+    """On-CPU time of every live thread of a process, in ns, from ``schedstat``.
+
+    Ticks (10 ms) are too coarse for the app's idle rate and a sub-millisecond cost
+    per call; threads that already exited are not counted (the app keeps its few)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +78,8 @@ class CpuMeter:
     def sample(self) -> CpuSample:
         ours = {n: cpu_seconds(p) for n, p in self.pids.items()}
         ours["others"] = machine_busy_seconds() - sum(ours.values())
+        if "app" in self.pids:
+            ours["app"] = cpu_seconds_precise(self.pids["app"])
         return CpuSample(time.monotonic(), ours)
 
 
@@ -93,9 +108,27 @@ def _continuity_command() -> list[str]:
 class AppProcess:
     """The running ``continuity serve``: its pid, its log, and when it loaded a state."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, log_path: Path) -> None:
+    def __init__(
+        self, proc: asyncio.subprocess.Process, log_path: Path, metrics_listen: str = ""
+    ) -> None:
         self.proc = proc
         self.log_path = log_path
+        self.metrics_listen = metrics_listen
+
+    async def ari_messages(self) -> int | None:
+        """WebSocket messages the app exchanged with ARI so far (None: no such metric)."""
+        if not self.metrics_listen:
+            return None
+        host, port = self.metrics_listen.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            writer.write(f"GET /metrics HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+            await writer.drain()
+            text = (await reader.read()).decode(errors="replace")
+        finally:
+            writer.close()
+        found = _MESSAGES.findall(text)
+        return int(sum(float(n) for n in found)) if found else None
 
     @property
     def pid(self) -> int:
@@ -140,7 +173,7 @@ async def app_process(
             stderr=asyncio.subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
-    app = AppProcess(proc, log_path)
+    app = AppProcess(proc, log_path, getattr(config, "metrics_listen", ""))
     try:
         await _wait_ready(app, pbx, timeout)
         yield app

@@ -20,6 +20,9 @@ from bench.stats import Summary
 
 Progress = Callable[[str], None]
 
+#: Seconds with no calls before each block, to take each process's idle CPU rate.
+IDLE_SECONDS = 3.0
+
 
 @dataclass
 class Block:
@@ -30,6 +33,15 @@ class Block:
     cpu: dict[str, float]
     #: Calls the app handed to the fallback dialplan because it was behind.
     handed_off: int = 0
+    #: CPU seconds per second of each process with no calls, just before the block.
+    idle: dict[str, float] | None = None
+    #: WebSocket messages the app exchanged with ARI during the block (None: not counted).
+    ari_messages: int | None = None
+
+    def marginal_cpu(self) -> dict[str, float]:
+        """The block's CPU minus what the processes use idle over as long."""
+        idle = self.idle or {}
+        return {n: s - idle.get(n, 0.0) * self.wall for n, s in self.cpu.items()}
 
     def of(self, route: str) -> list[Judged]:
         return [j for j in self.judged if j.result.spec.route == route]
@@ -63,12 +75,22 @@ async def block(
     await wait_quiet(rig, progress)
     specs = interleave(rig.numbers, routes, per_route)
     handed_before = await handed_off(rig)
+    quiet = rig.cpu.sample()
+    await asyncio.sleep(IDLE_SECONDS)
     before = rig.cpu.sample()
+    idle = {n: s / (before.wall - quiet.wall) for n, s in before.since(quiet).items()}
+    messages_before = await rig.app.ari_messages()
     results, wall = await run_calls(
         rig.carrier, specs, concurrency=concurrency, hold=hold, rate=rate
     )
     cpu = rig.cpu.sample().since(before)
     await asyncio.sleep(0.5)  # the last calls' records
+    messages_after = await rig.app.ari_messages()
+    messages = (
+        None
+        if messages_before is None or messages_after is None
+        else messages_after - messages_before
+    )
     handed = await handed_off(rig) - handed_before
     judged = judge(
         results,
@@ -77,7 +99,7 @@ async def block(
         pbx_port=rig.stack.pbx.sip_port,
         destination_port=rig.stack.carrier_primary_port,
     )
-    return Block(judged, wall, cpu, handed)
+    return Block(judged, wall, cpu, handed, idle, messages)
 
 
 async def handed_off(rig: Rig) -> int:
@@ -171,6 +193,7 @@ async def post_dial_delay(
     per: dict[str, Any] = {}
     baseline: list[Judged] = []
     app_cpu: dict[str, float | None] = {}
+    marginal: dict[str, float | None] = {}
     others: list[float] = []
     for route in (r for r in rig.routes if r != "dialplan"):
         progress(
@@ -190,6 +213,13 @@ async def post_dial_delay(
         base, summary = pdd(done.of("dialplan")), pdd(done.of(route))
         baseline += done.of("dialplan")
         app_cpu[route] = cpu_ms_per_call(done.cpu, len(done.of(route))).get("app")
+        marginal[route] = cpu_ms_per_call(done.marginal_cpu(), len(done.of(route))).get("app")
+        calls_of_route = len(done.of(route))
+        per_call_messages = (
+            done.ari_messages / calls_of_route
+            if done.ari_messages is not None and calls_of_route
+            else None
+        )
         others.append(done.cpu.get("others", 0.0) / done.wall if done.wall else 0.0)
         per[route] = {
             "pdd_ms": summary.as_json(),
@@ -202,11 +232,18 @@ async def post_dial_delay(
             "overhead_p50_ms": summary.p50 - base.p50,
             "overhead_p99_ms": summary.p99 - base.p99,
             "app_cpu_ms_per_call": app_cpu[route],
+            #: The block's app CPU minus the app's idle rate over the block, per call.
+            "app_cpu_ms_per_call_marginal": marginal[route],
+            "app_idle_cpu_per_s": (done.idle or {}).get("app"),
+            #: ARI WebSocket messages (events, requests, replies) per call of this route.
+            "ari_messages_per_call": per_call_messages,
             "others_utilisation": others[-1],
         }
         progress(
             f"  {route}: p50 {summary.p50:.2f} ms, p99 {summary.p99:.2f} ms; dialplan p50 "
             f"{base.p50:.2f} ms, p99 {base.p99:.2f} ms; app CPU {app_cpu[route] or 0:.2f} ms/call"
+            f" ({marginal[route] or 0:.2f} marginal), "
+            f"{per_call_messages or 0:.1f} ARI messages/call"
         )
     per["dialplan"] = {
         "pdd_ms": pdd(baseline).as_json(),
@@ -219,6 +256,8 @@ async def post_dial_delay(
         "routes": per,
         #: Per app route: the app's CPU during its block over that route's calls.
         "app_cpu_ms_per_call": app_cpu,
+        #: The same, minus the app's idle CPU rate over the block.
+        "app_cpu_ms_per_call_marginal": marginal,
         #: Cores' worth of CPU other processes on the machine used meanwhile (noise).
         "others_utilisation": max(others) if others else None,
     }
@@ -280,10 +319,14 @@ def _rate_row(level: int, route: str, blocks: Sequence[Block], hold: float) -> d
     rates = [r for b in blocks if (r := steady_rate(b, level)) is not None]
     overall = [verdicts(b.judged)["routed"] / b.wall for b in blocks if b.wall]
     cpu: dict[str, float] = {}
+    marginal: dict[str, float] = {}
     wall = sum(b.wall for b in blocks)
     for b in blocks:
         for name, seconds in b.cpu.items():
             cpu[name] = cpu.get(name, 0.0) + seconds
+        for name, seconds in b.marginal_cpu().items():
+            marginal[name] = marginal.get(name, 0.0) + seconds
+    counted = [b.ari_messages for b in blocks if b.ari_messages is not None]
     return {
         "concurrency": level,
         "route": route,
@@ -298,6 +341,8 @@ def _rate_row(level: int, route: str, blocks: Sequence[Block], hold: float) -> d
         "routed_per_s_overall": Summary.of(overall).as_json(),
         "pdd_ms": pdd(judged).as_json(),
         "cpu_ms_per_call": cpu_ms_per_call(cpu, len(judged)),
+        "cpu_ms_per_call_marginal": cpu_ms_per_call(marginal, len(judged)),
+        "ari_messages_per_call": sum(counted) / len(judged) if counted and judged else None,
         #: Share of one core each process used during the blocks.
         "cpu_utilisation": {name: seconds / wall for name, seconds in cpu.items()} if wall else {},
     }

@@ -33,6 +33,47 @@ def py_spy() -> str:
     return found
 
 
+#: Parts of the app a sample is charged to: the innermost frame that matches one.
+_PARTS = (
+    ("idle (selector wait, idle worker threads)", re.compile(r"Selector\.select|_worker \(conc")),
+    ("websockets", re.compile(r"websockets/")),
+    ("psycopg (call records)", re.compile(r"psycopg")),
+    ("logging", re.compile(r"logging/|logsetup")),
+    ("prometheus_client (metrics)", re.compile(r"prometheus_client")),
+    ("ARI client: parse, models, codec", re.compile(r"ari_app/client/(events|models|codec)")),
+    ("ARI client: wsrest, stream, dispatch, rest", re.compile(r"ari_app/client/")),
+    ("call service, translator, routing, records", re.compile(r"ari_app/|continuity/")),
+    ("asyncio machinery", re.compile(r"asyncio/")),
+)
+UVLOOP = "uvloop's C loop (its epoll wait, callbacks and socket I/O; py-spy cannot see in)"
+
+
+def by_part(collapsed: str) -> str:
+    """Shares of the samples per part of the app (see ``_PARTS``)."""
+    counts: Counter[str] = Counter()
+    for line in collapsed.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        frames = stack.split(";")[1:]
+        part = "other"
+        if frames and frames[-1].startswith("Runner.run"):
+            part = UVLOOP
+        else:
+            for frame in reversed(frames):
+                found = next((name for name, rx in _PARTS if rx.search(frame)), None)
+                if found:
+                    part = found
+                    break
+        counts[part] += int(count_text)
+    total = sum(counts.values())
+    if not total:
+        return "no samples"
+    lines = ["share %  part (innermost matching frame)"]
+    lines += [f"{n * 100 / total:6.1f}  {part}" for part, n in counts.most_common()]
+    return "\n".join(lines)
+
+
 def summarise(collapsed: str, top: int = 20) -> str:
     """Top functions by self and inclusive samples from py-spy's collapsed stacks."""
     own: Counter[str] = Counter()
@@ -102,4 +143,5 @@ async def profile_ari(
         raise RuntimeError(f"py-spy wrote no profile: {err.decode(errors='replace')}")
     app_ms = cpu_ms_per_call({"app": done.cpu.get("app", 0.0)}, len(done.judged))["app"]
     head = f"app CPU per call during the profiled block: {app_ms:.2f} ms (py-spy attached)\n"
-    return head + summarise(out.read_text())
+    text = out.read_text()
+    return head + by_part(text) + "\n\n" + summarise(text)

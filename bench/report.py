@@ -76,6 +76,29 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
                 _met(None if ari_cpu is None else ari_cpu <= 0.5),
             ]
         )
+        marginal = (pdd.get("app_cpu_ms_per_call_marginal") or {}).get("ari")
+        if marginal is not None:
+            rows.append(
+                [
+                    "App CPU per ARI call, marginal (block minus the idle rate)",
+                    f"{fmt(marginal, 2)} ms",
+                    f"idle {fmt((pdd['routes']['ari'].get('app_idle_cpu_per_s') or 0) * 1000, 1)}"
+                    " ms/s",
+                    TARGETS["cpu"],
+                    _met(marginal <= 0.5),
+                ]
+            )
+        messages = pdd["routes"].get("ari", {}).get("ari_messages_per_call")
+        if messages is not None:
+            rows.append(
+                [
+                    "ARI WebSocket messages per call",
+                    fmt(messages, 1),
+                    "—",
+                    "≤12",
+                    _met(messages <= 12),
+                ]
+            )
     rate = results.get("call_rate")
     if rate:
         top = max(r["concurrency"] for r in rate)
@@ -210,7 +233,8 @@ def markdown(results: dict[str, Any]) -> str:
                     f"{v['misrouted']}/{v['lost']}/{r.get('handed_off', 0)}",
                     fmt(s["p50"], 2),
                     fmt(s["p99"], 2),
-                    fmt(cpu.get("app"), 2),
+                    fmt(cpu.get("app"), 2)
+                    + f" ({fmt((r.get('cpu_ms_per_call_marginal') or {}).get('app'), 2)})",
                     fmt(cpu.get("pbx"), 2),
                     " / ".join(
                         f"{fmt(max(0.0, util.get(n, 0)) * 100, 0)}%"
@@ -228,7 +252,7 @@ def markdown(results: dict[str, Any]) -> str:
                     "misrouted/lost/handed off",
                     "PDD p50",
                     "PDD p99",
-                    "app CPU ms/call",
+                    "app CPU ms/call (marginal)",
                     "pbx CPU ms/call",
                     "CPU app / pbx / carrier / primary / other processes",
                 ],

@@ -135,6 +135,8 @@ async def rig(
                     # Asterisk looks up its host name for every outbound leg, and with no
                     # DNS to answer that stalls every call for seconds (see README).
                     overrides["trunk_transport"] = PBX_TRANSPORT
+                if "metrics_listen" in fields:  # the bench reads ARI message counts there
+                    overrides["metrics_listen"] = f"{LOOPBACK}:{PortAllocator().tcp()}"
                 config = product_config(stack, url, workdir / "state", **overrides)
                 url_agi = agi_url(config)
                 routes = ("dialplan", "ari") + (("agi",) if url_agi else ())

@@ -16,11 +16,19 @@ import dataclasses
 import datetime as dt
 import difflib
 import enum
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Final, Literal, Protocol, TypeVar
 
-from continuity.core.integrity import check_account, check_line, check_number, line_uses
+from continuity.core.integrity import (
+    Progress,
+    check_account,
+    check_line,
+    check_number,
+    check_numbers,
+    line_uses,
+)
 from continuity.core.model import (
     AccountSettings,
     CallerIdPolicy,
@@ -41,6 +49,8 @@ from continuity.core.validation import (
     check_test_duration,
 )
 from continuity.errors import (
+    ContinuityError,
+    ImportRefused,
     InvalidSetting,
     LineInUse,
     StaleVersion,
@@ -73,6 +83,12 @@ class AdminWrites(Protocol):
         self, old: TrackingNumber, new: TrackingNumber, action: str = "number.set"
     ) -> None: ...
     async def delete_number(self, number: TrackingNumber) -> None: ...
+    async def import_numbers(
+        self,
+        added: Sequence[TrackingNumber],
+        changed: Sequence[tuple[TrackingNumber, TrackingNumber]],
+        summary: Mapping[str, Any],
+    ) -> None: ...
     async def insert_line(self, line: Line) -> None: ...
     async def update_line(self, old: Line, new: Line, action: str = "line.set") -> None: ...
     async def delete_line(self, line: Line) -> None: ...
@@ -131,6 +147,17 @@ def _expect(subject: str, current: int, expected: int | None) -> None:
         raise StaleVersion(subject, expected, current)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: int
+    changed: int
+    unchanged: int
+
+
+def _quiet(_step: str, _done: int, _total: int) -> None:
+    pass
+
+
 class Admin:
     def __init__(self, store: AdminStore, actor: str) -> None:
         self._store = store
@@ -170,6 +197,52 @@ class Admin:
             )
             check_number(tx.snapshot, new, new=False)
             await tx.update_number(old, new)
+
+    async def check_numbers(
+        self, numbers: Sequence[TrackingNumber]
+    ) -> list[tuple[int, ContinuityError]]:
+        """What :meth:`import_numbers` would refuse of ``numbers`` now; nothing is written."""
+        return check_numbers(await self.snapshot(), numbers)
+
+    async def import_numbers(
+        self,
+        numbers: Sequence[TrackingNumber],
+        *,
+        detail: Mapping[str, Any] | None = None,
+        progress: Callable[[str, int, int], None] = _quiet,
+    ) -> ImportResult:
+        """Add or replace many numbers at once: every one is checked first (as ``add_number``
+        and ``change_number`` check one), then all are written in one transaction with one
+        audit entry that summarises the change, or none is (:class:`ImportRefused` lists
+        each bad one by its position). Numbers left out are left alone; a given number
+        takes the settings given, whole (its version is the stored one's)."""
+        async with self._change() as tx:
+            snapshot = tx.snapshot
+            step: Progress = functools.partial(progress, "validating")
+            problems = check_numbers(snapshot, numbers, step)
+            if problems:
+                raise ImportRefused(problems)
+            added = [n for n in numbers if n.number not in snapshot.numbers]
+            changed = []
+            for n in numbers:
+                old = snapshot.numbers.get(n.number)
+                if old is not None and dataclasses.replace(n, version=old.version) != old:
+                    changed.append((old, dataclasses.replace(n, version=old.version)))
+            unchanged = len(numbers) - len(added) - len(changed)
+            progress("writing", 0, len(added) + len(changed))
+            await tx.import_numbers(
+                added,
+                changed,
+                {
+                    **(detail or {}),
+                    "rows": len(numbers),
+                    "added": len(added),
+                    "changed": len(changed),
+                    "unchanged": unchanged,
+                },
+            )
+            progress("writing", len(added) + len(changed), len(added) + len(changed))
+        return ImportResult(len(added), len(changed), unchanged)
 
     async def remove_number(self, number: str, *, expected_version: int | None = None) -> None:
         async with self._change() as tx:
@@ -372,6 +445,7 @@ __all__ = [
     "Admin",
     "AdminStore",
     "AdminWrites",
+    "ImportResult",
     "Keep",
     "SettingsChange",
     "check_not_ours",

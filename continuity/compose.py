@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -31,7 +31,7 @@ from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.db.testmode import TimedTestStore
 from continuity.db.voicemail import VoicemailStore
-from continuity.dialplan_plugin import generated_files
+from continuity.dialplan_plugin import astdb_routes, generated_files
 from continuity.dialplan_retry import DialplanRetry
 from continuity.dialplan_status import DialplanStatus
 from continuity.dialplan_sync import DialplanSync
@@ -42,6 +42,7 @@ from continuity.metrics import Metrics, Probes
 from continuity.metrics_http import serving
 from continuity.outage.plugin import Outages
 from continuity.recorder import CallRecorder
+from continuity.router import Router
 from continuity.snapshot import SnapshotService
 from continuity.state_cache import StateCache
 from continuity.supervise import supervise
@@ -74,9 +75,13 @@ def _brief_waits(pool: Pool, seconds: float) -> Iterator[None]:
 
 
 def make_dialplan_sync(
-    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth] = TrunkHealth
+    config: Config, ami: AmiActions, router: Router | None = None
 ) -> DialplanSync:
-    return DialplanSync(generated_files(config, ami, health))
+    """The generated files' sync; without a router, the dialplan takes the primary as up.
+    With ``fallback_store = astdb`` it writes the numbers' routes to AstDB too."""
+    return DialplanSync(
+        generated_files(config, ami, router), routes=astdb_routes(config, ami, router)
+    )
 
 
 class App:
@@ -93,6 +98,7 @@ class App:
             self.store,
             ChangeListener(config.database_url),
             StateCache(self.state_path),
+            numbers=self.store,
         )
         self.records = CallRecordStore(self.pool)
         self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))
@@ -104,19 +110,6 @@ class App:
         )
         #: The one AMI login every reload and question to Asterisk goes over.
         self.ami = AmiSession(ami_credentials(config))
-        self.dialplan = make_dialplan_sync(config, self.ami, lambda: self.outages.health)
-        self.dialplan_retry = DialplanRetry(
-            self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
-        )
-        #: Whether Asterisk holds the fallback dialplan of each state: the console shows it.
-        self.dialplan_status = DialplanStatus()
-        self.web = make_web(config, self.pool, self.dialplan_status)
-        self.agi = make_agi_server(
-            config, lambda: self.snapshots.current, lambda: self.outages.health
-        )
-        self.voicemail = Voicemail(
-            config, VoicemailStore(self.pool), self.ami, lambda: self.snapshots.current
-        )
         # Asterisk's HTTP server takes 100 sessions (http.conf sessionlimit), the event
         # WebSocket included: past that, requests hang and the pool never drains. A
         # small pool queues requests here instead (bench: 200 concurrent calls).
@@ -132,6 +125,8 @@ class App:
             node_name(config),
             config.node_sip_uri,
             interval=config.node_heartbeat_interval,
+            # Outage detection watches the trunk through this node's AMI.
+            able=lambda: self.outages.watch.connected,
         )
         self.outages = Outages(
             config,
@@ -142,6 +137,19 @@ class App:
             lambda: self.leadership.token,
         )
         self.leadership.subscribe(self.outages.leadership_changed)
+        #: Where a call goes: one router for the ARI app, the FastAGI route and the dialplan.
+        self.router = Router(self.snapshots, self.outages)
+        self.dialplan = make_dialplan_sync(config, self.ami, self.router)
+        self.dialplan_retry = DialplanRetry(
+            self.dialplan, lambda: self.snapshots.current, (AmiError, OSError, DialplanRejected)
+        )
+        #: Whether Asterisk holds the fallback dialplan of each state: the console shows it.
+        self.dialplan_status = DialplanStatus()
+        self.web = make_web(config, self.pool, self.dialplan_status)
+        self.agi = make_agi_server(config, self.router)
+        self.voicemail = Voicemail(
+            config, VoicemailStore(self.pool), self.ami, lambda: self.snapshots.current
+        )
         ari_config = AriConfig(
             base_url=config.ari_url,
             credentials=AriCredentials(config.ari_username, config.ari_password),
@@ -150,8 +158,7 @@ class App:
         self.rest = AriRest(ari_config, self.http)
         self.calls = CallService(
             self.rest,
-            lambda: self.snapshots.current,
-            lambda: self.outages.health,
+            self.router,
             self._record,
             config.unknown_number,
             config.dial_timeout,
@@ -182,6 +189,7 @@ class App:
             primary_skipped=lambda: monitor.health.primary_down,
             ari_connected=lambda: events.connected,
             ari_reconnects=lambda: max(0, events.connections - 1),
+            ari_messages=lambda: (events.frames_received, events.frames_sent),
             ami_connected=lambda: watch.connected,
             ami_reconnects=lambda: max(0, watch.logins - 1),
             leads=lambda: self.leadership.leads,
@@ -222,6 +230,9 @@ class App:
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
         await self.dialplan_retry.apply(snapshot)
         await self.dialplan_status.report(snapshot.version, self.dialplan_retry.failure)
+
+    async def _apply_current_dialplan(self) -> None:
+        await self._apply_dialplan(self.snapshots.current)
 
     @staticmethod
     async def _serve_web(web: WebServer) -> None:
@@ -275,7 +286,6 @@ class App:
             with _brief_waits(self.pool, wait):
                 await self.outages.start()
                 await self.voicemail.apply(self.snapshots.current)
-            await self._apply_dialplan(self.snapshots.current)
             try:
                 self.trace.prepare()
             except OSError as exc:
@@ -298,6 +308,9 @@ class App:
                     ("test-expiry", self.test_expiry.run),
                 ):
                     tasks.create_task(supervise(name, work), name=name)
+                # The fallback dialplan of the state loaded, beside the ARI app: at tens of
+                # thousands of numbers it takes longer than the app needs to route.
+                tasks.create_task(self._apply_current_dialplan(), name="dialplan-initial")
                 if self.web is not None:
                     tasks.create_task(self._serve_web(self.web), name="web")
                 log.info("continuity serving ARI app %r at %s", names.ARI_APP, self.config.ari_url)

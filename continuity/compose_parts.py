@@ -17,6 +17,7 @@ from continuity.agi.ami import AmiCredentials, AmiError
 from continuity.agi.ami_monitor import OriginateResult, originate_local
 from continuity.config import Config
 from continuity.db.access import AccessStore
+from continuity.db.leader import NodeRegistry
 from continuity.db.outages import OutageStore
 from continuity.db.pool import Pool, service_pool
 from continuity.db.reads import PagedReads
@@ -110,6 +111,8 @@ def make_web(config: Config, pool: Pool, dialplan: DialplanStatus | None) -> Web
         test_call=caller.call if config.ami_secret else None,
         dialplan=dialplan,
         region=config.default_region,
+        nodes=NodeRegistry(pool).nodes,
+        heartbeat_interval=config.node_heartbeat_interval,
     )
     host, _, port = config.web_listen.rpartition(":")
     listen = Listen(

@@ -7,6 +7,7 @@ every problem at once.
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 import tomllib
@@ -29,6 +30,15 @@ REJECT_REASONS: dict[str, int] = {
     "congestion": 34,
     "timeout": 102,
 }
+
+
+class FallbackStore(enum.StrEnum):
+    """Where the fallback dialplan keeps each tracking number's route."""
+
+    #: One extension per number in the generated file: every change reloads it.
+    FILE = "file"
+    #: One AstDB key per number, read by a generic fallback: a change is one DBPut.
+    ASTDB = "astdb"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +80,7 @@ class Config:
     state_dir: Path = Path("/var/lib/continuity")
     unknown_number: UnknownNumberPolicy = UnknownNumberPolicy("reject", "unallocated")
     dial_timeout: int = 30
+    fallback_store: FallbackStore = FallbackStore.FILE
     #: Seconds behind (a caller's StasisStart waited this long for the ARI app, or
     #: Asterisk took this long to start a leg the app asked for) from which new
     #: callers go to the generated fallback dialplan, which routes the same.
@@ -179,6 +190,13 @@ def _log_format(text: str) -> str:
     return text
 
 
+def _fallback_store(text: str) -> FallbackStore:
+    try:
+        return FallbackStore(text.strip().lower())
+    except ValueError:
+        raise ValueError("must be file or astdb") from None
+
+
 def _outage_mode(text: str) -> OutageMode:
     if text not in {m.value for m in OutageMode}:
         raise ValueError("must be auto or manual")
@@ -252,6 +270,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "state_dir": ("CONTINUITY_STATE_DIR", Path),
     "unknown_number": ("CONTINUITY_UNKNOWN_NUMBER", UnknownNumberPolicy.parse),
     "dial_timeout": ("CONTINUITY_DIAL_TIMEOUT", _positive_int),
+    "fallback_store": ("CONTINUITY_FALLBACK_STORE", _fallback_store),
     "overload_handoff_after": ("CONTINUITY_OVERLOAD_HANDOFF_AFTER", _interval),
     "default_region": ("CONTINUITY_DEFAULT_REGION", str.upper),
     "log_level": ("CONTINUITY_LOG_LEVEL", _log_level),

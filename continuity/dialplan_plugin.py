@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 
 from continuity.agi.ami import AmiActions, AmiError
 from continuity.agi.loaded import dialplan_context, endpoint_contacts
-from continuity.config import Config
+from continuity.config import Config, FallbackStore
 from continuity.core.model import Snapshot, TrunkHealth
+from continuity.dialplan_astdb import AstDbRoutes
 from continuity.dialplan_sync import GeneratedFile, Loaded, Reload
+from continuity.dialplan_templates.astdb import route_entries
 from continuity.dialplan_templates.parse import expected_dialplan
 from continuity.dialplan_templates.pjsip import (
     TrunkSettings,
@@ -25,6 +27,7 @@ from continuity.dialplan_templates.pjsip import (
 )
 from continuity.dialplan_templates.render import extensions_path, render_extensions
 from continuity.install import reload_hint
+from continuity.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +65,35 @@ def _loaded(ami: AmiActions, ask: Ask) -> Loaded:
     return loaded
 
 
+def astdb_routes(
+    config: Config, ami: AmiActions, router: Router | None = None
+) -> AstDbRoutes | None:
+    """The numbers' routes in AstDB, when ``fallback_store = astdb``; around a primary
+    that ``router`` knows is down, like the file."""
+    if config.fallback_store != FallbackStore.ASTDB:
+        return None
+
+    def health() -> TrunkHealth:
+        return router.health if router is not None else TrunkHealth()
+
+    def entries(snapshot: Snapshot, trunks: TrunkHealth, only: set[str] | None) -> dict[str, str]:
+        return route_entries(snapshot, config.dial_timeout, trunks, only)
+
+    return AstDbRoutes(ami, entries, health)
+
+
 def generated_files(
-    config: Config, ami: AmiActions, health: Callable[[], TrunkHealth]
+    config: Config, ami: AmiActions, router: Router | None = None
 ) -> list[GeneratedFile]:
+    """The files the product writes into Asterisk's configuration. The dialplan routes
+    around a primary that ``router`` knows is down; without a router, none is."""
+    astdb = config.fallback_store == FallbackStore.ASTDB
+
     def extensions(snapshot: Snapshot) -> str:
-        return render_extensions(snapshot, config.unknown_number, config.dial_timeout, health())
+        health = router.health if router is not None else TrunkHealth()
+        return render_extensions(
+            snapshot, config.unknown_number, config.dial_timeout, health, astdb=astdb
+        )
 
     files = [
         GeneratedFile(

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from continuity.core.model import Snapshot
 from continuity.errors import DialplanRejected
@@ -61,12 +62,29 @@ class Change:
     new: str
 
 
+class Routes(Protocol):
+    """Per-number routes kept outside the files (``continuity.dialplan_astdb``)."""
+
+    async def apply(self, snapshot: Snapshot, progress: Progress) -> int: ...
+
+
 class DialplanSync:
-    def __init__(self, files: Sequence[GeneratedFile], write: Write | None = None) -> None:
+    def __init__(
+        self,
+        files: Sequence[GeneratedFile],
+        write: Write | None = None,
+        routes: Routes | None = None,
+    ) -> None:
         self.files = tuple(files)
+        #: With ``fallback_store = astdb``: the numbers' routes, written before the files
+        #: whose generic fallback reads them.
+        self.routes = routes
         # Asterisk reads these files: readable by its user, as before.
         self._write = write or functools.partial(write_atomically, mode=READABLE)
         self._lock = asyncio.Lock()
+        #: The newest routing state applied: an older one that waited for the lock
+        #: behind it is not applied over it.
+        self._newest = -1
 
     def render(self, snapshot: Snapshot) -> list[tuple[GeneratedFile, str]]:
         """Every file's text, each read back as Asterisk will read it.
@@ -96,7 +114,16 @@ class DialplanSync:
     async def apply(self, snapshot: Snapshot, progress: Progress = _quiet) -> bool:
         """Render, write what changed, reload and verify. Return whether anything changed."""
         async with self._lock:
-            changes = self.pending(snapshot)
+            if snapshot.version < self._newest:
+                log.info("routing state v%s is older than the applied v%s: skipped",
+                         snapshot.version, self._newest)  # fmt: skip
+                return False
+            # Rendering and reading back take seconds at tens of thousands of numbers:
+            # off the event loop, so calls keep being routed meanwhile.
+            changed = 0
+            if self.routes is not None:
+                changed = await self.routes.apply(snapshot, progress)
+            changes = await asyncio.to_thread(self.pending, snapshot)
             for change in changes:
                 progress(f"writing {change.file.path} and reloading it")
                 await self._install(change)
@@ -106,14 +133,16 @@ class DialplanSync:
                     change.file.path,
                     snapshot.version,
                 )
-            return bool(changes)
+            self._newest = snapshot.version
+            return bool(changes) or changed > 0
 
     async def _install(self, change: Change) -> None:
         file = change.file
         self._write(file.path, change.new)
         try:
+            expected = await asyncio.to_thread(file.parse, change.new)
             await file.reload()
-            await self._verify(file, file.parse(change.new))
+            await self._verify(file, expected)
         except BaseException as exc:
             self._write(file.path, change.old if change.old is not None else EMPTY)
             if not isinstance(exc, Exception):

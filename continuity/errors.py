@@ -204,3 +204,20 @@ class PrimaryRangeInUse(ContinuityError):
 
 class NotLeader(ContinuityError):
     """A leader-only write (outages, notices) refused: another node leads now."""
+
+
+class ImportRefused(ContinuityError):
+    """A bulk change refused whole: ``problems`` are (position, error) of each bad item.
+
+    The CLI names each position as the row of its file; nothing was written."""
+
+    def __init__(self, problems: list[tuple[int, ContinuityError]], where: str = "item") -> None:
+        shown = problems[:50]
+        lines = [f"{where} {index + 1}: {error}" for index, error in shown]
+        if len(problems) > len(shown):
+            lines.append(f"... and {len(problems) - len(shown)} more")
+        super().__init__(
+            f"nothing was imported: {len(problems)} "
+            f"{'problem' if len(problems) == 1 else 'problems'}\n  " + "\n  ".join(lines)
+        )
+        self.problems = problems

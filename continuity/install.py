@@ -57,6 +57,7 @@ REQUIRED_MODULES: tuple[tuple[str, str], ...] = (
     ("app_userevent.so", "the SIP cause of each leg, reported by its hangup handler"),
     ("func_strings.so, func_logic.so, func_env.so, func_channel.so", "dialplan functions"),
     ("func_callerid.so, func_hangupcause.so", "dialplan functions"),
+    ("func_db.so, func_cut.so", "the fallback routes in AstDB (fallback_store = astdb)"),
     ("res_agi.so", "the FastAGI route (installs that keep their own dialplan)"),
     ("codec_ulaw.so, codec_alaw.so, codec_gsm.so, format_wav.so, format_gsm.so", "audio"),
 )

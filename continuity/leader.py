@@ -5,6 +5,12 @@ holds it leads until it fails to renew (its database link broke, or another
 node ended its hung session), and every leader-only write carries the fencing
 token it got, so a stale leader's write is refused by the database itself.
 Per-call routing and failover stay on every node.
+
+A node leads only while it can do the leader's work: outage detection needs
+its own Asterisk's AMI (the trunk's qualify results). A leader that has been
+unable to for ``grace`` seconds (its Asterisk died, the box's AMI is cut) gives
+the lease up, and does not take it again until it can, so a node that can
+watch the trunk leads instead.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -41,8 +48,17 @@ class Leadership:
         sip_uri: str,
         *,
         interval: float = 1.0,
+        able: Callable[[], bool] = lambda: True,
+        grace: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``able()``: whether this node can do the leader's work now; unable for
+        ``grace`` seconds (default three intervals), it does not lead."""
         self._lease = lease
+        self._able = able
+        self.grace = 3 * interval if grace is None else grace
+        self._clock = clock
+        self._unable_since: float | None = None
         self._heartbeats = heartbeats
         self.node = node
         self._sip_uri = sip_uri
@@ -60,6 +76,16 @@ class Leadership:
         """``await subscriber(leads)`` whenever this node starts or stops leading."""
         self._subscribers.append(subscriber)
 
+    def _unfit(self) -> bool:
+        """Unable to do the leader's work for ``grace`` seconds now."""
+        if self._able():
+            self._unable_since = None
+            return False
+        now = self._clock()
+        if self._unable_since is None:
+            self._unable_since = now
+        return now - self._unable_since >= self.grace
+
     async def step(self) -> None:
         """One round: heartbeat, then renew the lease or try to take it."""
         was = self.leads
@@ -68,7 +94,15 @@ class Leadership:
         except StoreError as exc:
             log.debug("node heartbeat failed: %s", exc)
         try:
-            if self.token is not None:
+            if self._unfit():
+                if self.token is not None:
+                    log.warning(
+                        "node %s gives up the lead: it cannot watch the primary trunk"
+                        " (no AMI to its Asterisk for %g s)", self.node, self.grace,
+                    )
+                    self.token = None
+                    await self._lease.release()
+            elif self.token is not None:
                 if not await self._lease.renew(self.token):
                     log.warning("node %s lost the leader lease", self.node)
                     self.token = None

@@ -21,13 +21,14 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from continuity.core.outcome import Outcome
 from continuity.core.records import CallRecord
 
 #: Post-dial delay buckets, seconds: the app's own routing time (milliseconds) up to a
 #: primary that rang out its whole ``primary_timeout`` before the call failed over.
 PDD_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 
-HANDED_TO_FALLBACK = "handed_to_fallback"
+HANDED_TO_FALLBACK = Outcome.HANDED_TO_FALLBACK.value
 NO_ROUTE = "none"
 
 
@@ -52,9 +53,9 @@ def post_dial_delay(record: CallRecord) -> float | None:
     handed to voicemail counts until the destination before it failed (the record
     does not time the hand-over itself); one sent there first has none."""
     for index, attempt in enumerate(record.attempts):
-        if attempt.result == "answered":
+        if attempt.result == Outcome.ANSWERED:
             when = attempt.started_at
-        elif attempt.result == "handed_over":
+        elif attempt.result == Outcome.HANDED_OVER:
             when = record.attempts[index - 1].ended_at if index else ""
         else:
             continue
@@ -142,6 +143,8 @@ class Probes:
     ami_reconnects: Callable[[], int]
     #: Whether this node leads (outage journal and notices run on the leader only).
     leads: Callable[[], bool] = lambda: True
+    #: WebSocket messages exchanged with ARI since start: (received, sent).
+    ari_messages: Callable[[], tuple[int, int]] = lambda: (0, 0)
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
@@ -216,6 +219,16 @@ class StateCollector(Collector):
             "ARI event WebSocket connections after the first.",
             value=p.ari_reconnects(),
         )
+        received, sent = p.ari_messages()
+        messages = CounterMetricFamily(
+            "continuity_ari_websocket_messages",
+            "WebSocket messages exchanged with ARI: events and REST replies received,"
+            " REST requests sent.",
+            labels=["direction"],
+        )
+        messages.add_metric(["received"], received)
+        messages.add_metric(["sent"], sent)
+        yield messages
         yield _gauge(
             "continuity_ami_connected",
             "1 while the AMI session that watches trunk health is logged in.",

@@ -111,6 +111,17 @@ VAR_VERIFY_REPORTED: Final = "CONTINUITY_VERIFY_REPORTED"
 #: Path (without extension) of the line's custom voicemail prompt, in dialplan.
 VAR_VOICEMAIL_PROMPT: Final = "CONTINUITY_VOICEMAIL_PROMPT"
 
+#: With ``fallback_store = astdb``: the AstDB family holding each tracking number's
+#: fallback route (key: the number), read by the generic CTX_FALLBACK; the context of
+#: one extension per business-hours schedule that says whether it is open now; and
+#: the channel variables the generic fallback walks a route with.
+ASTDB_FAMILY: Final = "continuity-route"
+CTX_HOURS: Final = "continuity-hours"
+VAR_ROUTE: Final = "CONTINUITY_ROUTE"
+VAR_STEPS: Final = "CONTINUITY_STEPS"
+VAR_STEP: Final = "CONTINUITY_STEP"
+VAR_STEP_INDEX: Final = "CONTINUITY_STEP_INDEX"
+
 #: Directory (relative to the Asterisk config dir) holding generated files.
 GENERATED_DIR: Final = "continuity"
 #: Generated file names, each ``#include``d from the admin's own file.

@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 DB_ERRORS = (StoreError, OSError, TimeoutError)
 
 
+#: Seconds a first record waits for others before their one insert (issue 13: an
+#: insert per call was ~14 % of the app's CPU at 20 calls/s). ``record`` returns
+#: once the record is durable, that much later; the call is over by then.
+LINGER = 0.25
+
+
 class CallRecorder:
     def __init__(
         self,
@@ -39,11 +45,13 @@ class CallRecorder:
         sink: CallRecordSink,
         batch: int = 200,
         db_timeout: float = 2.0,
+        linger: float = LINGER,
     ) -> None:
         self._spool = spool
         self._sink = sink
         self._batch = batch
         self._db_timeout = db_timeout
+        self._linger = linger
         #: False from a failed insert until the flusher has emptied the spool.
         self._db_up = True
         self._wake = asyncio.Event()
@@ -64,7 +72,15 @@ class CallRecorder:
         await asyncio.shield(written)
 
     async def _write_batches(self) -> None:
+        stopping: asyncio.CancelledError | None = None
         while self._open:
+            if self._linger > 0 and len(self._open) < self._batch and stopping is None:
+                # Calls that end meanwhile join this insert: at 20 calls/s most batches
+                # were one record, and the insert was the app's largest item per call.
+                try:
+                    await asyncio.sleep(self._linger)
+                except asyncio.CancelledError as exc:
+                    stopping = exc  # the app stops: write what waits now, then stop
             batch, written = self._open, self._open_written
             self._open, self._open_written = [], None
             assert written is not None
@@ -76,6 +92,8 @@ class CallRecorder:
                     raise
             else:
                 written.set_result(None)
+        if stopping is not None:
+            raise stopping
 
     async def _write(self, batch: list[CallRecord]) -> None:
         if self._db_up:

@@ -1,13 +1,23 @@
-"""Keeps the in-memory routing snapshot current; survives PostgreSQL outages."""
+"""Keeps the in-memory routing snapshot current; survives PostgreSQL outages.
+
+A notification that names the tracking numbers it changed
+(``tracking_numbers:+1...,+1...``) reloads those rows only, and the new snapshot
+is routed with at once; any other reloads everything. Subscribers (the fallback
+dialplan, voicemail boxes, the disk mirror...) run apart from the reloads, on the
+newest snapshot: a slow one never holds back the next change, it sees the state
+of several changes at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
 
 from continuity.backoff import Backoff
-from continuity.core.model import Snapshot
+from continuity.core.model import Snapshot, TrackingNumber
 from continuity.errors import StoreError
 from continuity.ports import ChangeFeed, SnapshotSource
 from continuity.state_cache import StateCache
@@ -15,6 +25,16 @@ from continuity.state_cache import StateCache
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[Snapshot], Awaitable[None]]
+#: The prefix of a notification that names the numbers it changed.
+NUMBERS_CHANGED = "tracking_numbers:"
+
+
+class NumberSource(Protocol):
+    async def load_numbers(
+        self, numbers: Sequence[str]
+    ) -> tuple[int, Mapping[str, TrackingNumber | None]]:
+        """The state version and each number's row now (``None``: it is gone)."""
+        ...
 
 
 class SnapshotService:
@@ -31,8 +51,12 @@ class SnapshotService:
         cache: StateCache,
         *,
         cache_retry: float = 1.0,
+        numbers: NumberSource | None = None,
     ) -> None:
         self._source = source
+        self._numbers = numbers
+        self._fresh = asyncio.Event()
+        self._first_mirror: asyncio.Task[None] | None = None
         self._feed = feed
         self._cache = cache
         self._subscribers: list[Subscriber] = []
@@ -48,7 +72,14 @@ class SnapshotService:
         self._subscribers.append(subscriber)
 
     async def start(self) -> None:
-        if await self.refresh():
+        """Load the state and hand it to the subscribers; routing can start when this
+        returns. The disk mirror is written meanwhile (:meth:`mirrored` waits for it):
+        at 100,000 numbers it takes as long as the load itself."""
+        if await self._reload("*"):
+            self._first_mirror = asyncio.create_task(
+                self._mirror(self.current), name="state-cache-first"
+            )
+            await self._notify(self.current)
             return
         cached = self._cache.load()
         if cached is not None:
@@ -66,8 +97,27 @@ class SnapshotService:
         failed write of the state cache is logged and retried by :meth:`run`, a
         subscriber that fails is logged, and neither stops the others.
         """
+        if not await self._reload("*"):
+            return False
+        await self._publish(self.current)
+        return True
+
+    async def _reload(self, change: str) -> bool:
+        """Make the state after ``change`` current (only the numbers it names, if it names
+        them); False if PostgreSQL could not be read."""
         try:
-            snapshot = await self._source.load_snapshot()
+            if change.startswith(NUMBERS_CHANGED) and self._numbers is not None:
+                named = change.removeprefix(NUMBERS_CHANGED).split(",")
+                version, rows = await self._numbers.load_numbers(named)
+                numbers = dict(self.current.numbers)
+                for number, row in rows.items():
+                    if row is None:
+                        numbers.pop(number, None)
+                    else:
+                        numbers[number] = row
+                snapshot = dataclasses.replace(self.current, numbers=numbers, version=version)
+            else:
+                snapshot = await self._source.load_snapshot()
         except (StoreError, OSError, TimeoutError) as exc:
             log.warning(
                 "could not reload routing state, keeping v%s: %s", self.current.version, exc
@@ -76,7 +126,18 @@ class SnapshotService:
         self.current = snapshot
         self.from_database = True
         log.info("routing state v%s loaded: %d numbers", snapshot.version, len(snapshot.numbers))
+        return True
+
+    async def mirrored(self) -> None:
+        """Wait until the state loaded by :meth:`start` is written to the disk mirror."""
+        if self._first_mirror is not None:
+            await self._first_mirror
+
+    async def _publish(self, snapshot: Snapshot) -> None:
         await self._mirror(snapshot)
+        await self._notify(snapshot)
+
+    async def _notify(self, snapshot: Snapshot) -> None:
         for subscriber in self._subscribers:
             try:
                 await subscriber(snapshot)
@@ -86,7 +147,13 @@ class SnapshotService:
                     getattr(subscriber, "__qualname__", subscriber),
                     snapshot.version,
                 )
-        return True
+
+    async def _publish_newest(self) -> None:
+        """Hand the newest snapshot to the mirror and the subscribers, one at a time."""
+        while True:
+            await self._fresh.wait()
+            self._fresh.clear()
+            await self._publish(self.current)
 
     async def _mirror(self, snapshot: Snapshot, *, retry: bool = False) -> None:
         """Write the state cache; on failure remember ``snapshot`` for :meth:`_keep_mirror`.
@@ -130,11 +197,22 @@ class SnapshotService:
 
     async def run(self) -> None:
         """Reload on every change notification until cancelled; keep the cache written."""
+        await self.mirrored()
         async with asyncio.TaskGroup() as tasks:
             mirror = tasks.create_task(self._keep_mirror(), name="state-cache")
-            async for table in self._feed.changes():
-                log.debug("change notified on %s", table)
+            publish = tasks.create_task(self._publish_newest(), name="state-subscribers")
+            async for change in self._feed.changes():
+                log.debug("change notified: %s", change[:80])
                 backoff = Backoff(base=0.2, cap=5.0)
-                while not await self.refresh():
+                while not await self._reload(change):
                     await asyncio.sleep(backoff.next_delay())
+                    change = "*"  # changes may have been missed meanwhile
+                self._fresh.set()
+            await self._drained()
             mirror.cancel()  # the feed ended: so does the retrying
+            publish.cancel()
+
+    async def _drained(self) -> None:
+        """Wait until the newest snapshot was handed on (when the feed ends)."""
+        while self._fresh.is_set():
+            await asyncio.sleep(0.01)

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from continuity.core.hours import Schedule
 from continuity.core.model import AccountSettings, Line, Snapshot, TrackingNumber
-from continuity.db import hours, primary_numbers, rows
+from continuity.db import bulk, hours, primary_numbers, rows
 from continuity.db.audit import audit
 from continuity.errors import (
     DuplicateLine,
@@ -76,6 +76,20 @@ class AdminChange:
         )  # fmt: skip
         values = {**rows.number_columns(number), "version": number.version}
         await self._audit("number.remove", number.number, values, None)
+
+    async def import_numbers(
+        self,
+        added: Sequence[TrackingNumber],
+        changed: Sequence[tuple[TrackingNumber, TrackingNumber]],
+        summary: Mapping[str, Any],
+    ) -> None:
+        """Many numbers in this transaction: new ones by COPY, changed ones in one
+        pipelined batch of versioned UPDATEs; one audit row summarises them."""
+        if added:
+            await bulk.copy_numbers(self._conn, added)
+        if changed:
+            await bulk.update_numbers(self._conn, changed)
+        await self._audit("number.import", "tracking numbers", None, summary)
 
     # -- lines ---------------------------------------------------------------------
     async def insert_line(self, line: Line) -> None:

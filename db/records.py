@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from continuity.core.call_trace import LegLanding
+from continuity.core.outcome import Outcome
 from continuity.core.records import CallRecord, RoutedBy
 from continuity.db.pool import Pool
 
@@ -49,9 +50,9 @@ _TRACE_COMPLETES = sql.SQL(
 ).format(sql.Literal(RoutedBy.HANDED_TO_FALLBACK.value))
 _LEG_LANDED = sql.SQL(
     "UPDATE call_records SET answered_kind = %(kind)s, answered_target = %(target)s,"
-    " outcome = 'answered' WHERE call_id = %(call)s AND source = 'asterisk'"
+    " outcome = {} WHERE call_id = %(call)s AND source = 'asterisk'"
     " AND path = {} AND answered_kind IS NULL"
-).format(sql.Literal(RoutedBy.INTERRUPTED.value))
+).format(sql.Literal(Outcome.ANSWERED.value), sql.Literal(RoutedBy.INTERRUPTED.value))
 
 
 def _params(records: Iterable[CallRecord], source: str) -> list[object]:

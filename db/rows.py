@@ -18,18 +18,30 @@ from continuity.core.model import (
 )
 
 Row = Mapping[str, Any]
+#: Settings already built while reading many rows: most numbers share theirs, and the
+#: objects are immutable, so 100,000 rows make a few hundred of them, not 100,000.
+SettingsCache = dict[tuple[Any, ...], ContinuitySettings]
+_KINDS = {k.value: k for k in DestinationKind}
 
 
 def destination(row: Row) -> Destination | None:
     if row["dest_kind"] is None:
         return None
-    return Destination(DestinationKind(row["dest_kind"]), row["dest_target"])
+    return Destination(_KINDS[row["dest_kind"]], row["dest_target"])
 
 
-def continuity(row: Row) -> ContinuitySettings:
-    return ContinuitySettings(
-        on=row["continuity_on"], enabled=row["continuity_enabled"], destination=destination(row)
-    )
+def continuity(row: Row, cache: SettingsCache | None = None) -> ContinuitySettings:
+    key = (row["continuity_on"], row["continuity_enabled"], row["dest_kind"], row["dest_target"])
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = ContinuitySettings(
+            on=row["continuity_on"],
+            enabled=row["continuity_enabled"],
+            destination=destination(row),
+        )
+        if cache is not None:
+            cache[key] = found
+    return found
 
 
 def continuity_columns(settings: ContinuitySettings) -> dict[str, Any]:
@@ -80,13 +92,13 @@ def line(row: Row, forwarding: list[Row]) -> Line:
     )
 
 
-def tracking_number(row: Row) -> TrackingNumber:
+def tracking_number(row: Row, cache: SettingsCache | None = None) -> TrackingNumber:
     return TrackingNumber(
         number=row["number"],
         label=row["label"],
         line=row["line_id"],
         primary_target=row["primary_target"],
-        continuity=continuity(row),
+        continuity=continuity(row, cache),
         test_mode=row["test_mode"],
         test_until=row["test_until"],
         version=row["version"],

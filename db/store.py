@@ -10,7 +10,7 @@ value. Driver errors leave this package as domain errors (``continuity.db.errors
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from continuity.core.model import Snapshot
+from continuity.core.model import Snapshot, TrackingNumber
 from continuity.db import rows
 from continuity.db.changes import AdminChange
 from continuity.db.hours import load_hours
@@ -51,6 +51,25 @@ class Store:
             await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             return await _read_snapshot(conn)
 
+    async def load_numbers(
+        self, numbers: Sequence[str]
+    ) -> tuple[int, dict[str, TrackingNumber | None]]:
+        """The routing state's version and the named numbers' rows as of one moment
+        (``None``: the number is gone). Raises ``psycopg.Error`` like ``load_snapshot``."""
+        async with (
+            self.pool.connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=dict_row) as cur,
+        ):
+            await cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            await cur.execute("SELECT version FROM routing_state")
+            state = await cur.fetchone()
+            await cur.execute(NUMBER_COLUMNS + " WHERE number = ANY(%s)", (list(numbers),))
+            found = {r["number"]: rows.tracking_number(r) for r in await cur.fetchall()}
+        if state is None:
+            raise RuntimeError("routing_state is empty: run `continuity db upgrade`")
+        return int(state["version"]), {n: found.get(n) for n in numbers}
+
     async def audit_entries(self, limit: int = 50) -> list[AuditEntry]:
         async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
@@ -74,6 +93,13 @@ class Store:
             yield AdminChange(conn, actor, await _read_snapshot(conn))
 
 
+#: What a tracking number's model needs, and no more (no timestamps to parse).
+NUMBER_COLUMNS = (
+    "SELECT number, label, line_id, primary_target, continuity_on, continuity_enabled,"
+    " dest_kind, dest_target, test_mode, test_until, version FROM tracking_numbers"
+)
+
+
 async def _read_snapshot(conn: Conn) -> Snapshot:
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
@@ -84,20 +110,21 @@ async def _read_snapshot(conn: Conn) -> Snapshot:
         line_rows = await cur.fetchall()
         await cur.execute("SELECT * FROM forwarding_numbers ORDER BY added_at")
         forwarding = await cur.fetchall()
-        await cur.execute("SELECT * FROM tracking_numbers")
+        await cur.execute(NUMBER_COLUMNS)
         number_rows = await cur.fetchall()
         await cur.execute("SELECT pattern FROM primary_numbers ORDER BY pattern")
         primary_rows = await cur.fetchall()
         hours = await load_hours(cur)
     if acc is None:
         raise RuntimeError("account_settings is empty: run `continuity db upgrade`")
+    cache: rows.SettingsCache = {}
     by_line: dict[str, list[rows.Row]] = {}
     for f in forwarding:
         by_line.setdefault(f["line_id"], []).append(f)
     return Snapshot(
         account=rows.account(acc),
         lines=hours.apply({r["id"]: rows.line(r, by_line.get(r["id"], [])) for r in line_rows}),
-        numbers={r["number"]: rows.tracking_number(r) for r in number_rows},
+        numbers={r["number"]: rows.tracking_number(r, cache) for r in number_rows},
         version=int(acc["state_version"]),
         primary_numbers=tuple(r["pattern"] for r in primary_rows),
         schedules=hours.schedules,

@@ -204,12 +204,17 @@ def _hours(snapshot: Snapshot, number: str, closed: StaticRoute) -> FallbackHour
 
 
 def fallback_routes(
-    snapshot: Snapshot, dial_timeout: int, health: TrunkHealth | None = None
+    snapshot: Snapshot,
+    dial_timeout: int,
+    health: TrunkHealth | None = None,
+    only: set[str] | None = None,
 ) -> list[FallbackRoute]:
     """Each number's chain as the ARI app would route it now, as dial steps; a number
-    whose chain differs out of business hours gets both, and the checks between them."""
+    whose chain differs out of business hours gets both, and the checks between them.
+    ``only``: just those numbers (the ones of the snapshot among them)."""
     routes = []
-    for number in sorted(snapshot.numbers):
+    chosen = snapshot.numbers if only is None else [n for n in only if n in snapshot.numbers]
+    for number in sorted(chosen):
         plan = plan_route(snapshot, number, health, after_hours=False)
         opened = static_route(plan, dial_timeout)
         closed = static_route(plan_route(snapshot, number, health, after_hours=True), dial_timeout)
@@ -228,17 +233,52 @@ def fallback_routes(
     return routes
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduleHours:
+    """One schedule's open-or-closed check, as ``continuity-hours`` holds it (astdb)."""
+
+    key: str
+    schedule: str
+    timezone: str
+    holidays: tuple[str, ...]
+    checks: tuple[str, ...]
+
+
+def schedule_hours(snapshot: Snapshot) -> list[ScheduleHours]:
+    found = []
+    for index, name in enumerate(sorted(snapshot.schedules)):
+        schedule = snapshot.schedules[name]
+        found.append(
+            ScheduleHours(
+                f"hours{index + 1}",
+                _safe("schedule name", schedule.name),
+                _safe("time zone", schedule.timezone),
+                tuple(d.isoformat() for d in schedule.holidays),
+                _gotoiftime(schedule),
+            )
+        )
+    return found
+
+
 def render_extensions(
     snapshot: Snapshot,
     unknown: UnknownNumberPolicy,
     dial_timeout: int,
     health: TrunkHealth | None = None,
+    *,
+    astdb: bool = False,
 ) -> str:
+    """The generated extensions file. ``astdb``: its fallback context is generic and reads
+    each number's route from AstDB (``continuity.dialplan_templates.astdb``), so the
+    file holds no number at all and changes only with lines, schedules and policies."""
     template = environment().get_template("extensions_continuity.conf.j2")
-    routes = fallback_routes(snapshot, dial_timeout, health)
+    routes = [] if astdb else fallback_routes(snapshot, dial_timeout, health)
     return template.render(
         **constants(),
-        version=int(snapshot.version),
+        # With astdb the file does not change with every routing state, only the routes do.
+        state="routes in AstDB" if astdb else f"v{int(snapshot.version)}",
+        astdb=astdb,
+        schedules=schedule_hours(snapshot) if astdb else [],
         routes=routes,
         closed_routes=[r for r in routes if r.hours is not None],
         unknown=unknown,

@@ -24,12 +24,12 @@ from localstack.instance import AsteriskInstance
 #: ``dtmf:<digits>`` (answer, then key the digits a second later, as a person would).
 BEHAVIOR = re.compile(r"answer|noanswer|reject:[3-6]\d\d|hangup-after:\d+(\.\d+)?|dtmf:[0-9*#]+")
 ROLES = ("primary", "pstn")
-FIELDS = 10
+FIELDS = 11
 #: First line of the observation file: FILE() only appends to a file that
 #: already has a line, and the header documents the format.
 HEADER = (
     "# uniqueid|role|number|caller_id_number|caller_id_name|time|outcome"
-    "|diversion|history_info|from (URI-encoded)\n"
+    "|diversion|history_info|from|source (URI-encoded)\n"
 )
 
 
@@ -54,6 +54,12 @@ class Observation:
     diversion: str = ""
     history_info: str = ""
     from_header: str = ""
+    #: The address the pbx sent the call from (``host:port``): which node, in a stack of several.
+    source: str = ""
+
+    @property
+    def source_host(self) -> str:
+        return self.source.rpartition(":")[0]
 
 
 def parse_observations(text: str) -> list[Observation]:
@@ -66,7 +72,7 @@ def parse_observations(text: str) -> list[Observation]:
         if len(fields) != FIELDS:
             raise ValueError(f"malformed carrier observation line: {line!r}")
         uniqueid, role, number, cid_number, cid_name, when, outcome, *headers = fields
-        diversion, history_info, from_header = headers
+        diversion, history_info, from_header, source = headers
         observations.append(
             Observation(
                 uniqueid,
@@ -79,6 +85,7 @@ def parse_observations(text: str) -> list[Observation]:
                 diversion,
                 history_info,
                 from_header,
+                source,
             )
         )
     return observations

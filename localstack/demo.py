@@ -1,6 +1,7 @@
 """`./dev demo`: a local stack, real calls, and where each one went.
 
-The demo belongs to the checkout, not to the product: the installed ``continuity``
+``--nodes N`` puts Kamailio in front of N pbx nodes and shows which node took
+each call. The demo belongs to the checkout, not to the product: the installed ``continuity``
 command never imports the local stack (``python -m localstack.demo --help``)."""
 
 from __future__ import annotations
@@ -32,16 +33,22 @@ from continuity.core.model import (
 )
 from continuity.db import migrate
 from continuity.db.access import AccessStore
+from continuity.db.leader import NodeRegistry
 from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.logsetup import configure_logging
+from continuity.proxy_templates.render import ProxySettings
+from localstack.kamailio import Routed, routing_log
 from localstack.postgres import resolve_database_url, temporary_database
-from localstack.product import product_config, running_app, wait_for_state
+from localstack.product import node_config, running_app, wait_for_state
 from localstack.stack import LocalStack
 
 ANSWERING_SERVICE = "+13125550150"
-CALLER = "+13125550111"
+#: The demo's callers: this and one more digit, a caller per call (the proxy logs it).
+CALLER = "+1312555011"
+#: Nodes the demo starts at most: each is an Asterisk and an app on a 2-core machine.
+MAX_NODES = 4
 
 
 @dataclass(frozen=True)
@@ -115,63 +122,113 @@ def logs_to_file() -> Iterator[Path]:
             root.setLevel(level)
 
 
-async def run_demo(keep: bool = False) -> int:
+async def run_demo(keep: bool = False, nodes: int = 1) -> int:
     with logs_to_file() as log_path:
-        code = await _demo(keep)
+        code = await _demo(keep, nodes)
     warnings = sum(" WARNING " in line or " ERROR " in line for line in log_path.open())
     print(f"app log: {log_path} ({warnings} warning or error lines)")
     return code
 
 
-async def _demo(keep: bool) -> int:
+def _stack_story(nodes: int) -> str:
+    if nodes == 1:
+        return "Asterisk instances: pbx (ours), carrier (the phone network) and the primary"
+    return (
+        f"Kamailio in front of {nodes} pbx nodes (each an Asterisk with its own continuity"
+        " serve), the carrier and the primary, each on its own loopback address"
+    )
+
+
+async def _demo(keep: bool, nodes: int) -> int:
     started = time.monotonic()
     say("PostgreSQL")
     server = await resolve_database_url()
-    say("Asterisk instances: pbx (ours) and carrier (the phone network)")
+    say(_stack_story(nodes))
     async with (
-        LocalStack() as stack,
+        LocalStack(nodes=nodes, proxy_settings=ProxySettings(log_level=2)) as stack,
         temporary_database(server) as url,
         Pool(url, open=False, min_size=1, max_size=2) as pool,
+        contextlib.AsyncExitStack() as running,
     ):
         await migrate.upgrade(url)
         store = Store(pool)
         admin = Admin(store, "demo")
         say("configuring lines and tracking numbers")
         await _configure(admin)
-        with tempfile.TemporaryDirectory(prefix="continuity-demo-") as state:
-            config = product_config(stack, url, Path(state), web_listen=_web_listen())
-            say("starting the continuity ARI app")
-            async with running_app(config) as app:
-                await wait_for_state(app, (await store.load_snapshot()).version)
-                rows = []
-                for demo in CALLS:
-                    if demo.carrier_behavior:
-                        await stack.set_behavior(demo.dialed, demo.carrier_behavior)
-                    say(f"calling {demo.dialed} ({demo.story})")
-                    rows.append(await _place(stack, CallRecordStore(pool), demo))
-                user, password = await _console_login(pool)
-                print()
-                print(
-                    table(
-                        ["DIALED", "SCENARIO", "ROUTE TAKEN", "ANSWERED BY", "ANSWERED AFTER"],
-                        rows,
-                    )
-                )
-                web_url = app.web.url if app.web is not None else None
-                print(f"\nweb console: {web_url}  (log in as {user} / {password})")
-                print(f"HTTP API:    {web_url}/api/docs")
-                print(f"demo ran in {time.monotonic() - started:.1f}s")
-                if keep:
-                    print("the stack and the console keep running; Ctrl-C stops them", flush=True)
-                    await asyncio.Event().wait()
-                else:
-                    print("(`./dev demo --keep` leaves the console running until Ctrl-C)")
+        version = (await store.load_snapshot()).version
+        apps = []
+        for index, node in enumerate(stack.nodes):
+            state = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="demo-")))
+            # The first node serves the console; it shows every node.
+            config = node_config(
+                stack,
+                node,
+                url,
+                state,
+                web_listen=_web_listen() if index == 0 else "",
+                node_name=node.name,
+                node_sip_uri=node.sip_uri,
+            )
+            say(
+                f"starting the continuity ARI app of {node.name} ({node.sip_uri})"
+                if nodes > 1
+                else "starting the continuity ARI app"
+            )
+            app = await running.enter_async_context(running_app(config))
+            await wait_for_state(app, version)
+            apps.append(app)
+        rows = []
+        for index, demo in enumerate(CALLS):
+            if demo.carrier_behavior:
+                await stack.set_behavior(demo.dialed, demo.carrier_behavior)
+            say(f"calling {demo.dialed} ({demo.story})")
+            rows.append(await _place(stack, CallRecordStore(pool), demo, f"{CALLER}{index}"))
+        user, password = await _console_login(pool)
+        print()
+        headers = ["DIALED", "SCENARIO", "ROUTE TAKEN", "ANSWERED BY", "ANSWERED AFTER"]
+        print(
+            table(
+                [*headers, "NODE"] if nodes > 1 else headers,
+                rows if nodes > 1 else [row[:-1] for row in rows],
+            )
+        )
+        if nodes > 1:
+            print()
+            for info in await NodeRegistry(pool).nodes():
+                lead = " (leader: outage detection and notices run here)" if info.leads else ""
+                print(f"node {info.name}{lead}: up, {info.sip_uri}")
+        web = apps[0].web
+        web_url = web.url if web is not None else None
+        print(f"\nweb console: {web_url}  (log in as {user} / {password})")
+        print(f"HTTP API:    {web_url}/api/docs")
+        print(f"demo ran in {time.monotonic() - started:.1f}s")
+        if keep:
+            print("the stack and the console keep running; Ctrl-C stops them", flush=True)
+            await asyncio.Event().wait()
+        else:
+            print("(`./dev demo --keep` leaves the console running until Ctrl-C)")
     return 0
 
 
-async def _place(stack: LocalStack, records: CallRecordStore, demo: DemoCall) -> list[str]:
+def _node_of(stack: LocalStack, caller: str, mark: int) -> str:
+    """Which node took the call from ``caller``: the proxy's log says where it sent it."""
+    if stack.proxy is None:
+        return stack.pbx.name
+    sent = [
+        e.node
+        for e in routing_log(stack.proxy.log(mark))
+        if isinstance(e, Routed) and e.caller == caller
+    ]
+    by_uri = {n.sip_uri: n.name for n in stack.nodes}
+    return " > ".join(by_uri.get(uri, uri) for uri in sent) or "-"
+
+
+async def _place(
+    stack: LocalStack, records: CallRecordStore, demo: DemoCall, caller: str
+) -> list[str]:
     before = len(stack.carrier_observations())
-    call = await stack.place_call(demo.dialed, CALLER, hold_seconds=1.5)
+    mark = stack.proxy.log_mark() if stack.proxy is not None else 0
+    call = await stack.place_call(demo.dialed, caller, hold_seconds=1.5)
     cause = await call.wait_ended(timeout=30)
     seen = stack.carrier_observations()[before:]
     record = None
@@ -187,7 +244,14 @@ async def _place(stack: LocalStack, records: CallRecordStore, demo: DemoCall) ->
         setup = f"{(record.answered_at - record.started_at).total_seconds():.2f}s"
     answer = next((o for o in seen if o.outcome == "answer"), None)
     who = f"{answer.role} {answer.number}" if answer else f"nobody (cause {cause})"
-    return [demo.dialed, demo.story, route or (record.outcome if record else "-"), who, setup]
+    return [
+        demo.dialed,
+        demo.story,
+        route or (record.outcome if record else "-"),
+        who,
+        setup,
+        _node_of(stack, caller, mark),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,8 +265,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave the stack and the web console running until Ctrl-C",
     )
+    parser.add_argument(
+        "--nodes",
+        type=_node_count,
+        default=1,
+        metavar="N",
+        help="run N pbx nodes behind Kamailio (2 to 4) and show which node took each call",
+    )
     args = parser.parse_args(argv)
-    return asyncio.run(run_demo(keep=args.keep))
+    return asyncio.run(run_demo(keep=args.keep, nodes=args.nodes))
+
+
+def _node_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of nodes") from None
+    if not 1 <= count <= MAX_NODES:
+        raise argparse.ArgumentTypeError(f"{count} nodes: give 1 to {MAX_NODES}")
+    return count
 
 
 if __name__ == "__main__":

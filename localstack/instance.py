@@ -72,8 +72,11 @@ class AsteriskInstance:
         stop_timeout: float = 10.0,
         ami_privileges: tuple[str, str] = ("all", "all"),
         rtp_ports: int = 200,
+        host: str = LOOPBACK,
     ) -> None:
+        """``host``: the loopback address its SIP, HTTP (ARI) and AMI listen on."""
         allocate = ports or PortAllocator()
+        self.host = host
         #: ``read =`` and ``write =`` of the AMI user in manager.conf.
         self.ami_privileges = ami_privileges
         self.name = name
@@ -81,17 +84,17 @@ class AsteriskInstance:
         self.instance_id = f"{name}-{secrets.token_hex(4)}"
         self.chroot_root = INSTANCES_DIR / self.instance_id
         self.root = rootfs / self.chroot_root.relative_to("/")
-        self.sip_port = allocate.udp()
-        self.http_port = allocate.tcp()
-        self.ami_port = allocate.tcp()
+        self.sip_port = allocate.udp(host)
+        self.http_port = allocate.tcp(host)
+        self.ami_port = allocate.tcp(host)
         #: Two per call leg side (RTP and RTCP): 200 carry about 50 bridged calls.
         self.rtp_start, self.rtp_end = allocate.rtp_range(rtp_ports)
         self.ari = AriCredentials(
-            url=f"http://{LOOPBACK}:{self.http_port}/ari",
+            url=f"http://{host}:{self.http_port}/ari",
             username="continuity",
             password=secrets.token_urlsafe(18),
         )
-        self.ami = AmiCredentials(LOOPBACK, self.ami_port, "localstack", secrets.token_urlsafe(18))
+        self.ami = AmiCredentials(host, self.ami_port, "localstack", secrets.token_urlsafe(18))
         self.boot_timeout = boot_timeout
         self.stop_timeout = stop_timeout
         self.boot_seconds: float | None = None
@@ -102,7 +105,15 @@ class AsteriskInstance:
         self._process: asyncio.subprocess.Process | None = None
 
     def __repr__(self) -> str:
-        return f"<AsteriskInstance {self.instance_id} sip={self.sip_port} http={self.http_port}>"
+        return (
+            f"<AsteriskInstance {self.instance_id} {self.host}"
+            f" sip={self.sip_port} http={self.http_port}>"
+        )
+
+    @property
+    def sip_uri(self) -> str:
+        """Where its SIP transport listens: ``sip:host:port``."""
+        return f"sip:{self.host}:{self.sip_port}"
 
     @property
     def etc_dir(self) -> Path:
@@ -134,6 +145,7 @@ class AsteriskInstance:
         """The rendered base configuration, file name -> content."""
         context: dict[str, object] = {
             "name": self.instance_id,
+            "host": self.host,
             "root": str(self.chroot_root),
             "moddir": str(process.module_dir(self.rootfs)),
             "http_port": self.http_port,

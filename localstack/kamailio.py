@@ -18,7 +18,7 @@ import signal
 import socket
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -31,6 +31,43 @@ logger = logging.getLogger(__name__)
 KAMAILIO = "/usr/sbin/kamailio"
 KAMCMD = "/usr/sbin/kamcmd"
 _DEST = re.compile(r"URI: (?P<uri>\S+)\s+FLAGS: (?P<flags>\S+)")
+#: The generated config's log line for each INVITE it sends to a node (first or retry).
+_ROUTED = re.compile(
+    r"INVITE (?P<number>\S+) from (?P<caller>\S+) \(Call-ID (?P<call_id>[^)]*)\)"
+    r" -> node (?P<node>\S+?)(?P<retry> \(retry\))?$"
+)
+_FAILED = re.compile(r"node (?P<node>\S+) failed INVITE (?P<number>\S+) from (?P<caller>\S+) ")
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """One INVITE the proxy sent to a node, from its log (in the order they were sent)."""
+
+    caller: str
+    number: str
+    node: str
+    retry: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFailed:
+    """A node that failed a call (5xx or no answer): the proxy marked it down."""
+
+    caller: str
+    node: str
+
+
+def routing_log(text: str) -> list[Routed | NodeFailed]:
+    """The proxy's routing decisions in ``text`` (its log), oldest first."""
+    found: list[Routed | NodeFailed] = []
+    for line in text.splitlines():
+        if (routed := _ROUTED.search(line)) is not None:
+            found.append(
+                Routed(routed["caller"], routed["number"], routed["node"], bool(routed["retry"]))
+            )
+        elif (failed := _FAILED.search(line)) is not None:
+            found.append(NodeFailed(failed["caller"], failed["node"]))
+    return found
 
 
 class KamailioError(RuntimeError):
@@ -47,17 +84,20 @@ class KamailioProxy:
         ports: PortAllocator | None = None,
         settings: ProxySettings | None = None,
         boot_timeout: float = 10.0,
+        host: str = LOOPBACK,
     ) -> None:
+        """``host``: the loopback address it listens on."""
         if shutil.which(KAMAILIO) is None:
             raise KamailioError(
                 f"{KAMAILIO} is missing: install Debian's kamailio package (./dev does)"
             )
         self.nodes = list(nodes)
-        self.sip_port = (ports or PortAllocator()).udp()
+        self.host = host
+        self.sip_port = (ports or PortAllocator()).udp(host)
         self._dir = Path(tempfile.mkdtemp(prefix="kamailio-"))
         self.settings = replace(
             settings or ProxySettings(),
-            listen_host=LOOPBACK,
+            listen_host=host,
             listen_port=self.sip_port,
             runtime_dir=str(self._dir),
         )
@@ -66,7 +106,8 @@ class KamailioProxy:
         self.log_path = self._dir / "kamailio.log"
 
     def __repr__(self) -> str:
-        return f"<KamailioProxy sip={self.sip_port} nodes={[n.name for n in self.nodes]}>"
+        nodes = [n.name for n in self.nodes]
+        return f"<KamailioProxy sip={self.host}:{self.sip_port} nodes={nodes}>"
 
     async def start(self) -> None:
         for name, text in render_proxy(self.settings, self.nodes, self._dir).items():
@@ -100,18 +141,18 @@ class KamailioProxy:
     def _options_answered(self) -> bool:
         call_id = secrets.token_hex(8)
         request = (
-            f"OPTIONS sip:{LOOPBACK}:{self.sip_port} SIP/2.0\r\n"
+            f"OPTIONS sip:{self.host}:{self.sip_port} SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {LOOPBACK}:9;branch=z9hG4bK{call_id}\r\n"
             "Max-Forwards: 70\r\n"
             f"From: <sip:probe@{LOOPBACK}>;tag={call_id}\r\n"
-            f"To: <sip:{LOOPBACK}:{self.sip_port}>\r\n"
+            f"To: <sip:{self.host}:{self.sip_port}>\r\n"
             f"Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
         )
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.bind((LOOPBACK, 0))
             port = sock.getsockname()[1]
             sock.settimeout(0.3)
-            sock.sendto(request.replace(":9;", f":{port};").encode(), (LOOPBACK, self.sip_port))
+            sock.sendto(request.replace(":9;", f":{port};").encode(), (self.host, self.sip_port))
             try:
                 reply = sock.recv(4096)
             except OSError:
@@ -129,11 +170,21 @@ class KamailioProxy:
             raise KamailioError(f"kamcmd dispatcher.list failed: {out.decode(errors='replace')}")
         return {m["uri"]: m["flags"] for m in _DEST.finditer(out.decode())}
 
-    def log(self) -> str:
+    def log(self, since: int = 0) -> str:
+        """What it logged (from byte ``since``: a :meth:`log_mark`)."""
         try:
-            return self.log_path.read_text(errors="replace")
+            with self.log_path.open("rb") as log:
+                log.seek(since)
+                return log.read().decode(errors="replace")
         except FileNotFoundError:
             return ""
+
+    def log_mark(self) -> int:
+        """The log's size now: :meth:`log` from here shows only what comes after."""
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
 
     async def stop(self) -> None:
         proc, self._process = self._process, None

@@ -13,6 +13,14 @@ import socket
 
 LOOPBACK = "127.0.0.1"
 
+
+def loopback(host: int) -> str:
+    """``127.0.0.<host>``: a stack can give each part its own loopback address (Linux
+    routes all of 127.0.0.0/8 to ``lo``, no set-up needed)."""
+    if not 1 <= host <= 254:
+        raise ValueError(f"loopback host {host}: give 1 to 254")
+    return f"127.0.0.{host}"
+
 #: RTP ranges are carved out of [RTP_FLOOR, RTP_CEILING), under the Linux
 #: ephemeral range (32768-60999).
 RTP_FLOOR = 10000
@@ -26,13 +34,13 @@ class PortAllocator:
         self._given: set[int] = set()
         self._rng = rng or random.SystemRandom()
 
-    def udp(self) -> int:
-        """A UDP port on 127.0.0.1 that was free a moment ago."""
-        return self._free(socket.SOCK_DGRAM)
+    def udp(self, host: str = LOOPBACK) -> int:
+        """A UDP port on ``host`` (a loopback address) that was free a moment ago."""
+        return self._free(socket.SOCK_DGRAM, host)
 
-    def tcp(self) -> int:
-        """A TCP port on 127.0.0.1 that was free a moment ago."""
-        return self._free(socket.SOCK_STREAM)
+    def tcp(self, host: str = LOOPBACK) -> int:
+        """A TCP port on ``host`` (a loopback address) that was free a moment ago."""
+        return self._free(socket.SOCK_STREAM, host)
 
     def rtp_range(self, size: int = 200) -> tuple[int, int]:
         """An even-aligned ``(start, end)`` UDP range, free and distinct."""
@@ -47,10 +55,10 @@ class PortAllocator:
                 return start, start + size - 1
         raise OSError(f"no free RTP range of {size} ports between {RTP_FLOOR} and {RTP_CEILING}")
 
-    def _free(self, kind: socket.SocketKind) -> int:
+    def _free(self, kind: socket.SocketKind, host: str) -> int:
         for _ in range(50):
             with socket.socket(socket.AF_INET, kind) as sock:
-                sock.bind((LOOPBACK, 0))
+                sock.bind((host, 0))
                 port: int = sock.getsockname()[1]
             if port not in self._given:
                 self._given.add(port)

@@ -22,6 +22,9 @@ from pathlib import Path
 from localstack.ports import LOOPBACK, PortAllocator
 
 SCENARIO = "caller.xml"
+#: The same caller, sending ACK and BYE along the route set the 200 OK recorded
+#: (Record-Route): through a proxy such as the stack's Kamailio.
+SCENARIO_VIA_PROXY = "caller_via_proxy.xml"
 
 
 class SippMissing(RuntimeError):
@@ -61,8 +64,8 @@ class SippResult:
     calls: dict[str, SippCallLog] = field(default_factory=dict)
 
 
-def scenario_path() -> Path:
-    return Path(str(resources.files("localstack") / "sipp_scenarios" / SCENARIO))
+def scenario_path(name: str = SCENARIO) -> Path:
+    return Path(str(resources.files("localstack") / "sipp_scenarios" / name))
 
 
 def _injection(calls: list[SippCall]) -> str:
@@ -134,9 +137,10 @@ async def place_calls(
     rate: float = 20.0,
     hold_ms: int = 3000,
     timeout: float = 120.0,
+    scenario: str = SCENARIO,
 ) -> SippResult:
     """Place ``calls`` at ``rate`` calls/s to ``target`` (``host:port``); return when
-    every call has ended."""
+    every call has ended. ``scenario``: :data:`SCENARIO_VIA_PROXY` through a proxy."""
     sipp = shutil.which("sipp")
     if sipp is None:
         raise SippMissing
@@ -147,7 +151,7 @@ async def place_calls(
     call_log, errors = workdir / "calls.log", workdir / "errors.log"
     process = await asyncio.create_subprocess_exec(
         sipp, target,
-        "-sf", str(scenario_path()),
+        "-sf", str(scenario_path(scenario)),
         "-inf", str(csv),
         "-m", str(len(calls)),
         "-r", f"{rate:g}",

@@ -14,7 +14,12 @@
 * With ``nodes=2`` (or more) the stack runs that many pbx nodes and a real
   Kamailio (``proxy``) in front of them, from the product's generated
   ``kamailio.cfg``: the carrier then sends every call to the proxy, which
-  dispatches it to a node that answers its OPTIONS probes.
+  dispatches it to a node that answers its OPTIONS probes. Each part then has
+  its own loopback address, as separate boxes would (:data:`ADDRESSES`): the
+  carrier 127.0.0.1, the primary 127.0.0.2, Kamailio 127.0.0.10 and node N
+  127.0.0.(10+N). Each node's SIP, ARI and AMI listen on its own address, and
+  a node takes calls only from the proxy's. With one node every part stays
+  on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -36,11 +41,27 @@ from localstack.instance import AsteriskInstance
 from localstack.kamailio import KamailioProxy
 from localstack.mailsink import MailSink
 from localstack.pbxconfig import GENERATED_EXTENSIONS, GENERATED_PJSIP, render_pbx
-from localstack.ports import LOOPBACK, PortAllocator
+from localstack.ports import LOOPBACK, PortAllocator, loopback
 from localstack.rendering import render
 from localstack.rootfs import ensure_rootfs, prune_instances
 
 logger = logging.getLogger(__name__)
+
+
+class Addresses:
+    """The loopback address of each part of a stack of several nodes."""
+
+    carrier = loopback(1)
+    primary = loopback(2)
+    proxy = loopback(10)
+
+    @staticmethod
+    def node(index: int) -> str:
+        """Node ``index`` (0 for the first)."""
+        return loopback(11 + index)
+
+
+ADDRESSES = Addresses()
 
 
 class LocalStack:
@@ -58,13 +79,22 @@ class LocalStack:
         nodes: int = 1,
         proxy_settings: ProxySettings | None = None,
         pbx_rtp_ports: int = 200,
+        separate_addresses: bool | None = None,
     ) -> None:
         """``pbx_admin(pbx)``: the pbx's configuration as an admin wrote it, instead of
-        the test stack's (no generated files, nothing of the product's)."""
+        the test stack's (no generated files, nothing of the product's).
+        ``separate_addresses``: each part on its own loopback address (the default
+        with several nodes), else all on 127.0.0.1."""
         if nodes < 1:
             raise ValueError(f"a local stack needs at least one pbx node, not {nodes}")
         self._rootfs = rootfs
         self._node_count = nodes
+        separate = nodes > 1 if separate_addresses is None else separate_addresses
+        self._separate = separate
+        #: Where the carrier, the primary and the proxy listen.
+        self.carrier_host = ADDRESSES.carrier if separate else LOOPBACK
+        self.primary_host = ADDRESSES.primary if separate else LOOPBACK
+        self.proxy_host = ADDRESSES.proxy if separate else LOOPBACK
         self._proxy_settings = proxy_settings
         #: RTP ports of the pbx (two per leg side): load tests need more than the default.
         self._pbx_rtp_ports = pbx_rtp_ports
@@ -87,8 +117,8 @@ class LocalStack:
         #: The mail server the product's voicemail notices go to (loopback, ephemeral port).
         self.mail = MailSink()
         #: The ports of the primary trunk (the ``primary`` instance) and the PSTN (carrier).
-        self.carrier_primary_port = self._ports.udp()
-        self.carrier_pstn_port = self._ports.udp()
+        self.carrier_primary_port = self._ports.udp(self.primary_host)
+        self.carrier_pstn_port = self._ports.udp(self.carrier_host)
 
     async def start(self) -> None:
         rootfs = self._rootfs
@@ -102,12 +132,17 @@ class LocalStack:
         self.nodes = [
             AsteriskInstance(rootfs, f"pbx{i + 1}" if i else "pbx", ports=self._ports,
                              boot_timeout=boot, ami_privileges=privileges,
-                             rtp_ports=self._pbx_rtp_ports)
+                             rtp_ports=self._pbx_rtp_ports,
+                             host=ADDRESSES.node(i) if self._separate else LOOPBACK)
             for i in range(self._node_count)
         ]
         self.pbx = self.nodes[0]
-        self.carrier = AsteriskInstance(rootfs, "carrier", ports=self._ports, boot_timeout=boot)
-        self.primary = AsteriskInstance(rootfs, "primary", ports=self._ports, boot_timeout=boot)
+        self.carrier = AsteriskInstance(
+            rootfs, "carrier", ports=self._ports, boot_timeout=boot, host=self.carrier_host
+        )
+        self.primary = AsteriskInstance(
+            rootfs, "primary", ports=self._ports, boot_timeout=boot, host=self.primary_host
+        )
         for node in self.nodes:
             if self._pbx_admin is None:
                 node.configs.update(self._pbx_base(node), **self._pbx_configs)
@@ -115,9 +150,10 @@ class LocalStack:
                 node.configs.update(self._pbx_admin(node))
         if self._node_count > 1:
             self.proxy = KamailioProxy(
-                [Node(n.name, f"sip:{LOOPBACK}:{n.sip_port}") for n in self.nodes],
+                [Node(n.name, n.sip_uri) for n in self.nodes],
                 ports=self._ports,
                 settings=self._proxy_settings,
+                host=self.proxy_host,
             )
         observations = self.carrier.root / "log" / "observations.psv"
         self.carrier.configs.update(self._carrier_base(self.carrier.chroot_path(observations)))
@@ -148,22 +184,43 @@ class LocalStack:
     @property
     def primary_contact(self) -> str:
         """The SIP URI the pbx's primary trunk points at (the ``primary`` instance)."""
-        return f"sip:{LOOPBACK}:{self.carrier_primary_port}"
+        return f"sip:{self.primary_host}:{self.carrier_primary_port}"
 
     @property
     def pstn_contact(self) -> str:
         """The SIP URI the pbx's PSTN trunk points at (the carrier)."""
-        return f"sip:{LOOPBACK}:{self.carrier_pstn_port}"
+        return f"sip:{self.carrier_host}:{self.carrier_pstn_port}"
 
     @property
     def entrance_port(self) -> int:
         """Where the carrier sends calls for tracking numbers: the proxy, else the pbx."""
         return self.proxy.sip_port if self.proxy is not None else self.pbx.sip_port
 
+    @property
+    def entrance_host(self) -> str:
+        """The address of :attr:`entrance_port`."""
+        return self.proxy_host if self.proxy is not None else self.pbx.host
+
+    @property
+    def entrance(self) -> str:
+        """``host:port`` where calls for tracking numbers go in (SIPp's target)."""
+        return f"{self.entrance_host}:{self.entrance_port}"
+
+    def node_at(self, host: str) -> AsteriskInstance | None:
+        """The node listening on ``host`` (an observation's :attr:`source_host`)."""
+        return next((n for n in self.nodes if n.host == host), None)
+
+    @property
+    def _pbx_match(self) -> str:
+        """Where the nodes' calls come from, as the carrier and the primary identify them."""
+        return "127.0.0.0/8" if self._separate else LOOPBACK
+
     def _pbx_base(self, node: AsteriskInstance) -> dict[str, str]:
+        # Behind the proxy, a node takes calls only from the proxy's address.
+        inbound = self.proxy_host if self._node_count > 1 else self.carrier_host
         return render_pbx(
-            sip_bind=f"{LOOPBACK}:{node.sip_port}",
-            inbound_match=LOOPBACK,
+            sip_bind=f"{node.host}:{node.sip_port}",
+            inbound_match=inbound,
             primary_contact=self.primary_contact,
             pstn_contact=self.pstn_contact,
             qualify_frequency=self.qualify_frequency,
@@ -171,12 +228,14 @@ class LocalStack:
         )
 
     def _carrier_base(self, observations: PurePosixPath) -> dict[str, str]:
-        ports = {"primary_port": self.carrier_primary_port, "pstn_port": self.carrier_pstn_port}
+        ports = self._trunk_ports()
         return {
             "pjsip.conf": render(
                 "carrier_pjsip.conf",
                 sip_port=self.carrier.sip_port,
+                pbx_host=self.entrance_host,
                 pbx_sip_port=self.entrance_port,
+                pbx_match=self._pbx_match,
                 **ports,
             ),
             "extensions.conf": render(
@@ -184,10 +243,24 @@ class LocalStack:
             ),
         }
 
-    def _primary_base(self, observations: PurePosixPath) -> dict[str, str]:
-        ports = {"primary_port": self.carrier_primary_port, "pstn_port": self.carrier_pstn_port}
+    def _trunk_ports(self) -> dict[str, object]:
         return {
-            "pjsip.conf": render("primary_pjsip.conf", pbx_sip_port=self.pbx.sip_port, **ports),
+            "primary_port": self.carrier_primary_port,
+            "pstn_port": self.carrier_pstn_port,
+            "primary_host": self.primary_host,
+            "carrier_host": self.carrier_host,
+        }
+
+    def _primary_base(self, observations: PurePosixPath) -> dict[str, str]:
+        ports = self._trunk_ports()
+        return {
+            "pjsip.conf": render(
+                "primary_pjsip.conf",
+                pbx_host=self.pbx.host,
+                pbx_sip_port=self.pbx.sip_port,
+                pbx_match=self._pbx_match,
+                **ports,
+            ),
             "extensions.conf": render(
                 "carrier_extensions.conf", observations=observations, **ports
             ),

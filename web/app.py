@@ -16,10 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from continuity.errors import ContinuityError
 from continuity.web import (
     api_activity,
+    api_nodes,
     api_settings,
     console_activity,
     console_lines,
     console_login,
+    console_nodes,
     console_settings,
 )
 from continuity.web.backend import Backend
@@ -82,7 +84,8 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.login_limiter = LoginLimiter()
     app.include_router(api_settings.router)
     app.include_router(api_activity.router)
-    for module in (console_login, console_settings, console_lines, console_activity):
+    app.include_router(api_nodes.router)
+    for module in (console_login, console_settings, console_lines, console_activity, console_nodes):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount(

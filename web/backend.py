@@ -9,6 +9,7 @@ from typing import Protocol
 
 from continuity.access.service import Access
 from continuity.admin import Admin
+from continuity.core.nodes import NodeInfo
 from continuity.core.notices import OutageRecord
 from continuity.core.outage import OverrideState
 from continuity.core.records import CallRecord
@@ -64,3 +65,7 @@ class Backend:
     #: Dialplan applies of `continuity serve` in this process; None when run alone.
     dialplan: DialplanStatus | None
     region: str = "US"
+    #: Every node sharing the database, by heartbeat; None where it is not known.
+    nodes: Callable[[], Awaitable[Sequence[NodeInfo]]] | None = None
+    #: Seconds between a node's heartbeats: three missed ones and it counts as silent.
+    heartbeat_interval: float = 1.0

@@ -14,6 +14,7 @@ from continuity.core.model import (
     TrackingNumber,
     TrunkHealth,
 )
+from continuity.core.nodes import NodeInfo
 from continuity.core.notices import OutageRecord
 from continuity.core.records import CallRecord
 from continuity.core.routing import continuity_destination, plan_route
@@ -95,4 +96,16 @@ def outage(o: OutageRecord) -> dict[str, Any]:
         "failover": o.failover,
         "resolved_at": o.resolved_at.isoformat() if o.resolved_at else None,
         "resolve_cause": o.resolve_cause,
+    }
+
+
+def node(n: NodeInfo, heartbeat_interval: float) -> dict[str, Any]:
+    return {
+        "name": n.name,
+        "sip_uri": n.sip_uri or None,
+        "healthy": n.healthy(heartbeat_interval),
+        "leads": n.leads,
+        "started_at": n.started_at.isoformat(),
+        "last_seen": n.last_seen.isoformat(),
+        "silent_for": round(n.silent_for, 1),
     }

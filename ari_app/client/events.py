@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import NoneType
 from typing import Any
 
 from continuity.ari_app.client import codec
@@ -147,6 +148,16 @@ def _timestamp(data: Json) -> datetime | None:
 
 
 def _common(data: Json) -> dict[str, Any]:
+    kind, application = data.get("type"), data.get("application", "")
+    asterisk_id = data.get("asterisk_id")
+    if type(kind) is str and type(application) is str and type(asterisk_id) in (str, NoneType):
+        return {  # the usual case, without the checked path's per-field calls
+            "type": kind,
+            "application": application,
+            "timestamp": _timestamp(data),
+            "asterisk_id": asterisk_id,
+            "received": time.monotonic(),
+        }
     return {
         "type": text(data, "type", "event"),
         "application": opt_text(data, "application", "event") or "",

@@ -13,6 +13,7 @@ from typing import Any
 from continuity.ari_app.client.errors import AriProtocolError
 
 Json = Mapping[str, Any]
+_EMPTY: dict[str, Any] = {}
 
 
 def obj(data: Json, key: str, where: str) -> Json:
@@ -75,6 +76,37 @@ class Channel:
 
     @classmethod
     def from_json(cls, data: Json) -> Channel:
+        # Fast path (every event carries channels, issue 13): plain dicts whose fields
+        # have the expected types. Anything else takes the checked path below, which
+        # names the field that is missing or mistyped.
+        caller = data.get("caller", _EMPTY)
+        connected = data.get("connected", _EMPTY)
+        dialplan = data.get("dialplan", _EMPTY)
+        if type(caller) is dict and type(connected) is dict and type(dialplan) is dict:
+            fields = (
+                data.get("id"),
+                data.get("name"),
+                data.get("state"),
+                caller.get("number", ""),
+                caller.get("name", ""),
+                connected.get("number", ""),
+                connected.get("name", ""),
+                dialplan.get("context", ""),
+                dialplan.get("exten", ""),
+            )
+            app = (dialplan.get("app_name", ""), dialplan.get("app_data", ""))
+            priority = dialplan.get("priority")
+            if (
+                all(type(v) is str for v in fields)
+                and type(app[0]) is str
+                and type(app[1]) is str
+                and (priority is None or type(priority) is int)
+            ):
+                return cls(*fields, priority, *app)  # type: ignore[arg-type]
+        return cls._checked(data)
+
+    @classmethod
+    def _checked(cls, data: Json) -> Channel:
         where = "Channel"
         caller = opt_obj(data, "caller", where) or {}
         connected = opt_obj(data, "connected", where) or {}

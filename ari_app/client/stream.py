@@ -62,6 +62,10 @@ class EventStream:
         self._connections = 0
         self._connected = False
         self._session_events = 0
+        #: WebSocket messages received and sent since start, over every connection
+        #: (events, REST requests and their replies; the bench counts them per call).
+        self.frames_received = 0
+        self.frames_sent = 0
         #: REST requests over this stream's WebSocket, once Asterisk has shown it takes them.
         self.rest = RestOverWebSocket(config.app)
 
@@ -121,7 +125,7 @@ class EventStream:
                     self._config.events_url,
                 )
                 if await self._resync():
-                    await self.rest.attach(ws.send)
+                    await self.rest.attach(self._counting(ws))
                     await self._read(ws)
             logger.warning("ARI event WebSocket for app %s closed", self._config.app)
         except InvalidStatus as exc:
@@ -159,9 +163,20 @@ class EventStream:
             return False
         return True
 
+    def _counting(self, ws: ClientConnection) -> Callable[[str], Awaitable[None]]:
+        """``ws.send``, counted."""
+        send = ws.send
+
+        async def counted(frame: str) -> None:
+            self.frames_sent += 1
+            await send(frame)
+
+        return counted
+
     async def _read(self, ws: ClientConnection) -> None:
         """Deliver frames until the server closes the connection."""
         async for frame in ws:
+            self.frames_received += 1
             try:
                 data = decode_frame(frame)
                 if data.get("type") == REPLY_TYPE:

@@ -17,7 +17,7 @@ def add_parsers(sub: SubParsers) -> None:
     serve = sub.add_parser(
         "serve", help="run the ARI app and the FastAGI route, and keep the generated files current"
     )
-    serve.set_defaults(run=cmd_serve)
+    serve.set_defaults(run=cmd_serve, fast_loop=True)
 
     db = sub.add_parser("db", help="database schema")
     dsub = db.add_subparsers(dest="action", required=True)

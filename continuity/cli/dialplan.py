@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,13 @@ def add_parsers(sub: SubParsers) -> None:
 class _NoAmi:
     """For commands that render and compare only: asking Asterisk is a bug."""
 
-    async def action(self, action: dict[str, str]) -> Any:
+    async def action(self, action: dict[str, str], timeout: float | None = None) -> Any:
         raise AmiError(f"{action['Action']}: this command does not talk to Asterisk")
+
+    async def actions(
+        self, actions: Sequence[dict[str, str]], timeout: float | None = None
+    ) -> None:
+        raise AmiError(f"{len(actions)} actions: this command does not talk to Asterisk")
 
     async def command(self, command: str) -> str:
         raise AmiError(f"{command}: this command does not talk to Asterisk")

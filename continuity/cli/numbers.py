@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 
 from continuity.admin import KEEP, Admin
+from continuity.cli import number_import
 from continuity.cli.caller_id import add_caller_id_options, caller_id_change
 from continuity.cli.context import SubParsers
 from continuity.cli.output import emit
@@ -25,7 +26,7 @@ from continuity.errors import InvalidSetting
 def add_parsers(sub: SubParsers) -> None:
     num = sub.add_parser(
         "number",
-        help="tracking numbers: add, set, remove, list",
+        help="tracking numbers: add, set, remove, list, import, export",
         description="Tracking numbers this Asterisk terminates.",
     )
     nsub = num.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -51,6 +52,7 @@ def add_parsers(sub: SubParsers) -> None:
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.set_defaults(run=cmd_list)
     add_test_parser(nsub, "number")
+    number_import.add_parsers(nsub)
 
     d = sub.add_parser(
         "default",

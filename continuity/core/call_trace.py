@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote
 
 from continuity import names
 from continuity.core.model import Destination, DestinationKind
+from continuity.core.outcome import Outcome
 from continuity.core.records import Attempt, CallRecord, RoutedBy
 
 CALL_FIELDS = 13
@@ -84,16 +85,17 @@ def _call(fields: list[str]) -> CallRecord | None:
     dest = parse_destination_token(landed)
     attempts: tuple[Attempt, ...] = ()
     if dest is not None:
-        result = "handed_over" if dest.kind is DestinationKind.VOICEMAIL else "answered"
+        voicemail = dest.kind is DestinationKind.VOICEMAIL
+        result = Outcome.HANDED_OVER if voicemail else Outcome.ANSWERED
         attempts = (Attempt(dest.kind.value, dest.target, result, None, "", end.isoformat()),)
-    if dest is not None:
-        outcome = "answered"
-    elif reason == "unknown_number":
-        outcome = "unknown_number"
+    if dest is not None or status == "ANSWER":
+        outcome = Outcome.ANSWERED
+    elif reason == Outcome.UNKNOWN_NUMBER:
+        outcome = Outcome.UNKNOWN_NUMBER
     elif status:
-        outcome = status.lower()  # the last Dial(): busy, congestion, noanswer, cancel...
+        outcome = Outcome.parse(status.lower())  # the last Dial(): busy, congestion, cancel...
     else:
-        outcome = "caller_hangup" if cause == str(NORMAL_CLEARING) else "failed"
+        outcome = Outcome.CALLER_HANGUP if cause == str(NORMAL_CLEARING) else Outcome.FAILED
     return CallRecord(
         call_id=call_id,
         tracking_number=number,

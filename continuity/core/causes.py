@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from continuity.core.outcome import Outcome
+
 #: How Asterisk's PJSIP channel maps a final SIP response to a Q.850 cause.
 SIP_TO_Q850: dict[int, int] = {
     401: 21,
@@ -34,26 +36,26 @@ UNREACHABLE_CAUSE = 20
 NO_ANSWER_CAUSE = 19
 
 #: Q.850 cause -> the attempt result recorded and shown to admins.
-CAUSE_RESULT: dict[int, str] = {
-    1: "unallocated",
-    3: "unavailable",
-    16: "hangup",
-    17: "busy",
-    18: "noanswer",
-    19: "noanswer",
-    20: "unavailable",
-    21: "rejected",
-    27: "unavailable",
-    34: "congestion",
-    38: "congestion",
-    41: "congestion",
-    42: "congestion",
-    102: "timeout",
+CAUSE_RESULT: dict[int, Outcome] = {
+    1: Outcome.UNALLOCATED,
+    3: Outcome.UNAVAILABLE,
+    16: Outcome.HANGUP,
+    17: Outcome.BUSY,
+    18: Outcome.NOANSWER,
+    19: Outcome.NOANSWER,
+    20: Outcome.UNAVAILABLE,
+    21: Outcome.REJECTED,
+    27: Outcome.UNAVAILABLE,
+    34: Outcome.CONGESTION,
+    38: Outcome.CONGESTION,
+    41: Outcome.CONGESTION,
+    42: Outcome.CONGESTION,
+    102: Outcome.TIMEOUT,
 }
 
 
-def cause_result(cause: int | None) -> str:
-    return CAUSE_RESULT.get(cause or 0, "failed")
+def cause_result(cause: int | None) -> Outcome:
+    return CAUSE_RESULT.get(cause or 0, Outcome.FAILED)
 
 
 def failover_causes(sip_codes: frozenset[int]) -> frozenset[int]:

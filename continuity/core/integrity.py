@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Callable, Sequence
 
 from continuity.core.model import (
     AccountSettings,
@@ -31,7 +32,16 @@ from continuity.core.validation import (
     check_text,
     sip_user,
 )
-from continuity.errors import DuplicateLine, FailoverLoop, InvalidSetting, UnknownLine
+from continuity.errors import (
+    ContinuityError,
+    DuplicateLine,
+    FailoverLoop,
+    InvalidSetting,
+    UnknownLine,
+)
+
+#: ``progress(done, total)`` while many objects are checked.
+Progress = Callable[[int, int], None]
 
 
 def check_number(snapshot: Snapshot, number: TrackingNumber, *, new: bool) -> None:
@@ -45,6 +55,9 @@ def check_number(snapshot: Snapshot, number: TrackingNumber, *, new: bool) -> No
         raise UnknownLine(number.line, close, "line")
     if number.primary_target is not None:
         check_e164("primary_target", number.primary_target)
+    check_flag("test_mode", number.test_mode, inherit=False)
+    if number.test_until is not None and not number.test_mode:
+        raise InvalidSetting("a test end time (test_until) needs test_mode on", "test_until")
     if new:
         _check_not_a_failover_target(snapshot, number.number)
     probe = snapshot if not new else _with_number(snapshot, number)
@@ -69,6 +82,66 @@ def _check_not_a_failover_target(snapshot: Snapshot, number: str) -> None:
             raise FailoverLoop(owner, number, "number")
         if dest.kind is DestinationKind.SIP and sip_user(dest.target) == number:
             raise FailoverLoop(owner, number, "number")
+
+
+def check_numbers(
+    snapshot: Snapshot, numbers: Sequence[TrackingNumber], progress: Progress | None = None
+) -> list[tuple[int, ContinuityError]]:
+    """Every number of a bulk change, each as :func:`check_number` checks one, against
+    the state with all of them stored (so they may name one another). Numbers not in
+    ``snapshot`` are new. Returns each refused number's position with its error; empty:
+    every one may be written. One pass over the state, not one per number."""
+    problems: list[tuple[int, ContinuityError]] = []
+    seen: dict[str, int] = {}
+    for index, number in enumerate(numbers):
+        if not isinstance(number, TrackingNumber):
+            problems.append((index, InvalidSetting("a tracking number is needed", "number")))
+        elif number.number in seen:
+            problems.append((index, _twice(number.number, seen[number.number])))
+        else:
+            seen[number.number] = index
+    after = dataclasses.replace(
+        snapshot,
+        numbers={**snapshot.numbers, **{n.number: n for n in numbers if n.number in seen}},
+    )
+    forwarded = {f.number: ln.id for ln in snapshot.lines.values() for f in ln.forwarding}
+    targets: dict[str, str] = {}
+    for owner, dest in destinations(after):
+        target = dest.target if dest.kind is DestinationKind.EXTERNAL else None
+        if dest.kind is DestinationKind.SIP:
+            target = sip_user(dest.target)
+        if target is not None:
+            targets.setdefault(target, owner)
+    refused = {index for index, _ in problems}
+    for index, number in enumerate(numbers):
+        if progress is not None and index % 1000 == 0:
+            progress(index, len(numbers))
+        if index in refused:
+            continue
+        try:
+            check_number(after, number, new=False)
+            if number.number not in snapshot.numbers:
+                if number.number in forwarded:
+                    raise InvalidSetting(
+                        f"{number.number} is a forwarding number of line "
+                        f"{forwarded[number.number]!r}; a tracking number there would loop. "
+                        "Remove that forwarding number first",
+                        "number",
+                    )
+                if number.number in targets:
+                    raise FailoverLoop(targets[number.number], number.number, "number")
+        except ContinuityError as exc:
+            problems.append((index, exc))
+    if progress is not None:
+        progress(len(numbers), len(numbers))
+    return sorted(problems, key=lambda p: p[0])
+
+
+def _twice(number: str, first: int) -> InvalidSetting:
+    return InvalidSetting(
+        f"{number} is given twice (first at position {first + 1}); give each number once",
+        "number",
+    )
 
 
 def check_line(snapshot: Snapshot, line: Line, *, new: bool) -> None:

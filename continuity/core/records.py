@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from continuity.core.outcome import Outcome
+
 
 class RoutedBy(enum.StrEnum):
     """Which path routed a call; every record says one."""
@@ -33,7 +35,7 @@ class Attempt:
     kind: str
     target: str
     #: ``answered``, or the failure: ``busy``, ``congestion``, ``noanswer``, ``failed``…
-    result: str
+    result: Outcome
     cause: int | None = None
     started_at: str = ""
     ended_at: str = ""
@@ -48,7 +50,7 @@ class CallRecord:
     caller_number: str
     caller_name: str
     reason: str
-    outcome: str
+    outcome: Outcome
     started_at: dt.datetime
     ended_at: dt.datetime
     answered_at: dt.datetime | None = None
@@ -91,13 +93,16 @@ class CallRecord:
             caller_number=data["caller_number"],
             caller_name=data["caller_name"],
             reason=data["reason"],
-            outcome=data["outcome"],
+            outcome=Outcome.parse(data["outcome"]),
             started_at=started,
             ended_at=ended,
             answered_at=when("answered_at"),
             answered_kind=data.get("answered_kind"),
             answered_target=data.get("answered_target"),
-            attempts=tuple(Attempt(**a) for a in data.get("attempts", [])),
+            attempts=tuple(
+                Attempt(**{**a, "result": Outcome.parse(a["result"])})
+                for a in data.get("attempts", [])
+            ),
             line=data.get("line"),
             path=RoutedBy(data.get("path") or RoutedBy.APP),
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from continuity.agi.ami_monitor import ORIGINATE_REASONS, OriginateResult
+from continuity.core.outcome import Outcome
 from continuity.core.records import CallRecord
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def summarize(number: str, call_id: str, record: CallRecord) -> TestCallResult:
     if record.answered_at is not None:
         seconds = (record.answered_at - record.started_at).total_seconds()
     elif record.answered_kind is not None:
-        handed = [a for a in record.attempts if a.result == "handed_over"]
+        handed = [a for a in record.attempts if a.result == Outcome.HANDED_OVER]
         seconds = _since(record.started_at, handed[-1].started_at) if handed else None
     reached = f"{record.answered_kind}:{record.answered_target}" if record.answered_kind else None
     tried = " > ".join(f"{a.kind}:{a.target}={a.result}" for a in record.attempts)

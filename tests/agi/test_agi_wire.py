@@ -25,8 +25,8 @@ from continuity.core.model import (
     LineKind,
     Snapshot,
     TrackingNumber,
-    TrunkHealth,
 )
+from continuity.router import Router
 
 MAIN = "+12125550101"
 ANSWERING_SERVICE = Destination(DestinationKind.EXTERNAL, "+13125550150")
@@ -52,7 +52,7 @@ def headers(script: str, exten: str, *args: str) -> bytes:
 
 @pytest.fixture
 async def server() -> AsyncIterator[AgiServer]:
-    route = ContinuityRoute(lambda: STATE, TrunkHealth, 30)
+    route = ContinuityRoute(Router.fixed(STATE), 30)
     async with AgiServer("127.0.0.1", 0, {names.AGI_ROUTE: route.handle}) as running:
         yield running
 
@@ -168,7 +168,7 @@ async def closed_unserved(port: int) -> bool:
 
 @contextlib.asynccontextmanager
 async def agi_server(**limits: Any) -> AsyncIterator[AgiServer]:
-    route = ContinuityRoute(lambda: STATE, TrunkHealth, 30)
+    route = ContinuityRoute(Router.fixed(STATE), 30)
     async with AgiServer("127.0.0.1", 0, {names.AGI_ROUTE: route.handle}, **limits) as running:
         yield running
 

@@ -20,6 +20,7 @@ import pytest
 
 from continuity import names
 from continuity.admin import Admin
+from continuity.config import FallbackStore
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.db.pool import Pool
 from continuity.db.store import Store
@@ -101,9 +102,13 @@ async def pbx_channels(stack: LocalStack) -> int:
     return len((await stack.pbx.cli("core show channels concise")).splitlines())
 
 
-@pytest.fixture
-async def serve(own_stack: LocalStack, state: str, tmp_path: Path) -> AsyncIterator[Serve]:
-    config = product_config(own_stack, state, tmp_path / "state")
+@pytest.fixture(params=[FallbackStore.FILE, FallbackStore.ASTDB])
+async def serve(
+    own_stack: LocalStack, state: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Serve]:
+    """The app, with the numbers' fallback routes in the generated file or in AstDB."""
+    store: FallbackStore = request.param
+    config = product_config(own_stack, state, tmp_path / "state", fallback_store=store)
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
@@ -114,7 +119,10 @@ async def serve(own_stack: LocalStack, state: str, tmp_path: Path) -> AsyncItera
 
     async def ready() -> bool:
         apps = await own_stack.pbx.cli("ari show apps")
-        fallback = await own_stack.pbx.cli(f"dialplan show {names.CTX_FALLBACK}")
+        if store is FallbackStore.ASTDB:
+            fallback = await own_stack.pbx.cli(f"database show {names.ASTDB_FAMILY}")
+        else:
+            fallback = await own_stack.pbx.cli(f"dialplan show {names.CTX_FALLBACK}")
         return names.ARI_APP in apps and HOSTILE in fallback
 
     try:

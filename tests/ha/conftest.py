@@ -21,18 +21,23 @@ from continuity.core.model import TrackingNumber
 from continuity.db import migrate
 from continuity.db.pool import Pool
 from continuity.db.store import Store
+from continuity.proxy_templates.render import ProxySettings
 from localstack import LocalStack, temporary_database
 from localstack.instance import AsteriskInstance
 from localstack.product import node_config, running_app, wait_for_state
 from tests.outage.settings import QUALIFY_FREQUENCY, QUALIFY_TIMEOUT
 
 TRACKING = "+12125550101"
+#: The generated config's own probing and failover settings; log level 2 (info) logs
+#: where the proxy sent each INVITE, which joins every call to its node.
+PROXY_SETTINGS = ProxySettings(log_level=2)
 
 
 @pytest.fixture(scope="module")
 async def cluster(rootfs: Path) -> AsyncIterator[LocalStack]:
     async with LocalStack(
-        rootfs, nodes=2, qualify_frequency=QUALIFY_FREQUENCY, qualify_timeout=QUALIFY_TIMEOUT
+        rootfs, nodes=2, qualify_frequency=QUALIFY_FREQUENCY, qualify_timeout=QUALIFY_TIMEOUT,
+        proxy_settings=PROXY_SETTINGS,
     ) as stack:
         yield stack
 
@@ -50,7 +55,9 @@ async def cluster_db(database_url: str) -> AsyncIterator[str]:
 class NodeApps:
     """``continuity serve`` per node, each caught up and its primary trunk qualified."""
 
-    def __init__(self, cluster: LocalStack, database_url: str, tmp: pytest.TempPathFactory) -> None:
+    def __init__(
+        self, cluster: LocalStack, database_url: str, tmp: pytest.TempPathFactory
+    ) -> None:
         self._cluster = cluster
         self._database_url = database_url
         self._tmp = tmp
@@ -58,13 +65,8 @@ class NodeApps:
 
     async def start(self, node: AsteriskInstance, name: str, **settings: object) -> App:
         config = node_config(
-            self._cluster,
-            node,
-            self._database_url,
-            self._tmp.mktemp(f"state-{name}"),
-            node_name=name,
-            node_sip_uri=f"sip:127.0.0.1:{node.sip_port}",
-            **settings,
+            self._cluster, node, self._database_url, self._tmp.mktemp(f"state-{name}"),
+            node_name=name, node_sip_uri=node.sip_uri, **settings,
         )
         running = contextlib.AsyncExitStack()
         app = await running.enter_async_context(running_app(config))

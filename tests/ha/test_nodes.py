@@ -11,21 +11,33 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
+import httpx
 import pytest
 
 from continuity import names
+from continuity.access.credentials import Role
+from continuity.access.service import Access
 from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
-from continuity.core.model import Destination, DestinationKind
+from continuity.db.access import AccessStore
 from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.instance import AsteriskInstance
+from localstack.kamailio import NodeFailed, Routed, routing_log
 from localstack.product import wait_for_state
+from localstack.sipp import SCENARIO_VIA_PROXY, SippCall, place_calls
 from tests.ha.conftest import TRACKING, NodeApps
 
 ANSWERING_SERVICE = "+13125550150"
+ANSWERING_BACKUP = "+13125550151"
+#: The node-loss load: 10 calls/s for 8 s, each held 2 s; the kill after 25 calls.
+SIPP_RATE = 10.0
+SIPP_CALLS = 80
+SIPP_HOLD_MS = 2000
+KILL_AFTER = 25
 
 
 @pytest.fixture
@@ -80,76 +92,141 @@ async def test_calls_to_one_tracking_number_spread_over_both_nodes(
         await call.wait_ended(timeout=10)
 
 
-async def test_a_change_is_live_on_both_nodes_in_the_app_and_in_the_fallback_dialplan(
-    cluster: LocalStack, cluster_db: str, serving: list[App]
+async def landed_at(stack: LocalStack, destination: str, callers: list[str]) -> dict[str, str]:
+    """``{caller: address of the node that sent it}`` once all reached ``destination``."""
+    async with asyncio.timeout(15):
+        while True:
+            seen = {o.caller_id_number: o.source_host for o in stack.carrier_observations()
+                    if o.role == "pstn" and o.number == destination and o.outcome == "answer"}
+            if set(callers) <= set(seen):
+                return {c: seen[c] for c in callers}
+            await asyncio.sleep(0.1)
+
+
+async def dialplan_at(node: AsteriskInstance, version: int) -> None:
+    """Until ``node``'s fallback dialplan (the generated file, reloaded) is of ``version``."""
+    async with asyncio.timeout(5):
+        while f"continuity v{version}:" not in await node.cli(
+            f"dialplan show {names.CTX_TRACKING}"
+        ):
+            await asyncio.sleep(0.05)
+
+
+async def test_a_change_through_either_node_routes_the_next_calls_on_both(
+    cluster: LocalStack, cluster_db: str, serving: list[App], node_apps: NodeApps
 ) -> None:
-    """Continuity switched on once: both nodes route the number's next calls to the PSTN."""
+    """Continuity switched on through node A's HTTP API, its destination moved through
+    node B's: the next calls on both nodes go there, routed by the app, and then by the
+    fallback dialplan of each node alone (both apps stopped)."""
+    hosts = {node.host for node in cluster.nodes}
     async with Pool(cluster_db, open=False, min_size=1) as pool:
         store = Store(pool)
-        await Admin(store, "test").change_number(
-            TRACKING,
-            SettingsChange(
-                on=True, destination=Destination(DestinationKind.EXTERNAL, ANSWERING_SERVICE)
-            ),
-        )
-        version = (await store.load_snapshot()).version
-        for app in serving:
-            await wait_for_state(app, version, timeout=5)
-        for node in cluster.nodes:
-            async with asyncio.timeout(5):
-                while f"continuity v{version}:" not in await node.cli(
-                    f"dialplan show {names.CTX_TRACKING}"
-                ):
-                    await asyncio.sleep(0.05)
-        before = [await calls_processed(node) for node in cluster.nodes]
-        callers = [f"+1555060{i:04d}" for i in range(4)]
-        for caller in callers:
-            await cluster.place_call(TRACKING, caller, hold_seconds=1)
-        async with asyncio.timeout(15):
-            while not set(callers) <= {
-                o.caller_id_number
-                for o in cluster.carrier_observations()
-                if o.role == "pstn" and o.number == ANSWERING_SERVICE
-            }:
-                await asyncio.sleep(0.1)
-        took = [await calls_processed(n) - b for n, b in zip(cluster.nodes, before, strict=True)]
-        assert all(took), f"calls per node: {took}"  # both nodes routed by the new state
-        # Back to the primary for the next test.
-        back = SettingsChange(on=None, destination=None)
-        await Admin(store, "test").change_number(TRACKING, back)
-        version = (await store.load_snapshot()).version
-        for app in serving:
-            await wait_for_state(app, version, timeout=5)
+        token = await Access(AccessStore(pool)).create_token("test", "ha-ops", Role.ADMIN)
+        bearer = {"Authorization": f"Bearer {token}"}
+        try:
+            for app, destination, prefix in (
+                (serving[0], ANSWERING_SERVICE, "+1555060"),
+                (serving[1], ANSWERING_BACKUP, "+1555061"),
+            ):
+                assert app.web is not None and app.web.url is not None
+                async with httpx.AsyncClient(base_url=app.web.url) as api:
+                    changed = await api.patch(f"/api/numbers/{TRACKING}", headers=bearer, json={
+                        "continuity": "on",
+                        "destination": {"kind": "external", "target": destination},
+                    })
+                assert changed.status_code == 200, changed.text
+                version = (await store.load_snapshot()).version
+                for each in serving:
+                    await wait_for_state(each, version, timeout=5)
+                for node in cluster.nodes:
+                    await dialplan_at(node, version)
+                if destination == ANSWERING_BACKUP:
+                    # Both apps down: each node's generated dialplan routes on its own.
+                    await node_apps.stop_all()
+                callers = [f"{prefix}{i:04d}" for i in range(4)]
+                for caller in callers:
+                    await cluster.place_call(TRACKING, caller, hold_seconds=1)
+                took = await landed_at(cluster, destination, callers)
+                assert set(took.values()) == hosts, f"{destination}: calls per node {took}"
+        finally:
+            back = SettingsChange(on=None, destination=None)
+            await Admin(store, "test").change_number(TRACKING, back)
 
 
-async def test_a_node_that_dies_loses_no_new_call_and_the_other_keeps_its_own(
-    cluster: LocalStack, serving: list[App]
+def first_dispatches_after_a_retry(entries: list[Routed | NodeFailed]) -> list[Routed]:
+    """The new INVITEs the proxy sent after its first retry: by then it had marked the
+    failed node down (the retry is logged after ``ds_mark_dst``)."""
+    first = next((i for i, e in enumerate(entries) if isinstance(e, Routed) and e.retry), None)
+    if first is None:
+        return []
+    return [e for e in entries[first:] if isinstance(e, Routed) and not e.retry]
+
+
+async def test_a_node_killed_under_10_calls_a_second_loses_no_new_call(
+    cluster: LocalStack, serving: list[App], tmp_path: Path
 ) -> None:
-    """SIGKILL one node's Asterisk while calls arrive at 5 calls/s: every new call lands."""
+    """SIGKILL one node's Asterisk while SIPp calls through Kamailio at 10 calls/s.
+
+    Every caller number is unique, so each call is joined to the node that took
+    it: the proxy's log says where it sent each INVITE (and which it retried),
+    the primary's observations say which node's leg reached it.
+    """
+    proxy = cluster.proxy
+    assert proxy is not None
     dead, survivor = cluster.nodes
     held = [f"+1555020{i:04d}" for i in range(4)]
-    held_calls = {
-        caller: await cluster.place_call(TRACKING, caller, hold_seconds=60) for caller in held
-    }
+    held_calls = {caller: await cluster.place_call(TRACKING, caller, hold_seconds=90)
+                  for caller in held}
     assert await answered_by_primary(cluster, held, timeout=15) == set(held)
     on_survivor = await callers_on(survivor) & set(held)
     assert on_survivor, "round robin put no held call on the surviving node"
 
+    calls = [SippCall(f"+1555030{i:04d}", TRACKING) for i in range(SIPP_CALLS)]
+    mark = proxy.log_mark()
+    sipp = asyncio.create_task(place_calls(
+        calls, cluster.entrance, tmp_path / "sipp", rate=SIPP_RATE, hold_ms=SIPP_HOLD_MS,
+        scenario=SCENARIO_VIA_PROXY, timeout=120,
+    ))
+    # A few seconds of traffic spread over both nodes, then the kill.
+    async with asyncio.timeout(30):
+        while sum(isinstance(e, Routed) for e in routing_log(proxy.log(mark))) < KILL_AFTER:
+            await asyncio.sleep(0.05)
     pid = dead.pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
-    new_callers = [f"+1555030{i:04d}" for i in range(20)]
-    for caller in new_callers:
-        await cluster.place_call(TRACKING, caller, hold_seconds=1)
-        await asyncio.sleep(0.2)
+    killed_at = proxy.log_mark()
+    result = await sipp
 
-    landed = await answered_by_primary(cluster, new_callers, timeout=20)
-    lost = sorted(set(new_callers) - landed)
-    assert lost == [], f"{len(lost)} of {len(new_callers)} calls lost: {lost}"
-    # The calls the surviving node was carrying are still up.
+    before = routing_log(proxy.log(mark)[: killed_at - mark])
+    entries = routing_log(proxy.log(mark))
+    after = entries[len(before):]
+    landed = {o.caller_id_number: o for o in cluster.carrier_observations()
+              if o.role == "primary" and o.number == TRACKING and o.outcome == "answer"}
+    sent_to = {e.caller: e.node for e in before if isinstance(e, Routed)}
+    assert set(sent_to.values()) == {dead.sip_uri, survivor.sip_uri}, "no spread before the kill"
+
+    # Calls whose INVITE reached the proxy after the kill: none may be lost.
+    new = [e.caller for e in after if isinstance(e, Routed) and not e.retry]
+    assert new, "SIPp placed no call after the kill"
+    lost = sorted(c for c in new if c not in landed)
+    print(f"{len(new)} calls placed after the kill, {len(lost)} lost; SIPp: "
+          f"{result.succeeded} succeeded, {result.failed} failed of {result.placed}")
+    assert lost == [], f"{len(lost)} of {len(new)} calls lost after the kill: {lost}"
+    # Those that still went to the dead node (before the proxy saw it fail) were retried
+    # by the failure route on the survivor, and reached the primary from there.
+    retried = {e.caller for e in entries if isinstance(e, Routed) and e.retry}
+    assert retried, "no call hit the dead node: the kill came too late to test the retry"
+    for caller in retried:
+        assert cluster.node_at(landed[caller].source_host) is survivor, caller
+    # Once the proxy saw the node fail it sent no new call there.
+    later = first_dispatches_after_a_retry(entries)
+    assert later and {e.node for e in later} == {survivor.sip_uri}
+    flags = await proxy.node_flags()
+    assert flags[dead.sip_uri].startswith("I"), flags
+    assert flags[survivor.sip_uri].startswith("A"), flags
+    # The calls the surviving node was carrying are still up; so is every SIPp call it
+    # took, which SIPp counts as succeeded (it failed only calls the dead node held).
     assert on_survivor <= await callers_on(survivor)
     assert not any(held_calls[c].ended.is_set() for c in on_survivor)
-    assert cluster.proxy is not None
-    flags = await cluster.proxy.node_flags()
-    assert flags[f"sip:127.0.0.1:{dead.sip_port}"].startswith("I"), flags
-    assert flags[f"sip:127.0.0.1:{survivor.sip_port}"].startswith("A"), flags
+    on_dead = {c for c, node in sent_to.items() if node == dead.sip_uri and c not in retried}
+    assert result.failed <= len(on_dead), result.screen

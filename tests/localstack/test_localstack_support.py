@@ -21,7 +21,8 @@ def test_observation_lines_are_uri_decoded() -> None:
     text = (
         HEADER
         + "abc.1|primary|%2B15551230001|%2B15551112222|O%27Brien%2C%20Pat|17.5|reject%3A503"
-        + "|%3Csip%3A%2B12125550101%40h%3E%3Breason%3Dunconditional||%3Csip%3Ax%40h%3E\n"
+        + "|%3Csip%3A%2B12125550101%40h%3E%3Breason%3Dunconditional||%3Csip%3Ax%40h%3E"
+        + "|127.0.0.11%3A5070\n"
     )
 
     [observation] = parse_observations(text)
@@ -32,6 +33,7 @@ def test_observation_lines_are_uri_decoded() -> None:
     assert observation.time == 17.5
     assert observation.diversion == "<sip:+12125550101@h>;reason=unconditional"
     assert (observation.history_info, observation.from_header) == ("", "<sip:x@h>")
+    assert observation.source_host == "127.0.0.11"  # which pbx node sent it
 
 
 def test_a_malformed_observation_line_is_an_error() -> None:

@@ -59,6 +59,10 @@ async def test_after_real_calls_the_counters_moved_by_exactly_those_calls_by_rou
     }
     assert delta(before, after, "continuity_overload_handoffs_total") == {}
     assert after[("continuity_ari_connected", ())] == 1
+    # Four calls took REST requests, and every request got its reply among the events.
+    messages = delta(before, after, "continuity_ari_websocket_messages_total")
+    assert messages[(("direction", "sent"),)] >= 4
+    assert messages[(("direction", "received"),)] > messages[(("direction", "sent"),)]
     assert after[("continuity_ami_connected", ())] == 1
     assert after[("continuity_call_records_spooled", ())] == 0
     assert after[("continuity_routing_state_from_database", ())] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from continuity.core.outcome import Outcome
 from continuity.core.records import Attempt, CallRecord
 from continuity.metrics import failover_reasons, post_dial_delay, route_of
 
@@ -14,7 +15,9 @@ def at(seconds: float) -> str:
     return (T0 + dt.timedelta(seconds=seconds)).isoformat()
 
 
-def record(*attempts: Attempt, kind: str | None = None, outcome: str = "answered") -> CallRecord:
+def record(
+    *attempts: Attempt, kind: str | None = None, outcome: Outcome = Outcome.ANSWERED
+) -> CallRecord:
     return CallRecord(
         call_id="1.1",
         tracking_number="+12125550101",
@@ -31,8 +34,8 @@ def record(*attempts: Attempt, kind: str | None = None, outcome: str = "answered
 
 def test_a_call_answered_after_the_primary_timed_out_counts_the_wait_and_one_step() -> None:
     call = record(
-        Attempt("primary", "+12125550101", "noanswer", 19, at(0.004), at(20.004)),
-        Attempt("external", "+13125550150", "answered", None, at(20.01), at(60)),
+        Attempt("primary", "+12125550101", Outcome.NOANSWER, 19, at(0.004), at(20.004)),
+        Attempt("external", "+13125550150", Outcome.ANSWERED, None, at(20.01), at(60)),
         kind="external",
     )
     assert route_of(call) == "external"
@@ -42,8 +45,8 @@ def test_a_call_answered_after_the_primary_timed_out_counts_the_wait_and_one_ste
 
 def test_a_call_handed_to_voicemail_counts_until_the_destination_before_it_failed() -> None:
     call = record(
-        Attempt("primary", "+12125550101", "congestion", 34, at(0.005), at(0.2)),
-        Attempt("voicemail", "sales", "handed_over", None, at(60), at(60)),
+        Attempt("primary", "+12125550101", Outcome.CONGESTION, 34, at(0.005), at(0.2)),
+        Attempt("voicemail", "sales", Outcome.HANDED_OVER, None, at(60), at(60)),
         kind="voicemail",
     )
     assert route_of(call) == "voicemail"
@@ -53,9 +56,10 @@ def test_a_call_handed_to_voicemail_counts_until_the_destination_before_it_faile
 
 def test_a_call_nobody_took_has_no_post_dial_delay_and_routes_by_its_last_try() -> None:
     call = record(
-        Attempt("primary", "+12125550101", "busy", 17, at(0.005), at(0.1)), outcome="busy"
+        Attempt("primary", "+12125550101", Outcome.BUSY, 17, at(0.005), at(0.1)),
+        outcome=Outcome.BUSY,
     )
     assert route_of(call) == "primary"
     assert failover_reasons(call) == []
     assert post_dial_delay(call) is None
-    assert route_of(record(outcome="unknown_number")) == "none"
+    assert route_of(record(outcome=Outcome.UNKNOWN_NUMBER)) == "none"

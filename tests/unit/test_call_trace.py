@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from continuity.core.call_trace import LegLanding, destination_token, parse_trace
 from continuity.core.model import Destination, DestinationKind
+from continuity.core.outcome import Outcome
 from continuity.core.records import RoutedBy
 
 PRIMARY = Destination(DestinationKind.PRIMARY, "+12125550101")
@@ -50,3 +51,12 @@ def test_tokens_survive_any_target_and_legs_name_their_call() -> None:
     trace = parse_trace(f"leg|pbx-1.7~2|{token.replace('%', '%25')}\nnonsense\n")
     assert trace.legs == (LegLanding("pbx-1.7", SIP),)
     assert trace.bad == ("nonsense",)
+
+
+def test_every_outcome_read_from_the_trace_is_one_of_the_records_outcomes() -> None:
+    statuses = ["ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION", "CHANUNAVAIL", ""]
+    for status in statuses:
+        for cause in ("16", "17", "34"):
+            [record] = parse_trace(call_line("fallback", "", status, cause)).calls
+            assert isinstance(record.outcome, Outcome), (status, cause)
+            assert all(isinstance(a.result, Outcome) for a in record.attempts)

@@ -8,12 +8,14 @@ fail or hang, so the recorder's own guarantees can be checked file by file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
+from continuity.core.outcome import Outcome
 from continuity.core.records import Attempt, CallRecord
 from continuity.recorder import CallRecorder
 
@@ -28,14 +30,16 @@ def call_record(n: int) -> CallRecord:
         caller_number="+13125550199",
         caller_name="Caller",
         reason="normal",
-        outcome="answered",
+        outcome=Outcome.ANSWERED,
         started_at=T0,
         ended_at=T0 + dt.timedelta(seconds=30),
         answered_at=T0 + dt.timedelta(seconds=2),
         answered_kind="primary",
         answered_target="+12125550101",
         attempts=(
-            Attempt("primary", "+12125550101", "answered", None, T0.isoformat(), T0.isoformat()),
+            Attempt(
+                "primary", "+12125550101", Outcome.ANSWERED, None, T0.isoformat(), T0.isoformat()
+            ),
         ),
     )
 
@@ -85,6 +89,38 @@ async def test_calls_ending_together_share_one_insert_and_each_is_stored_when_re
     assert db.rows[0] == records[0]
     assert files_in(tmp_path) == []  # the database had them: nothing spooled
     assert recorder.idle()
+
+
+async def test_calls_ending_a_moment_apart_share_one_insert(tmp_path: Path) -> None:
+    db = Database()
+    recorder = CallRecorder(tmp_path, db, linger=0.2)
+
+    async def ends_after(delay: float, n: int) -> None:
+        await asyncio.sleep(delay)
+        await recorder.record(call_record(n))
+
+    await asyncio.gather(ends_after(0.0, 1), ends_after(0.05, 2), ends_after(0.1, 3))
+
+    assert sorted(r.call_id for r in db.rows) == sorted(call_record(n).call_id for n in (1, 2, 3))
+    assert db.inserts == 1
+
+
+async def test_a_record_waiting_for_company_is_still_written_when_the_app_stops(
+    tmp_path: Path,
+) -> None:
+    db = Database()
+    recorder = CallRecorder(tmp_path, db, linger=5.0)
+    ended = asyncio.create_task(recorder.record(call_record(1)))
+    await asyncio.sleep(0.05)
+    writer = recorder._writer
+    assert writer is not None
+    writer.cancel()
+
+    with contextlib.suppress(asyncio.CancelledError):
+        await writer
+    await ended
+
+    assert [r.call_id for r in db.rows] == [call_record(1).call_id]
 
 
 async def test_while_the_database_is_down_records_are_on_disk_when_recorded(

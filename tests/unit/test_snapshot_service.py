@@ -39,6 +39,7 @@ async def test_a_restart_during_a_database_outage_routes_from_the_cached_state(
     first = SnapshotService(db, db, cache)
     await first.start()
     assert first.current == known
+    await first.mirrored()  # written beside the start, not before it returns
 
     db.down = True
     restarted = SnapshotService(db, db, cache)

@@ -7,6 +7,7 @@ import re
 
 import httpx
 
+from continuity.core.outcome import Outcome
 from continuity.core.records import Attempt, CallRecord
 from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
@@ -187,12 +188,12 @@ async def test_call_records_filter_by_number_and_time_and_page(
             caller_number="+13125550111",
             caller_name="",
             reason="normal",
-            outcome="answered",
+            outcome=Outcome.ANSWERED,
             started_at=base + dt.timedelta(minutes=i),
             ended_at=base + dt.timedelta(minutes=i, seconds=30),
             attempts=(
-                Attempt("primary", MAIN, "congestion", 34, sip_code=503),
-                Attempt("external", ANSWERING_SERVICE, "answered"),
+                Attempt("primary", MAIN, Outcome.CONGESTION, 34, sip_code=503),
+                Attempt("external", ANSWERING_SERVICE, Outcome.ANSWERED),
             ),
         )
         for i in range(6)

@@ -1,0 +1,109 @@
+"""Carries out a call step's commands against ARI REST, in order.
+
+ARI's errors become core events: the first command that fails stops the rest and
+comes back as a :class:`~continuity.core.call.events.CommandFailed`, which the
+service steps. Best-effort requests (hang-ups, ringing, destroying the bridge)
+never stop a step: when the channel is gone there is nothing left to do, and the
+call's record must still be written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from continuity import names
+from continuity.ari_app.client.errors import (
+    AriBadRequest,
+    AriError,
+    AriNotFound,
+    AriUnprocessable,
+)
+from continuity.ari_app.rest import CallRest
+from continuity.core.call.commands import (
+    BEST_EFFORT,
+    Answer,
+    Bridge,
+    Command,
+    ContinueInDialplan,
+    DestroyBridge,
+    HangUp,
+    Originate,
+    Play,
+    Record,
+    Ring,
+)
+from continuity.core.call.events import CommandFailed, Failure
+from continuity.core.overload import Lag
+from continuity.core.records import CallRecord
+
+log = logging.getLogger(__name__)
+
+#: What ARI answers when a channel a request names is gone: 404, and 400/422
+#: "Channel not found" from addChannel.
+GONE = (AriNotFound, AriBadRequest, AriUnprocessable)
+
+
+class Executor:
+    def __init__(self, ari: CallRest, record: Callable[[CallRecord], Awaitable[None]]) -> None:
+        self._ari = ari
+        self._record = record
+        #: How long Asterisk recently took to start a leg (see ``core.overload``).
+        self.lag = Lag()
+
+    async def run(self, commands: Sequence[Command]) -> CommandFailed | None:
+        """Run ``commands``; the failure of the first that failed, if any."""
+        for command in commands:
+            try:
+                await self._do(command)
+            except AriError as exc:
+                if isinstance(command, BEST_EFFORT):
+                    if not isinstance(exc, AriNotFound):
+                        log.warning("%s failed: %s", type(command).__name__, exc)
+                    continue
+                failure = Failure.GONE if isinstance(exc, GONE) else Failure.REFUSED
+                log.info("%s failed (%s): %s", type(command).__name__, failure.value, exc)
+                return CommandFailed(command, failure, str(exc))
+        return None
+
+    async def _do(self, command: Command) -> None:
+        ari = self._ari
+        match command:
+            case Originate():
+                await self._originate(command)
+            case Ring(channel_id=channel):
+                await ari.ring(channel)
+            case Answer(channel_id=channel):
+                await ari.answer(channel)
+            case Bridge(bridge_id=bridge, channel_ids=channels):
+                await ari.create_bridge("mixing", bridge)
+                await ari.add_to_bridge(bridge, list(channels))
+            case HangUp(channel_id=channel, reason=reason):
+                await ari.hangup(channel, reason=reason)
+            case ContinueInDialplan(channel_id=channel, context=context, extension=exten):
+                await ari.continue_in_dialplan(channel, context, exten, command.priority)
+            case Play(channel_id=channel, media=media, playback_id=playback):
+                await ari.play(channel, media, playback_id=playback)
+            case DestroyBridge(bridge_id=bridge):
+                await ari.destroy_bridge(bridge)
+            case Record(record=record):
+                await self._record(record)
+
+    async def _originate(self, command: Originate) -> None:
+        # One request creates and dials the leg; the app is subscribed to it from the
+        # start (Dial RINGING/ANSWER, ChannelDestroyed) and it enters Stasis once answered.
+        asked = time.monotonic()
+        try:
+            await self._ari.originate(
+                command.endpoint,
+                app=names.ARI_APP,
+                app_args=names.ARI_LEG_ARG,
+                channel_id=command.leg_id,
+                originator=command.caller_id,
+                timeout=command.timeout,
+                variables=command.variables,
+            )
+        finally:
+            now = time.monotonic()
+            self.lag = self.lag.observe(now - asked, now)

@@ -1,0 +1,340 @@
+"""``python -m bench.wire_floor``: what the ARI wire alone costs the app per call.
+
+Issue 13's model of the wire: per call, ``--requests`` REST request/response pairs
+and ``--events`` event frames, ARI-sized, over loopback WebSocket, against a
+stand-in for Asterisk that runs as a process of its own. Only the client's CPU
+time is counted (``time.process_time``): it is the floor under the app's CPU per
+call with these libraries, whatever the app does besides. Each configuration
+(WebSocket library, JSON codec, event loop) runs ``--repeats`` times,
+interleaved, ``--calls`` calls each with ``--concurrency`` calls in flight.
+Configurations whose libraries are not installed are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.options import RESULTS
+
+#: An ARI-sized channel object (a real StasisStart's channel is ~900 bytes).
+_CHANNEL = {
+    "id": "pbx-f1e68f87-1796130499.0",
+    "name": "PJSIP/bench-inbound-00000000",
+    "state": "Ring",
+    "protocol_id": "4a2c9d3e-8f61-4b1e-9c2a-3e5f7a8b9c0d@127.0.0.2:5062",
+    "caller": {"name": "", "number": "+15550001111"},
+    "connected": {"name": "", "number": ""},
+    "accountcode": "",
+    "dialplan": {
+        "context": "continuity-tracking",
+        "exten": "+12125550100",
+        "priority": 5,
+        "app_name": "Stasis",
+        "app_data": "continuity",
+    },
+    "creationtime": "2026-12-01T13:15:54.337+0000",
+    "language": "en",
+    "channelvars": {},
+    "caller_rdnis": "",
+    "tenantid": "",
+}
+EVENT = {
+    "type": "StasisStart",
+    "timestamp": "2026-12-01T13:15:54.339+0000",
+    "args": [],
+    "channel": _CHANNEL,
+    "asterisk_id": "02:42:ac:11:00:02",
+    "application": "continuity",
+}
+REPLY_BODY = json.dumps(_CHANNEL)
+
+Send = Callable[[str], Awaitable[None]]
+
+
+# -- the stand-in server ------------------------------------------------------------
+async def _serve(port: int) -> None:
+    from websockets.asyncio.server import serve
+    from websockets.exceptions import ConnectionClosed
+
+    event_text = json.dumps(EVENT)
+
+    async def handler(ws: Any) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await _answer(ws)
+
+    async def _answer(ws: Any) -> None:
+        async for frame in ws:
+            request = json.loads(frame)
+            reply = {
+                "type": "RESTResponse",
+                "request_id": request["request_id"],
+                "status_code": 200,
+                "reason_phrase": "OK",
+                "uri": request["uri"],
+                "content_type": "application/json",
+                "message_body": REPLY_BODY,
+                "application": "continuity",
+            }
+            await ws.send(json.dumps(reply))
+            for _ in range(int(request.get("events", 0))):
+                await ws.send(event_text)
+
+    async with serve(handler, "127.0.0.1", port, compression=None):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+
+# -- the client side ----------------------------------------------------------------
+class Calls:
+    """Per call: ``requests`` request/response pairs, ``events`` event frames spread over
+    the replies; every frame decoded, replies matched to their request by id."""
+
+    def __init__(self, loads: Callable[[Any], Any], dumps: Callable[[Any], str]) -> None:
+        self.loads, self.dumps = loads, dumps
+        self.pending: dict[str, asyncio.Future[Any]] = {}
+        self.events = 0
+        self._next = 0
+
+    def on_frame(self, data: Any) -> None:
+        message = self.loads(data)
+        if message.get("type") == "RESTResponse":
+            future = self.pending.pop(message["request_id"], None)
+            if future is not None:
+                future.set_result(message)
+        else:
+            self.events += 1
+            _ = message["channel"]["id"], message["type"]
+
+    async def call(self, send: Send, requests: int, events: int) -> None:
+        loop = asyncio.get_running_loop()
+        for i in range(requests):
+            self._next += 1
+            request_id = str(self._next)
+            future = loop.create_future()
+            self.pending[request_id] = future
+            share = events // requests + (1 if i < events % requests else 0)
+            frame = {
+                "type": "RESTRequest",
+                "request_id": request_id,
+                "method": "POST",
+                "uri": "channels/pbx-f1e68f87-1796130499.0/answer",
+                "query_strings": [{"name": "app", "value": "continuity"}],
+                "events": share,
+            }
+            await send(self.dumps(frame))
+            reply = await future
+            _ = self.loads(reply["message_body"])
+
+    async def run(self, send: Send, args: argparse.Namespace) -> None:
+        gate = asyncio.Semaphore(args.concurrency)
+
+        async def one() -> None:
+            async with gate:
+                await self.call(send, args.requests, args.events)
+
+        await asyncio.gather(*(one() for _ in range(args.calls)))
+        while self.events < args.calls * args.events:
+            await asyncio.sleep(0.001)
+
+
+def _codec(name: str) -> tuple[Callable[[Any], Any], Callable[[Any], str]]:
+    if name == "json":
+        return json.loads, json.dumps
+    if name == "orjson":
+        import orjson
+
+        return orjson.loads, lambda v: orjson.dumps(v).decode()
+    import msgspec
+
+    decoder, encoder = msgspec.json.Decoder(), msgspec.json.Encoder()
+    return decoder.decode, lambda v: encoder.encode(v).decode()
+
+
+async def _with_websockets(url: str, calls: Calls, args: argparse.Namespace) -> None:
+    from websockets.asyncio.client import connect
+
+    async with connect(url, compression=None) as ws:
+
+        async def read() -> None:
+            async for frame in ws:
+                calls.on_frame(frame)
+
+        reader = asyncio.create_task(read())
+        await calls.run(ws.send, args)
+        reader.cancel()
+
+
+async def _with_aiohttp(url: str, calls: Calls, args: argparse.Namespace) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+
+        async def read() -> None:
+            async for message in ws:
+                calls.on_frame(message.data)
+
+        reader = asyncio.create_task(read())
+        await calls.run(ws.send_str, args)
+        reader.cancel()
+
+
+async def _with_picows(url: str, calls: Calls, args: argparse.Namespace) -> None:
+    import picows
+
+    class Listener(picows.WSListener):
+        def on_ws_frame(self, transport: Any, frame: Any) -> None:
+            if frame.msg_type == picows.WSMsgType.TEXT:
+                calls.on_frame(frame.get_payload_as_bytes())
+
+    transport, _ = await picows.ws_connect(Listener, url)
+
+    async def send(text: str) -> None:
+        transport.send(picows.WSMsgType.TEXT, text.encode())
+
+    await calls.run(send, args)
+    transport.disconnect()
+
+
+CLIENTS = {"websockets": _with_websockets, "aiohttp": _with_aiohttp, "picows": _with_picows}
+#: (library, codec, loop); the first is what the product used before issue 13.
+CONFIGS = (
+    ("websockets", "json", "asyncio"),
+    ("websockets", "orjson", "asyncio"),
+    ("websockets", "msgspec", "asyncio"),
+    ("websockets", "orjson", "uvloop"),
+    ("aiohttp", "orjson", "uvloop"),
+    ("picows", "orjson", "uvloop"),
+)
+
+
+def _client(config: tuple[str, str, str], port: int, args: argparse.Namespace) -> float:
+    """One run in this process; its CPU ms per call."""
+    library, codec, loop = config
+    loads, dumps = _codec(codec)
+    calls = Calls(loads, dumps)
+
+    async def main() -> float:
+        started = time.process_time()
+        await CLIENTS[library](f"ws://127.0.0.1:{port}/", calls, args)
+        return float((time.process_time() - started) * 1000 / args.calls)
+
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(main())
+    return asyncio.run(main())
+
+
+def _available(config: tuple[str, str, str]) -> bool:
+    import importlib.util
+
+    library, codec, loop = config
+    return all(importlib.util.find_spec(m) for m in (library, codec, loop))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.wire_floor", description=__doc__)
+    parser.add_argument("--requests", type=int, default=7, help="REST pairs per call (7)")
+    parser.add_argument("--events", type=int, default=10, help="event frames per call (10)")
+    parser.add_argument("--calls", type=int, default=2000, help="calls per run (2000)")
+    parser.add_argument("--concurrency", type=int, default=20, help="calls in flight (20)")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per configuration (5)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--client", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        asyncio.run(_serve(args.serve))
+        return 0
+    if args.client:
+        port, *config = args.client.split(",")
+        print(_client((config[0], config[1], config[2]), int(port), args))
+        return 0
+    if min(args.requests, args.calls, args.concurrency, args.repeats) < 1 or args.events < 0:
+        parser.error("--requests, --calls, --concurrency and --repeats must be at least 1")
+
+    from localstack.ports import PortAllocator
+
+    port = PortAllocator().tcp()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.wire_floor", "--serve", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        server.stdout.readline()
+        configs = [c for c in CONFIGS if _available(c)]
+        runs: dict[str, list[float]] = {"/".join(c): [] for c in configs}
+        common = [f"--{k}={getattr(args, k)}" for k in ("requests", "events", "calls")]
+        common.append(f"--concurrency={args.concurrency}")
+        for repeat in range(args.repeats):
+            for config in configs:
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.wire_floor",
+                        *common,
+                        f"--client={port},{','.join(config)}",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                runs["/".join(config)].append(float(out.stdout.strip().splitlines()[-1]))
+                print(
+                    f"[{repeat + 1}/{args.repeats}] {'/'.join(config)}: "
+                    f"{runs['/'.join(config)][-1]:.3f} ms/call",
+                    file=sys.stderr,
+                )
+    finally:
+        server.terminate()
+        server.wait()
+    first = statistics.median(next(iter(runs.values())))
+    results: dict[str, Any] = {
+        "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "model": {
+            "requests": args.requests,
+            "events": args.events,
+            "messages_per_call": 2 * args.requests + args.events,
+            "calls": args.calls,
+            "concurrency": args.concurrency,
+            "repeats": args.repeats,
+        },
+        "client_cpu_ms_per_call": {
+            name: {
+                "median": statistics.median(v),
+                "min": min(v),
+                "max": max(v),
+                "vs_first": statistics.median(v) / first,
+            }
+            for name, v in runs.items()
+        },
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = args.out / f"{stamp}.wire-floor-{2 * args.requests + args.events}msg.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"{'library/codec/loop':32} median ms/call (min-max)  vs first")
+    for name, r in results["client_cpu_ms_per_call"].items():
+        print(f"{name:32} {r['median']:.3f} ({r['min']:.3f}-{r['max']:.3f})  {r['vs_first']:.2f}x")
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

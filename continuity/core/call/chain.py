@@ -1,0 +1,160 @@
+"""The chain of one call: dial the next step, a leg failing or answering, the end.
+
+The transitions :func:`~.machine.step` composes; each returns the next call and
+the commands that carry it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from continuity import names
+from continuity.core.call.commands import (
+    Answer,
+    Bridge,
+    Command,
+    ContinueInDialplan,
+    DestroyBridge,
+    HangUp,
+    Originate,
+    Play,
+    Record,
+)
+from continuity.core.call.legs import leg_variables
+from continuity.core.call.record import call_record, leg_attempt
+from continuity.core.call.state import Call, Leg, Phase, announcement_id, evolve, leg_id
+from continuity.core.causes import UNREACHABLE_CAUSE, cause_result
+from continuity.core.dialstrings import dial_string
+from continuity.core.model import DestinationKind
+from continuity.core.outcome import Outcome
+from continuity.core.records import RoutedBy
+
+#: Q.850 cause -> the ARI hangup reason that makes Asterisk send the same cause back.
+HANGUP_REASON = {
+    1: "unallocated",
+    17: "busy",
+    18: "no_answer",
+    19: "no_answer",
+    21: "rejected",
+    34: "congestion",
+    102: "timeout",
+}
+
+Step = tuple[Call, list[Command]]
+
+
+def hand_to_fallback(call: Call) -> Step:
+    """We are behind: the generated fallback dialplan routes this call instead. It
+    dials the same chain; the record says where the call went, the call trace what
+    happened next."""
+    call = evolve(
+        call,
+        phase=Phase.HANDED_OVER,
+        outcome=Outcome.HANDED_TO_FALLBACK,
+        path=RoutedBy.HANDED_TO_FALLBACK,
+    )
+    return call, [ContinueInDialplan(call.caller_id, names.CTX_FALLBACK, call.dialed)]
+
+
+def route(call: Call, now: dt.datetime) -> Step:
+    if call.plan.known:
+        return dial_next(call, now)
+    call = evolve(call, outcome=Outcome.UNKNOWN_NUMBER)
+    policy = call.policy
+    if policy.unknown_action == "announce":
+        call = evolve(call, phase=Phase.ANNOUNCING)
+        media = f"sound:{policy.unknown_value}"
+        play = Play(call.caller_id, media, announcement_id(call.caller_id))
+        return call, [Answer(call.caller_id), play]
+    return end(call, now, reason=policy.unknown_value)
+
+
+# -- the chain ---------------------------------------------------------------------
+def dial_next(call: Call, now: dt.datetime) -> Step:
+    """Start the plan's next step: a leg, the voicemail box, or the end of the chain."""
+    index = call.step + 1
+    call = evolve(call, step=index, leg=None)
+    if index >= len(call.plan.steps):
+        return end(call, now, reason="congestion")  # every destination failed
+    route_step = call.plan.steps[index]
+    dest = route_step.destination
+    if dest.kind is DestinationKind.VOICEMAIL:
+        call = evolve(call, phase=Phase.HANDED_OVER, handed_to=dest)
+        return call, [ContinueInDialplan(call.caller_id, names.CTX_VOICEMAIL, dest.target)]
+    leg = Leg(leg_id(call.caller_id, index), route_step, now)
+    call = evolve(call, phase=Phase.DIALING, leg=leg)
+    originate = Originate(
+        leg.channel_id,
+        call.caller_id,
+        route_step,
+        dial_string(dest),
+        route_step.timeout or call.policy.dial_timeout,
+        leg_variables(call, route_step),
+    )
+    return call, [originate]
+
+
+def leg_failed(call: Call, result: Outcome, cause: int | None, now: dt.datetime) -> Call:
+    if call.leg is None:
+        return call
+    attempt = leg_attempt(call.leg, result, cause, now)
+    return evolve(call, attempts=(*call.attempts, attempt), leg=None)
+
+
+def leg_gone(call: Call, cause: int | None, now: dt.datetime) -> Step:
+    assert call.leg is not None
+    if call.phase is Phase.BRIDGED:
+        return end(call, now, gone=call.leg.channel_id)  # the answering side hung up
+    route_step = call.leg.step
+    result = Outcome(cause_result(cause))
+    call = leg_failed(call, result, cause, now)
+    if route_step.hands_on(cause):
+        return dial_next(call, now)
+    call = evolve(call, outcome=result)
+    return end(call, now, reason=HANGUP_REASON.get(cause or 0, "normal"))
+
+
+def not_placed(call: Call, now: dt.datetime) -> Step:
+    """The leg could not be created or dialed (no reachable contact, Asterisk
+    refused): a transport failure."""
+    assert call.leg is not None
+    route_step = call.leg.step
+    call = leg_failed(call, Outcome(cause_result(UNREACHABLE_CAUSE)), UNREACHABLE_CAUSE, now)
+    if route_step.hands_on(UNREACHABLE_CAUSE):
+        return dial_next(call, now)
+    return end(call, now, reason="congestion")
+
+
+def answered(call: Call, leg: str, now: dt.datetime) -> Step:
+    """The destination answered (its leg entered our app): answer the caller and
+    bridge the two. A leg that is not the one being dialed is hung up."""
+    if call.leg_is(leg) and call.leg is not None and call.leg.answered:
+        return call, []
+    if not call.leg_is(leg) or call.phase is not Phase.DIALING:
+        return call, [HangUp(leg)]
+    call = evolve(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
+    bridge = Bridge(call.bridge_id, (call.caller_id, leg))
+    return call, [Answer(call.caller_id), bridge]
+
+
+# -- the end -----------------------------------------------------------------------
+def end(
+    call: Call,
+    now: dt.datetime,
+    *,
+    reason: str | None = None,
+    hang_up: bool = True,
+    gone: str | None = None,
+) -> Step:
+    """Tear the call down and record it. ``gone``: a channel already hung up, on
+    which no request is spent; ``hang_up=False``: the caller is dialplan's now."""
+    commands: list[Command] = []
+    if call.leg is not None and call.leg.channel_id != gone:
+        commands.append(HangUp(call.leg.channel_id))
+    if hang_up and call.caller_id != gone:
+        commands.append(HangUp(call.caller_id, reason))
+    if call.answered_at is not None:  # only an answered call ever had a bridge
+        commands.append(DestroyBridge(call.bridge_id))
+    call = evolve(call, phase=Phase.ENDED)
+    commands.append(Record(call_record(call, now)))
+    return call, commands

@@ -1,0 +1,92 @@
+"""What :func:`~.machine.step` asks the adapter to do: plain data, no I/O.
+
+The ARI adapter runs a step's commands in order. When one fails it stops and
+steps :class:`~.events.CommandFailed`, except for the best-effort requests
+(:data:`BEST_EFFORT`: hang-ups, ringing, destroying the bridge), whose failure
+most often means the channel is gone already: nothing is left to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from continuity.core.records import CallRecord
+from continuity.core.routing import RouteStep
+
+
+@dataclass(frozen=True, slots=True)
+class Originate:
+    """Create and dial the leg ``leg_id``; it enters our app once answered."""
+
+    leg_id: str
+    caller_id: str
+    step: RouteStep
+    endpoint: str
+    timeout: int
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Ring:
+    """Tell the caller its call rings."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge:
+    """Put the channels into the mixing bridge ``bridge_id``, created for them."""
+
+    bridge_id: str
+    channel_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HangUp:
+    channel_id: str
+    #: The ARI hangup reason (what Asterisk sends back as cause); ``None``: normal.
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContinueInDialplan:
+    """Send the channel on to dialplan: the fallback's, or a voicemail box."""
+
+    channel_id: str
+    context: str
+    extension: str
+    priority: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    channel_id: str
+    media: str
+    playback_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DestroyBridge:
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Write the call's record: the call ended."""
+
+    record: CallRecord
+
+
+Command = (
+    Originate | Ring | Answer | Bridge | HangUp | ContinueInDialplan | Play | DestroyBridge | Record
+)
+
+#: Best-effort requests: when one fails (most often "not found": the channel is gone
+#: already) the adapter logs it and runs the rest, so the record is always written.
+BEST_EFFORT = (HangUp, Ring, DestroyBridge)

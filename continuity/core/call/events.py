@@ -1,0 +1,126 @@
+"""What can happen to a call: the events :func:`~.machine.step` takes.
+
+The ARI adapter translates Asterisk's events (and its own failed requests) into
+these; a takeover or a reconnection produces the last few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from continuity.core.call.commands import Command
+from continuity.core.model import Destination
+
+
+@dataclass(frozen=True, slots=True)
+class CallerEntered:
+    """The caller entered our app. ``waited``: seconds its arrival waited for us;
+    ``lag``: how long Asterisk recently took to start a leg (see ``core.overload``)."""
+
+    waited: float = 0.0
+    lag: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LegRinging:
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LegAnswered:
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LegSipResponse:
+    """The leg's hangup handler reported the final SIP response that ended it."""
+
+    leg_id: str
+    sip_code: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LegGone:
+    """The leg hung up or failed, with its Q.850 cause (and SIP code when known)."""
+
+    leg_id: str
+    cause: int | None
+    sip_code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallerGone:
+    """The caller's channel left our app: it hung up, or dialplan took it on."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementFinished:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Taken over from another run: route on from plan step ``step``; the attempt
+    that run had under way at step ``interrupted`` counts as unanswered."""
+
+    step: int
+    interrupted: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Adopt:
+    """Taken over from another run with leg ``leg_id`` answered: already bridged,
+    or to bridge now. ``destination``: what the leg said it dialed, if it said."""
+
+    leg_id: str
+    destination: Destination | None
+    bridged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CaughtUp:
+    """Back in touch with Asterisk after a disconnection: every live channel id,
+    True for one answered and in our app. Whatever the call missed is caught up."""
+
+    live: Mapping[str, bool]
+
+
+class Failure(Enum):
+    #: A channel it named is gone (ARI 404, or 400/422 "Channel not found").
+    GONE = "gone"
+    #: Asterisk refused or could not be reached (409, 5xx, connection lost).
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFailed:
+    """A command the adapter was given failed; the commands after it were not run."""
+
+    command: Command
+    failure: Failure
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """The clock moved on. No step of today's call flow waits on it (Asterisk times
+    each leg out itself, ``Originate(timeout=...)``): the call stays as it is. It is
+    the hook for a deadline the app would keep itself."""
+
+
+Event = (
+    CallerEntered
+    | LegRinging
+    | LegAnswered
+    | LegSipResponse
+    | LegGone
+    | CallerGone
+    | AnnouncementFinished
+    | Resume
+    | Adopt
+    | CaughtUp
+    | CommandFailed
+    | Timer
+)

@@ -1,0 +1,149 @@
+"""One call's state: plain, immutable data. :mod:`.machine` returns the next one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+from continuity import names
+from continuity.core.model import Destination
+from continuity.core.outcome import Outcome
+from continuity.core.records import Attempt, RoutedBy
+from continuity.core.routing import RoutePlan, RouteStep
+
+#: Separates the caller's channel id from a leg or bridge suffix in our ids.
+ID_SEP = names.ID_SEP
+
+
+def call_key(resource_id: str) -> str:
+    """The call a channel, bridge or playback id belongs to: the caller channel's id."""
+    return resource_id.split(ID_SEP, 1)[0]
+
+
+def leg_id(caller_id: str, step: int) -> str:
+    """The channel id of the leg dialing plan step ``step``: ``<caller>~<step>``."""
+    return f"{caller_id}{ID_SEP}{step}"
+
+
+def bridge_id(caller_id: str) -> str:
+    return f"{caller_id}{ID_SEP}bridge"
+
+
+def announcement_id(caller_id: str) -> str:
+    return f"{caller_id}{ID_SEP}announce"
+
+
+_T = TypeVar("_T", "Call", "Leg")
+
+
+def evolve(obj: _T, **changes: Any) -> _T:
+    """A copy of ``obj`` with ``changes``: :func:`dataclasses.replace`, about five
+    times faster (it dominated a call's steps). Unknown field names are refused."""
+    names = _FIELDS[type(obj)]
+    if not changes.keys() <= _FIELD_SETS[type(obj)]:
+        unknown = sorted(changes.keys() - set(names))
+        raise TypeError(f"{type(obj).__name__} has no field {unknown}")
+    new = object.__new__(type(obj))
+    for name in names:
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(obj, name))
+    return new
+
+
+class Phase(enum.Enum):
+    ROUTING = "routing"
+    DIALING = "dialing"
+    BRIDGED = "bridged"
+    ANNOUNCING = "announcing"
+    #: Sent on to dialplan (fallback or voicemail): no longer ours to hang up.
+    HANDED_OVER = "handed_over"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What the service was configured with; the same for every call."""
+
+    #: Seconds a leg rings when its step gives no timeout.
+    dial_timeout: int = 30
+    #: ``reject`` or ``announce``, for a number we do not route.
+    unknown_action: str = "reject"
+    #: The ARI hangup reason (reject) or sound name (announce).
+    unknown_value: str = "unallocated"
+    #: Seconds behind from which new callers go to the fallback dialplan.
+    handoff_after: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One outbound attempt."""
+
+    channel_id: str
+    step: RouteStep
+    started_at: dt.datetime
+    ringing: bool = False
+    answered: bool = False
+    #: The SIP response that ended the leg, reported by its hangup handler.
+    sip_code: int | None = None
+
+    @property
+    def destination(self) -> Destination:
+        return self.step.destination
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    caller_id: str
+    dialed: str
+    caller_number: str
+    caller_name: str
+    plan: RoutePlan
+    started_at: dt.datetime
+    policy: Policy = Policy()
+    phase: Phase = Phase.ROUTING
+    answered_at: dt.datetime | None = None
+    #: The plan step last started (-1: none yet).
+    step: int = -1
+    leg: Leg | None = None
+    attempts: tuple[Attempt, ...] = ()
+    outcome: Outcome | None = None
+    #: Set when the call was sent on to dialplan (the line's voicemail).
+    handed_to: Destination | None = None
+    #: Which path routes it: this run from the start, or this run after another's.
+    path: RoutedBy = RoutedBy.APP
+
+    @property
+    def bridge_id(self) -> str:
+        return bridge_id(self.caller_id)
+
+    @property
+    def ended(self) -> bool:
+        return self.phase is Phase.ENDED
+
+    def leg_is(self, channel_id: str) -> bool:
+        return self.leg is not None and self.leg.channel_id == channel_id
+
+    def with_leg(self, **changes: object) -> Call:
+        assert self.leg is not None
+        return evolve(self, leg=evolve(self.leg, **changes))
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls)) for cls in (Call, Leg)
+}
+_FIELD_SETS = {cls: frozenset(names) for cls, names in _FIELDS.items()}
+
+
+def new_call(
+    caller_id: str,
+    dialed: str,
+    caller_number: str,
+    caller_name: str,
+    plan: RoutePlan,
+    now: dt.datetime,
+    policy: Policy = Policy(),
+    path: RoutedBy = RoutedBy.APP,
+) -> Call:
+    """A call not yet routed; step it with :class:`~.events.CallerEntered` (or a takeover)."""
+    return Call(caller_id, dialed, caller_number, caller_name, plan, now, policy, path=path)

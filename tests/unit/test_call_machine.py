@@ -1,0 +1,348 @@
+"""Every path of a call through the pure state machine, without Asterisk.
+
+Each test places a call (a caller id ``C`` and legs ``C~0``, ``C~1``...) and
+reads back what the app would tell Asterisk and the record it would write.
+"""
+
+from __future__ import annotations
+
+from continuity import names
+from continuity.core.call import Phase, Policy
+from continuity.core.call.commands import (
+    Answer,
+    Bridge,
+    ContinueInDialplan,
+    DestroyBridge,
+    HangUp,
+    Originate,
+    Play,
+    Record,
+    Ring,
+)
+from continuity.core.call.events import (
+    Adopt,
+    AnnouncementFinished,
+    CallerEntered,
+    CallerGone,
+    CaughtUp,
+    CommandFailed,
+    Failure,
+    LegAnswered,
+    LegGone,
+    LegRinging,
+    LegSipResponse,
+    Resume,
+    Timer,
+)
+from continuity.core.model import Destination, DestinationKind
+from continuity.core.outcome import Outcome
+from continuity.core.records import RoutedBy
+from tests.unit.call_machine_helpers import (
+    ANSWERING_SERVICE,
+    MAIN,
+    PRIMARY,
+    SERVICE,
+    UNKNOWN,
+    VOICEMAIL,
+    a_call,
+    plan,
+)
+
+C = "1733050000.42"
+BRIDGE = f"{C}~bridge"
+
+
+def test_the_primary_answers_and_the_call_is_bridged_until_the_caller_hangs_up() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+
+    [dial] = call.on(CallerEntered())
+    assert isinstance(dial, Originate)
+    assert (dial.leg_id, dial.endpoint, dial.timeout) == (
+        f"{C}~0",
+        f"PJSIP/{MAIN}@{names.ENDPOINT_PRIMARY}",
+        20,
+    )
+    assert dial.variables[names.VAR_TRACKING_NUMBER] == MAIN
+    assert dial.variables["CHANNEL(hangup_handler_push)"] == f"{names.CTX_LEG_HANGUP},s,1"
+    assert "REDIRECTING(from-num,i)" not in dial.variables  # the primary keeps the call as is
+
+    assert call.on(LegRinging(f"{C}~0")) == [Ring(C)]
+    assert call.on(LegRinging(f"{C}~0")) == []  # told once
+    assert call.on(LegAnswered(f"{C}~0")) == [Answer(C), Bridge(BRIDGE, (C, f"{C}~0"))]
+    assert call.call.phase is Phase.BRIDGED
+
+    assert call.on(CallerGone()) == [
+        HangUp(f"{C}~0"),
+        DestroyBridge(BRIDGE),
+        Record(call.record),
+    ]
+    record = call.record
+    assert (record.outcome, record.answered_kind, record.answered_target) == (
+        Outcome.ANSWERED,
+        "primary",
+        MAIN,
+    )
+    assert [(a.kind, a.result) for a in record.attempts] == [("primary", "answered")]
+    assert record.answered_at is not None and record.path is RoutedBy.APP
+
+
+def test_primary_503_answering_service_busy_then_voicemail_takes_the_call() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+    call.on(CallerEntered())
+    call.on(LegSipResponse(f"{C}~0", 503))
+
+    [dial] = call.on(LegGone(f"{C}~0", 34))
+    assert isinstance(dial, Originate) and dial.leg_id == f"{C}~1"
+    assert dial.endpoint == f"PJSIP/{ANSWERING_SERVICE}@{names.ENDPOINT_PSTN}"
+    assert dial.variables["REDIRECTING(from-num,i)"] == MAIN
+    assert dial.variables["REDIRECTING(reason,i)"] == "unavailable"  # the primary failed
+
+    assert call.on(LegGone(f"{C}~1", 17, sip_code=486)) == [
+        ContinueInDialplan(C, names.CTX_VOICEMAIL, "main")
+    ]
+    assert call.records == []  # the caller is in voicemail: the call goes on
+
+    [record_it] = call.on(CallerGone())  # it leaves our app: dialplan has it
+    record = call.record
+    assert record_it == Record(record)
+    assert record.outcome == Outcome.ANSWERED
+    assert (record.answered_kind, record.answered_target) == ("voicemail", "main")
+    assert [(a.kind, a.result, a.cause, a.sip_code) for a in record.attempts] == [
+        ("primary", "congestion", 34, 503),
+        ("external", "busy", 17, 486),
+        ("voicemail", "handed_over", None, None),
+    ]
+
+
+def test_a_primary_that_rings_out_moves_the_call_on_as_no_answer() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+    call.on(CallerEntered())
+    [dial] = call.on(LegGone(f"{C}~0", 19))
+    assert isinstance(dial, Originate)
+    assert dial.variables["REDIRECTING(reason,i)"] == "no-answer"
+
+
+def test_a_busy_primary_is_not_a_failover_cause_the_caller_hears_busy() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+    call.on(CallerEntered())
+    assert call.on(LegGone(f"{C}~0", 17, sip_code=486)) == [
+        HangUp(C, "busy"),
+        Record(call.record),
+    ]
+    assert call.record.outcome == Outcome.BUSY
+    assert [(a.result, a.sip_code) for a in call.record.attempts] == [("busy", 486)]
+
+
+def test_every_destination_failing_ends_the_call_with_congestion() -> None:
+    call = a_call(plan(SERVICE))
+    call.on(CallerEntered())
+    assert call.on(LegGone(f"{C}~0", 34)) == [HangUp(C, "congestion"), Record(call.record)]
+    assert call.record.outcome == Outcome.FAILED
+    assert call.record.answered_kind is None
+
+
+def test_a_destination_asterisk_cannot_place_counts_as_unreachable_and_the_chain_moves_on() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+    [dial] = call.on(CallerEntered())
+    [next_dial] = call.on(CommandFailed(dial, Failure.REFUSED, "500 Allocation failed"))
+    assert isinstance(next_dial, Originate) and next_dial.leg_id == f"{C}~1"
+    assert call.call.attempts[0].result == Outcome.UNAVAILABLE
+    assert call.call.attempts[0].cause == 20
+
+
+def test_a_stale_originate_failure_changes_nothing() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+    [dial] = call.on(CallerEntered())
+    call.on(LegGone(f"{C}~0", 34))
+    assert call.on(CommandFailed(dial, Failure.REFUSED)) == []
+    assert call.call.leg is not None and call.call.leg.channel_id == f"{C}~1"
+
+
+def test_the_caller_hangs_up_while_the_primary_rings() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+    call.on(CallerEntered())
+    call.on(LegRinging(f"{C}~0"))
+    assert call.on(CallerGone()) == [HangUp(f"{C}~0"), Record(call.record)]
+    assert call.record.outcome == Outcome.CALLER_HANGUP
+    assert [a.result for a in call.record.attempts] == ["cancelled"]
+    # The leg's own end arrives afterwards: the call is over, nothing more happens.
+    assert call.on(LegGone(f"{C}~0", 16)) == []
+    assert len(call.records) == 1
+
+
+def test_the_answering_side_hangs_up_and_the_caller_is_released() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+    call.on(CallerEntered())
+    call.on(LegAnswered(f"{C}~0"))
+    assert call.on(LegGone(f"{C}~0", 16)) == [
+        HangUp(C),
+        DestroyBridge(BRIDGE),
+        Record(call.record),
+    ]
+    assert call.record.outcome == Outcome.ANSWERED
+
+
+def test_a_side_that_left_while_bridging_ends_the_call() -> None:
+    call = a_call(plan(PRIMARY))
+    call.on(CallerEntered())
+    [_, bridge] = call.on(LegAnswered(f"{C}~0"))
+    assert call.on(CommandFailed(bridge, Failure.GONE)) == [
+        HangUp(f"{C}~0"),
+        HangUp(C),
+        DestroyBridge(BRIDGE),
+        Record(call.record),
+    ]
+
+
+def test_a_leg_that_is_not_the_one_dialing_is_hung_up_when_it_answers() -> None:
+    call = a_call(plan(PRIMARY, SERVICE))
+    call.on(CallerEntered())
+    assert call.on(LegAnswered(f"{C}~7")) == [HangUp(f"{C}~7")]
+    call.on(LegAnswered(f"{C}~0"))
+    assert call.on(LegAnswered(f"{C}~0")) == []  # told twice: bridged once
+
+
+def test_an_unknown_number_is_rejected_with_the_configured_cause() -> None:
+    call = a_call(UNKNOWN)
+    assert call.on(CallerEntered()) == [HangUp(C, "unallocated"), Record(call.record)]
+    assert call.record.outcome == Outcome.UNKNOWN_NUMBER
+    assert call.record.reason == "unknown_number"
+
+
+def test_an_unknown_number_hears_the_announcement_then_is_hung_up() -> None:
+    call = a_call(UNKNOWN, Policy(unknown_action="announce", unknown_value="ss-noservice"))
+    assert call.on(CallerEntered()) == [
+        Answer(C),
+        Play(C, "sound:ss-noservice", f"{C}~announce"),
+    ]
+    assert call.on(AnnouncementFinished()) == [HangUp(C), Record(call.record)]
+    assert call.record.outcome == Outcome.UNKNOWN_NUMBER
+
+
+def test_an_announcement_that_cannot_play_ends_the_call() -> None:
+    call = a_call(UNKNOWN, Policy(unknown_action="announce", unknown_value="ss-noservice"))
+    [_, play] = call.on(CallerEntered())
+    assert call.on(CommandFailed(play, Failure.REFUSED)) == [HangUp(C), Record(call.record)]
+
+
+def test_an_overloaded_app_hands_the_caller_to_the_fallback_dialplan() -> None:
+    call = a_call(plan(PRIMARY, VOICEMAIL), Policy(handoff_after=0.5))
+    assert call.on(CallerEntered(waited=0.7)) == [ContinueInDialplan(C, names.CTX_FALLBACK, MAIN)]
+    assert call.on(CallerGone()) == [Record(call.record)]  # left for the fallback
+    record = call.record
+    assert record.outcome == Outcome.HANDED_TO_FALLBACK
+    assert record.path is RoutedBy.HANDED_TO_FALLBACK
+    assert record.attempts == ()
+
+
+def test_a_slow_asterisk_hands_the_caller_off_too() -> None:
+    call = a_call(plan(PRIMARY), Policy(handoff_after=0.5))
+    [command] = call.on(CallerEntered(waited=0.0, lag=0.9))
+    assert command == ContinueInDialplan(C, names.CTX_FALLBACK, MAIN)
+
+
+def test_an_unknown_number_is_never_handed_off() -> None:
+    call = a_call(UNKNOWN, Policy(handoff_after=0.0))
+    assert call.on(CallerEntered(waited=3.0)) == [HangUp(C, "unallocated"), Record(call.record)]
+
+
+def test_a_refused_hand_off_routes_the_call_here() -> None:
+    call = a_call(plan(PRIMARY, VOICEMAIL), Policy(handoff_after=0.0))
+    [handoff] = call.on(CallerEntered())
+    [dial] = call.on(CommandFailed(handoff, Failure.REFUSED, "409"))
+    assert isinstance(dial, Originate) and dial.leg_id == f"{C}~0"
+    call.on(LegAnswered(f"{C}~0"))
+    call.on(CallerGone())
+    assert (call.record.outcome, call.record.path) == (Outcome.ANSWERED, RoutedBy.APP)
+
+
+def test_a_caller_gone_before_the_hand_off_is_recorded_without_hanging_up() -> None:
+    call = a_call(plan(PRIMARY), Policy(handoff_after=0.0))
+    [handoff] = call.on(CallerEntered())
+    assert call.on(CommandFailed(handoff, Failure.GONE)) == [Record(call.record)]
+
+
+def test_a_voicemail_box_that_cannot_take_the_call_ends_it() -> None:
+    call = a_call(plan(VOICEMAIL))
+    [handoff] = call.on(CallerEntered())
+    assert call.on(CommandFailed(handoff, Failure.REFUSED)) == [
+        HangUp(C, "congestion"),
+        Record(call.record),
+    ]
+    assert call.record.outcome == Outcome.FAILED
+    assert [(a.kind, a.result) for a in call.record.attempts] == [("voicemail", "unavailable")]
+
+
+def test_a_call_taken_over_mid_chain_resumes_at_the_next_step() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL), path=RoutedBy.TAKEN_OVER)
+    [dial] = call.on(Resume(step=1, interrupted=0))
+    assert isinstance(dial, Originate) and dial.leg_id == f"{C}~1"
+    call.on(LegAnswered(f"{C}~1"))
+    call.on(LegGone(f"{C}~1", 16))
+    record = call.record
+    assert record.path is RoutedBy.TAKEN_OVER
+    assert [(a.kind, a.result) for a in record.attempts] == [
+        ("primary", "interrupted"),
+        ("external", "answered"),
+    ]
+
+
+def test_a_call_taken_over_after_its_answer_is_bridged_by_this_run() -> None:
+    call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
+    assert call.on(Adopt(f"{C}~1", None, bridged=False)) == [
+        Answer(C),
+        Bridge(BRIDGE, (C, f"{C}~1")),
+    ]
+    call.on(CallerGone())
+    assert (call.record.answered_kind, call.record.answered_target) == (
+        "external",
+        ANSWERING_SERVICE,
+    )
+
+
+def test_a_bridged_call_taken_over_keeps_talking_and_its_leg_said_where_it_went() -> None:
+    agent = Destination(DestinationKind.VOICE_AGENT, "agent")
+    call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
+    assert call.on(Adopt(f"{C}~1", agent, bridged=True)) == []
+    assert call.on(LegGone(f"{C}~1", 16)) == [HangUp(C), DestroyBridge(BRIDGE), Record(call.record)]
+    assert (call.record.answered_kind, call.record.answered_target) == ("voice_agent", "agent")
+    assert call.record.path is RoutedBy.TAKEN_OVER
+
+
+def test_after_a_reconnection_a_call_whose_caller_vanished_is_ended() -> None:
+    call = a_call(plan(PRIMARY))
+    call.on(CallerEntered())
+    assert call.on(CaughtUp({})) == [HangUp(f"{C}~0"), HangUp(C), Record(call.record)]
+
+
+def test_after_a_reconnection_a_leg_that_ended_unheard_moves_the_call_on() -> None:
+    call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
+    call.on(CallerEntered())
+    [dial] = call.on(CaughtUp({C: True}))
+    assert isinstance(dial, Originate) and dial.leg_id == f"{C}~1"
+    assert call.call.attempts[0].result == Outcome.NOANSWER
+
+
+def test_after_a_reconnection_a_leg_that_answered_unheard_is_bridged() -> None:
+    call = a_call(plan(PRIMARY))
+    call.on(CallerEntered())
+    assert call.on(CaughtUp({C: True, f"{C}~0": True})) == [
+        Answer(C),
+        Bridge(BRIDGE, (C, f"{C}~0")),
+    ]
+    assert call.on(CaughtUp({C: True, f"{C}~0": True})) == []  # nothing more to catch up
+    assert call.on(CaughtUp({C: True})) == [HangUp(C), DestroyBridge(BRIDGE), Record(call.record)]
+
+
+def test_a_ringing_leg_still_ringing_after_a_reconnection_is_left_alone() -> None:
+    call = a_call(plan(PRIMARY))
+    call.on(CallerEntered())
+    assert call.on(CaughtUp({C: True, f"{C}~0": False})) == []
+    assert call.on(Timer()) == []
+
+
+def test_a_call_already_routing_ignores_a_second_arrival() -> None:
+    call = a_call(plan(PRIMARY))
+    call.on(CallerEntered())
+    assert call.on(CallerEntered()) == []
+    assert call.on(Resume(step=0, interrupted=None)) == []
