@@ -109,14 +109,10 @@ class SnapshotService:
             if change.startswith(NUMBERS_CHANGED) and self._numbers is not None:
                 named = change.removeprefix(NUMBERS_CHANGED).split(",")
                 version, rows = await self._numbers.load_numbers(named)
-                numbers = dict(self.current.numbers)
-                for number, row in rows.items():
-                    if row is None:
-                        numbers.pop(number, None)
-                    else:
-                        numbers[number] = row
-                snapshot = dataclasses.replace(self.current, numbers=numbers, version=version)
+                snapshot = self._with_numbers(version, rows)
             else:
+                snapshot = None
+            if snapshot is None:
                 snapshot = await self._source.load_snapshot()
         except (StoreError, OSError, TimeoutError) as exc:
             log.warning(
@@ -127,6 +123,24 @@ class SnapshotService:
         self.from_database = True
         log.info("routing state v%s loaded: %d numbers", snapshot.version, len(snapshot.numbers))
         return True
+
+    def _with_numbers(
+        self, version: int, rows: Mapping[str, TrackingNumber | None]
+    ) -> Snapshot | None:
+        """The current state with ``rows`` in it, if that is the state at ``version``:
+        only when nothing but this change happened since the current state (or nothing
+        at all). Otherwise other changes committed meanwhile, which these rows do not
+        hold (a line's or the account's settings, say), and claiming ``version`` would
+        hide them until their own notification: ``None``, load everything."""
+        if version not in (self.current.version, self.current.version + 1):
+            return None
+        numbers = dict(self.current.numbers)
+        for number, row in rows.items():
+            if row is None:
+                numbers.pop(number, None)
+            else:
+                numbers[number] = row
+        return dataclasses.replace(self.current, numbers=numbers, version=version)
 
     async def mirrored(self) -> None:
         """Wait until the state loaded by :meth:`start` is written to the disk mirror."""
