@@ -107,9 +107,13 @@ async def test_ten_thousand_imported_numbers_and_one_changed_route_by_the_app_an
             await call.hangup()
             await quiet(stack)
 
-        async with asyncio.timeout(30):  # the app's own records: it routed both calls
-            while await routed_by(config) != {CHANGED: "app", UNCHANGED: "app"}:
-                await asyncio.sleep(0.2)
+        paths: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(30):  # the app's own records: it routed both calls
+                while (paths := await routed_by(config)) != {CHANGED: "app", UNCHANGED: "app"}:
+                    await asyncio.sleep(0.2)
+        except TimeoutError:
+            pytest.fail(f"records say {paths}; serve's log ends:\n{log.read_text()[-4000:]}")
 
         serve.send_signal(signal.SIGKILL)
         await serve.wait()
