@@ -206,6 +206,9 @@ async def test_while_the_primary_is_frozen_the_banner_shows_and_after_recovery_i
     await drill.until(lambda: drill.primary_down)
     await console.shot(page, "outage-declared")
     await page.get_by_role("button", name="Auto (detection decides)").click()
+    # The form's answer is on screen (a reload while it loads finds no page to reload).
+    answered = page.get_by_text("Override removed: outage detection decides again")
+    await expect(answered).to_be_visible()
     # The leading node journals the end of the declared outage once the override is gone.
     await drill.until(lambda: not drill.primary_down)
     async with asyncio.timeout(10):
