@@ -98,11 +98,7 @@ class App:
             self.store,
             ChangeListener(config.database_url),
             StateCache(self.state_path),
-            # No reload of the named numbers alone: a snapshot so patched routed a line's
-            # test mode as normal where a full load did not (tests/outage/test_test_mode
-            # after test_test_calls). Every change loads the whole state until that is
-            # understood; about 1 s at 100,000 numbers.
-            numbers=None,
+            numbers=self.store,
         )
         self.records = CallRecordStore(self.pool)
         self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))
