@@ -119,6 +119,11 @@ class SnapshotService:
         log.info("routing state v%s loaded: %d numbers", snapshot.version, len(snapshot.numbers))
         return True
 
+    def state_at(self, version: int) -> Snapshot | None:
+        """The state in use, if it was read from PostgreSQL at ``version``."""
+        current = self.current
+        return current if self.from_database and current.version == version else None
+
     def _holds(self, change: StateChange) -> bool:
         """Whether the current state already holds ``change``: it was read from
         PostgreSQL at the version the change made, or later (versions are handed out
