@@ -41,8 +41,14 @@ def extensions_file(scenario: Scenario) -> GeneratedFile:
 
 
 async def settled(scenario: Scenario) -> str:
-    """Once the app's own apply for the current state is done: the generated dialplan."""
-    await scenario.app.dialplan.apply(scenario.app.snapshots.current)
+    """Once the app's own apply for the current state is done: the generated dialplan.
+
+    The app's apply is waited for, not only made: one still to come would otherwise
+    race what the test writes next."""
+    app = scenario.app
+    current = app.snapshots.current
+    assert await app.dialplan_status.wait_for(current.version, timeout=30) is not None
+    await app.dialplan.apply(current)
     return extensions_file(scenario).path.read_text()
 
 
