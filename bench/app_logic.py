@@ -54,13 +54,9 @@ class InstantRest:
     async def _one(self, *_: object, **__: object) -> None:
         self.requests += 1
 
-    answer = ring = hangup = continue_in_dialplan = add_to_bridge = destroy_bridge = _one
+    answer = ring = hangup = continue_in_dialplan = destroy_bridge = subscribe = _one
 
     async def play(self, *_: object, **__: object) -> object:
-        self.requests += 1
-        return None
-
-    async def create_bridge(self, *_: object, **__: object) -> object:
         self.requests += 1
         return None
 
