@@ -41,8 +41,8 @@ _T = TypeVar("_T", "Call", "Leg")
 
 def evolve(obj: _T, **changes: Any) -> _T:
     """A copy of ``obj`` with ``changes``, like :func:`dataclasses.replace` but about
-    three times faster: each call steps copies the call once or twice per event, and
-    the copy was the machine's top cost. Unknown field names are refused."""
+    three times faster: a step copies the call once or twice, and the copy was the
+    machine's top cost (issue 13). Unknown field names are refused (``TypeError``)."""
     copy: Callable[..., _T] = _COPIERS[type(obj)]
     return copy(obj, **changes)
 
