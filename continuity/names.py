@@ -42,7 +42,7 @@ VOICEMAIL_CONTEXT: Final = "continuity"
 AGI_ROUTE: Final = "continuity_route"
 
 #: Hangup handler of every leg the ARI app dials; it raises USEREVENT_LEG_CAUSE with
-#: the SIP response that ended the leg (generated).
+#: the SIP response that ended a leg that never answered (generated).
 CTX_LEG_HANGUP: Final = "continuity-leg-hangup"
 USEREVENT_LEG_CAUSE: Final = "ContinuityLegCause"
 

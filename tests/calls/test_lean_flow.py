@@ -16,7 +16,7 @@ from tests.scenario import Scenario
 
 MAIN = "+12125550101"
 #: originate + continue and their replies, StasisStart and StasisEnd of both
-#: channels, the leg's cause and its end: 10; at most 12 (issue 13's target).
+#: channels, the leg's end: 9; at most 12 (issue 13's target).
 MOST_MESSAGES = 12
 
 
