@@ -2,7 +2,7 @@
 
 ARI's errors become core events: the first command that fails stops the rest and
 comes back as a :class:`~continuity.core.call.events.CommandFailed`, which the
-service steps. Best-effort requests (hang-ups, ringing, destroying the bridge)
+service steps. Best-effort requests (hang-ups, ringing, destroying a bridge)
 never stop a step: when the channel is gone there is nothing left to do, and the
 call's record must still be written.
 """
@@ -24,7 +24,7 @@ from continuity.ari_app.rest import CallRest
 from continuity.core.call.commands import (
     BEST_EFFORT,
     Answer,
-    Bridge,
+    BridgeInDialplan,
     Command,
     ContinueInDialplan,
     DestroyBridge,
@@ -33,6 +33,7 @@ from continuity.core.call.commands import (
     Play,
     Record,
     Ring,
+    Watch,
 )
 from continuity.core.call.events import CommandFailed, Failure
 from continuity.core.overload import Lag
@@ -76,9 +77,12 @@ class Executor:
                 await ari.ring(channel)
             case Answer(channel_id=channel):
                 await ari.answer(channel)
-            case Bridge(bridge_id=bridge, channel_ids=channels):
-                await ari.create_bridge("mixing", bridge)
-                await ari.add_to_bridge(bridge, list(channels))
+            case BridgeInDialplan(caller_id=caller, leg_id=leg):
+                # The context's extension is the leg's step: it bridges <caller>~<step>.
+                step = leg.rsplit(names.ID_SEP, 1)[-1]
+                await ari.continue_in_dialplan(caller, names.CTX_BRIDGE, step, 1)
+            case Watch(channel_id=channel):
+                await ari.subscribe(names.ARI_APP, f"channel:{channel}")
             case HangUp(channel_id=channel, reason=reason):
                 await ari.hangup(channel, reason=reason)
             case ContinueInDialplan(channel_id=channel, context=context, extension=exten):

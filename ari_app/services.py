@@ -8,6 +8,7 @@ command comes back as an event and is stepped the same way.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -21,7 +22,7 @@ from continuity.ari_app.executor import Executor
 from continuity.ari_app.orphans import release_orphans
 from continuity.ari_app.rest import CallRest
 from continuity.config import UnknownNumberPolicy
-from continuity.core.call import Call, Policy, call_key, new_call, step
+from continuity.core.call import Call, Phase, Policy, call_key, new_call, step
 from continuity.core.call.events import (
     Adopt,
     CallerEntered,
@@ -31,6 +32,7 @@ from continuity.core.call.events import (
     LegAnswered,
     LegGone,
     Resume,
+    Timer,
 )
 from continuity.core.model import Destination
 from continuity.core.records import CallRecord, RoutedBy
@@ -82,6 +84,8 @@ class CallService:
             dial_timeout, unknown_number.action, unknown_number.value, handoff_after
         )
         self._handoffs = _Tally()
+        #: Steps the bridge deadline started (kept until done).
+        self._timers: set[asyncio.Task[None]] = set()
         self.calls: dict[str, Call] = {}
         #: Calls this process ended recently: their late events need no orphan check.
         self._ended: OrderedDict[str, None] = OrderedDict()
@@ -103,13 +107,30 @@ class CallService:
     # -- stepping ------------------------------------------------------------------
     async def _step(self, call_id: str, event: Event) -> None:
         """Step the call with ``event``, then each failure of the commands it gave."""
-        while (call := self.calls.get(call_id)) is not None:
-            call, commands = step(call, event, _now())
+        while (before := self.calls.get(call_id)) is not None:
+            call, commands = step(before, event, _now())
             self._keep(call)
+            if call.phase is Phase.BRIDGING and before.phase is not Phase.BRIDGING:
+                self._bridge_deadline(call_id)
             failed = await self._executor.run(commands)
             if failed is None:
                 return
             event = failed
+
+    def _bridge_deadline(self, call_id: str) -> None:
+        """Step :class:`Timer` once the caller's ``Bridge()`` is overdue (the machine
+        ends a call whose leg is still waiting then); no request unless it is."""
+        delay = self._policy.bridge_timeout + 0.05
+        asyncio.get_running_loop().call_later(delay, self._bridge_overdue, call_id)
+
+    def _bridge_overdue(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is None or call.phase is not Phase.BRIDGING:
+            return
+        log.warning("call %s: the caller never reached its bridge; ending the call", call_id)
+        task = asyncio.create_task(self._step(call_id, Timer()), name=f"bridge-overdue:{call_id}")
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
 
     def _keep(self, call: Call) -> None:
         if not call.ended:
@@ -212,8 +233,10 @@ class CallService:
         leg_id: str,
         destination: Destination | None,
         bridged: bool,
+        in_dialplan: bool = False,
     ) -> None:
-        """Own a call another run had answered: bridged already, or to bridge now."""
+        """Own a call another run had answered: bridged already (in dialplan, or in
+        an ARI bridge), or to bridge now."""
         call = self._taken(channel_id, dialed, number, name)
         if call is None:
             return
@@ -221,10 +244,10 @@ class CallService:
             "call %s to %s: taken over from another run of the app, %s (leg %s)",
             channel_id,
             dialed,
-            "bridged" if bridged else "answered",
+            "bridged in dialplan" if in_dialplan else "bridged" if bridged else "answered",
             leg_id,
         )
-        await self._start(call, Adopt(leg_id, destination, bridged))
+        await self._start(call, Adopt(leg_id, destination, bridged, in_dialplan))
 
     async def hang_up_stray(self, channel_id: str, why: str) -> None:
         log.warning("channel %s of another run of the app hung up: %s", channel_id, why)

@@ -25,6 +25,7 @@ from continuity.core.call.events import (
     AnnouncementFinished,
     CallerGone,
     LegAnswered,
+    LegBridged,
     LegGone,
     LegSipResponse,
 )
@@ -72,10 +73,14 @@ class StasisTranslator:
                     channel.id, channel.exten, channel.caller_number, channel.caller_name, waited
                 )
             case ChannelDestroyed(channel=channel, cause=cause):
-                gone = CallerGone() if _is_caller(channel.id) else LegGone(channel.id, cause)
+                caller = _is_caller(channel.id)
+                gone = CallerGone(destroyed=True) if caller else LegGone(channel.id, cause)
                 await service.on_event(channel.id, gone)
             case StasisEnd(channel=channel) if _is_caller(channel.id):
                 await service.on_event(channel.id, CallerGone())
+            case StasisEnd(channel=channel):
+                # A leg leaves our app when the caller's Bridge() takes it (or it hung up).
+                await service.on_event(channel.id, LegBridged(channel.id))
             case UnknownEvent(raw=raw) if (
                 raw.get("type") == "ChannelUserevent"
                 and raw.get("eventname") == names.USEREVENT_LEG_CAUSE

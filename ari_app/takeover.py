@@ -47,6 +47,7 @@ def listed(channel: Channel, bridged: set[str]) -> Listed:
         dialed=channel.exten,
         caller_number=channel.caller_number,
         caller_name=channel.caller_name,
+        in_bridge_context=channel.context == names.CTX_BRIDGE,
     )
 
 
@@ -68,14 +69,19 @@ async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
                 token = ""
                 with contextlib.suppress(AriNotFound):
                     token = await rest.get_variable(leg.id, names.VAR_DESTINATION)
+                dialed = caller.dialed
+                if action.in_dialplan:  # its extension is the leg's step there
+                    with contextlib.suppress(AriNotFound):
+                        dialed = await rest.get_variable(caller.id, names.VAR_TRACKING_NUMBER)
                 await service.adopt(
                     caller.id,
-                    caller.dialed,
+                    dialed,
                     caller.caller_number,
                     caller.caller_name,
                     leg.id,
                     parse_destination_token(token),
                     action.bridged,
+                    action.in_dialplan,
                 )
                 taken += 1
             case Resume(caller=caller, step=step, interrupted=interrupted):

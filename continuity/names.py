@@ -27,6 +27,10 @@ USEREVENT_VERIFY: Final = "ContinuityVerify"
 VERIFY_PROMPT: Final = "agent-pass"
 VERIFY_OK_PROMPT: Final = "auth-thankyou"
 VERIFY_BAD_PROMPT: Final = "auth-incorrect"
+#: Context the ARI app sends a caller on to once its leg answered, the leg's plan step
+#: as the extension: Answer(), then Bridge() with the leg ``<caller>~<step>``, in
+#: dialplan (generated). Asterisk hangs up the other side whichever side leaves first.
+CTX_BRIDGE: Final = "continuity-bridge"
 #: Context for numbers we do not terminate (generated).
 CTX_UNKNOWN: Final = "continuity-unknown"
 #: Context whose extensions are the lines' failover mailboxes (generated).
@@ -38,7 +42,7 @@ VOICEMAIL_CONTEXT: Final = "continuity"
 AGI_ROUTE: Final = "continuity_route"
 
 #: Hangup handler of every leg the ARI app dials; it raises USEREVENT_LEG_CAUSE with
-#: the SIP response that ended the leg (generated).
+#: the SIP response that ended a leg that never answered (generated).
 CTX_LEG_HANGUP: Final = "continuity-leg-hangup"
 USEREVENT_LEG_CAUSE: Final = "ContinuityLegCause"
 

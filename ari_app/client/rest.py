@@ -139,6 +139,13 @@ class AriRest:
         body = {"allowed": [{"type": kind} for kind in allowed]}
         await self._call("PUT", f"/applications/{_seg(app)}/eventFilter", body=body)
 
+    async def subscribe(self, app: str, event_source: str) -> None:
+        """``POST /applications/{app}/subscription``: ``app`` gets the events of
+        ``event_source`` (``channel:<id>``) until it is gone. ``AriUnprocessable``
+        (422) when it does not exist (any more)."""
+        path = f"/applications/{_seg(app)}/subscription"
+        await self._call("POST", path, params={"eventSource": event_source})
+
     # --- Channels -----------------------------------------------------------
 
     async def list_channels(self) -> list[Channel]:

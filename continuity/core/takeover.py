@@ -6,8 +6,10 @@ it (the run that did died, or lost Asterisk while its StasisStart went by) must
 not be stranded: :func:`take_over` decides, for each call this run does not own,
 what happens to each of its channels. The ARI adapter executes the decision.
 
-* A caller bridged with an answered leg of ours: the conversation goes on and
-  this run adopts it (it ends the call and writes the record when a side hangs up).
+* A caller bridged with an answered leg of ours, in the generated bridge context
+  (or, from an older version of the app, in an ARI bridge): the conversation goes
+  on and this run adopts it (it writes the record when the leg ends; in an ARI
+  bridge it also hangs up the other side when one side hangs up).
 * An answered leg not yet bridged with its waiting caller: adopted and bridged.
 * A caller still being routed (a leg ringing, or between steps): the attempt
   under way is abandoned, counted as unanswered, and routing resumes at once with
@@ -38,12 +40,15 @@ class Listed:
     in_app: bool
     #: Answered.
     up: bool
-    #: In its call's bridge.
+    #: In its call's ARI bridge.
     bridged: bool
     #: A caller's dialed number and identity.
     dialed: str = ""
     caller_number: str = ""
     caller_name: str = ""
+    #: A caller in the generated bridge context (``names.CTX_BRIDGE``): bridged with
+    #: its leg in dialplan, out of our app.
+    in_bridge_context: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,11 @@ class Adopt:
 
     @property
     def bridged(self) -> bool:
-        return self.caller.bridged and self.leg.bridged
+        return self.in_dialplan or (self.caller.bridged and self.leg.bridged)
+
+    @property
+    def in_dialplan(self) -> bool:
+        return self.caller.in_bridge_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +105,8 @@ def _step(leg: Listed) -> int:
 
 
 def _decide(caller: Listed | None, legs: list[Listed]) -> list[Action]:
+    if caller is not None and caller.in_bridge_context:
+        return _bridged_in_dialplan(caller, legs)
     if caller is None or not caller.in_app:
         why = "its caller is gone" if caller is None else "its caller left the app"
         return [HangUp(leg.id, why) for leg in legs]
@@ -112,3 +123,17 @@ def _decide(caller: Listed | None, legs: list[Listed]) -> list[Action]:
     interrupted = legs[-1].step if legs else None
     step = interrupted + 1 if interrupted is not None else 0
     return [*hang_legs, Resume(caller, step, interrupted)]
+
+
+def _bridged_in_dialplan(caller: Listed, legs: list[Listed]) -> list[Action]:
+    """The caller is in the bridge context: the answered leg (the last one) is its
+    other side; any other leg is a leftover."""
+    answered = [leg for leg in legs if leg.up]
+    if not answered:  # its leg is gone: nothing left to bridge it with
+        hang_legs: list[Action] = [HangUp(leg.id, "its attempt is abandoned") for leg in legs]
+        return [*hang_legs, HangUp(caller.id, "its other side hung up")]
+    keep = answered[-1]
+    others: list[Action] = [
+        HangUp(leg.id, "another leg of its call answered") for leg in legs if leg is not keep
+    ]
+    return [Adopt(caller, keep), *others]

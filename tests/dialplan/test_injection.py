@@ -84,11 +84,13 @@ def assert_exactly_the_chains(snapshot: Snapshot, health: TrunkHealth, dialplan:
         names.CTX_UNKNOWN,
         names.CTX_VOICEMAIL,
         names.CTX_LEG_HANGUP,
+        names.CTX_BRIDGE,
         names.CTX_VERIFY,
         names.CTX_REDIRECT,
         names.CTX_CALL_TRACE,
     }
     assert extensions(dialplan, names.CTX_LEG_HANGUP) == {"s"}
+    assert extensions(dialplan, names.CTX_BRIDGE) == {"_X!"}
     assert extensions(dialplan, names.CTX_REDIRECT) == {"s"}
     assert extensions(dialplan, names.CTX_CALL_TRACE) == {"s"}
     assert extensions(dialplan, names.CTX_TRACKING) == {PATTERN}

@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 
 from continuity.admin import Admin
+from continuity.core.call import Phase
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
+from continuity.core.records import RoutedBy
 from continuity.db.pool import Pool
+from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from localstack import LocalStack
 from localstack.product import product_config, running_app
@@ -81,3 +84,51 @@ async def test_a_call_whose_primary_gave_up_while_the_app_was_cut_off_moves_on_a
         )
         await call.hangup()
         await until_no_channel_left(stack)
+
+
+async def test_a_call_bridged_while_the_app_was_cut_off_is_recorded_when_it_ends_later(
+    own_stack: LocalStack, state: str, ari_link: TcpProxy, tmp_path: Path
+) -> None:
+    """The caller is bridged with its leg in dialplan; the app reconnects and still
+    hears the leg's end (it subscribes to the leg again), and writes the one record."""
+    stack = own_stack
+    await stack.reset()
+    config = product_config(stack, state, tmp_path / "state")
+    config = product_config(
+        stack, state, tmp_path / "state", ari_url=ari_link.url(str(config.ari_url))
+    )
+    async with running_app(config) as app:
+        await stack.set_behavior(NUMBER, "answer")
+        call = await stack.place_call(NUMBER, "+13125550132", hold_seconds=60)
+        await call.wait_answered()
+        async with asyncio.timeout(10):
+            while not any(c.phase is Phase.BRIDGED for c in app.calls.calls.values()):
+                await asyncio.sleep(0.05)
+        connections = app.ari.events.connections
+
+        await ari_link.cut()
+        async with asyncio.timeout(5):
+            while app.ari.events.connected:
+                await asyncio.sleep(0.02)
+        await ari_link.restore()
+        async with asyncio.timeout(20):
+            while not (app.ari.events.connected and app.ari.events.connections > connections):
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # the reconnection's catch-up (and its subscription) ran
+        assert not call.ended.is_set()  # still talking
+        assert len(app.calls.calls) == 1
+
+        await call.hangup()
+        await until_no_channel_left(stack)
+        async with Pool(state, open=False, min_size=1, max_size=1) as pool:
+            records = CallRecordStore(pool)
+            async with asyncio.timeout(10):
+                while not (found := await records.recent(5, NUMBER)):
+                    await asyncio.sleep(0.1)
+        [record] = [r for r in found if r.caller_number == "+13125550132"]
+        assert (record.outcome, record.answered_kind, record.path) == (
+            "answered",
+            "primary",
+            RoutedBy.APP,
+        )
+        assert app.calls.calls == {}

@@ -10,7 +10,7 @@ from continuity import names
 from continuity.core.call import Phase, Policy
 from continuity.core.call.commands import (
     Answer,
-    Bridge,
+    BridgeInDialplan,
     ContinueInDialplan,
     DestroyBridge,
     HangUp,
@@ -18,6 +18,7 @@ from continuity.core.call.commands import (
     Play,
     Record,
     Ring,
+    Watch,
 )
 from continuity.core.call.events import (
     Adopt,
@@ -28,6 +29,7 @@ from continuity.core.call.events import (
     CommandFailed,
     Failure,
     LegAnswered,
+    LegBridged,
     LegGone,
     LegRinging,
     LegSipResponse,
@@ -52,7 +54,7 @@ C = "1733050000.42"
 BRIDGE = f"{C}~bridge"
 
 
-def test_the_primary_answers_and_the_call_is_bridged_until_the_caller_hangs_up() -> None:
+def test_the_primary_answers_and_is_bridged_in_dialplan_until_the_caller_hangs_up() -> None:
     call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
 
     [dial] = call.on(CallerEntered())
@@ -68,14 +70,19 @@ def test_the_primary_answers_and_the_call_is_bridged_until_the_caller_hangs_up()
 
     assert call.on(LegRinging(f"{C}~0")) == [Ring(C)]
     assert call.on(LegRinging(f"{C}~0")) == []  # told once
-    assert call.on(LegAnswered(f"{C}~0")) == [Answer(C), Bridge(BRIDGE, (C, f"{C}~0"))]
-    assert call.call.phase is Phase.BRIDGED
+    # One request: the caller goes on to the bridge context, which answers it and
+    # bridges it with the leg.
+    assert call.on(LegAnswered(f"{C}~0")) == [BridgeInDialplan(C, f"{C}~0")]
+    phases = [call.call.phase]
+    assert call.on(CallerGone()) == []  # it left our app for the bridge context
+    assert call.on(LegBridged(f"{C}~0")) == []  # its Bridge() took the leg
+    phases.append(call.call.phase)
+    assert phases == [Phase.BRIDGING, Phase.BRIDGED]
+    assert call.records == []  # still talking
 
-    assert call.on(CallerGone()) == [
-        HangUp(f"{C}~0"),
-        DestroyBridge(BRIDGE),
-        Record(call.record),
-    ]
+    # The caller hangs up: Asterisk hangs up the leg, whose end ends the call. Nothing
+    # is left to hang up or destroy.
+    assert call.on(LegGone(f"{C}~0", 16), after=42.0) == [Record(call.record)]
     record = call.record
     assert (record.outcome, record.answered_kind, record.answered_target) == (
         Outcome.ANSWERED,
@@ -84,6 +91,7 @@ def test_the_primary_answers_and_the_call_is_bridged_until_the_caller_hangs_up()
     )
     assert [(a.kind, a.result) for a in record.attempts] == [("primary", "answered")]
     assert record.answered_at is not None and record.path is RoutedBy.APP
+    assert (record.ended_at - record.answered_at).total_seconds() == 42.2  # the real end
 
 
 def test_primary_503_answering_service_busy_then_voicemail_takes_the_call() -> None:
@@ -170,28 +178,58 @@ def test_the_caller_hangs_up_while_the_primary_rings() -> None:
     assert len(call.records) == 1
 
 
-def test_the_answering_side_hangs_up_and_the_caller_is_released() -> None:
+def test_the_answering_side_hangs_up_and_asterisk_releases_the_caller() -> None:
     call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
     call.on(CallerEntered())
     call.on(LegAnswered(f"{C}~0"))
-    assert call.on(LegGone(f"{C}~0", 16)) == [
-        HangUp(C),
-        DestroyBridge(BRIDGE),
-        Record(call.record),
-    ]
+    call.on(CallerGone())
+    call.on(LegBridged(f"{C}~0"))
+    assert call.on(LegGone(f"{C}~0", 16)) == [Record(call.record)]
+    assert call.record.outcome == Outcome.ANSWERED
+    assert [(a.kind, a.result) for a in call.record.attempts] == [("primary", "answered")]
+
+
+def test_the_answering_side_hanging_up_before_the_bridge_releases_the_caller() -> None:
+    call = a_call(plan(PRIMARY))
+    call.on(CallerEntered())
+    call.on(LegAnswered(f"{C}~0"))
+    assert call.on(LegGone(f"{C}~0", 16)) == [HangUp(C), Record(call.record)]
     assert call.record.outcome == Outcome.ANSWERED
 
 
-def test_a_side_that_left_while_bridging_ends_the_call() -> None:
+def test_a_caller_gone_before_it_could_be_sent_to_its_bridge_ends_the_call() -> None:
     call = a_call(plan(PRIMARY))
     call.on(CallerEntered())
-    [_, bridge] = call.on(LegAnswered(f"{C}~0"))
+    [bridge] = call.on(LegAnswered(f"{C}~0"))
     assert call.on(CommandFailed(bridge, Failure.GONE)) == [
         HangUp(f"{C}~0"),
-        HangUp(C),
-        DestroyBridge(BRIDGE),
         Record(call.record),
     ]
+
+
+def test_a_caller_hung_up_on_its_way_to_the_bridge_releases_the_leg() -> None:
+    call = a_call(plan(PRIMARY))
+    call.on(CallerEntered())
+    call.on(LegAnswered(f"{C}~0"))
+    assert call.on(CallerGone(destroyed=True)) == [HangUp(f"{C}~0"), Record(call.record)]
+
+
+def test_a_leg_still_waiting_for_its_bridge_past_the_deadline_is_hung_up() -> None:
+    call = a_call(plan(PRIMARY), Policy(bridge_timeout=5.0))
+    call.on(CallerEntered())
+    call.on(LegAnswered(f"{C}~0"))
+    call.on(CallerGone())  # the caller left for the bridge context, and hung up there
+    assert call.on(Timer(), after=1.0) == []  # not overdue yet
+    assert call.on(Timer(), after=4.5) == [HangUp(f"{C}~0"), HangUp(C), Record(call.record)]
+    assert call.record.answered_kind == "primary"
+
+
+def test_a_bridged_call_ignores_the_bridge_deadline() -> None:
+    call = a_call(plan(PRIMARY), Policy(bridge_timeout=5.0))
+    call.on(CallerEntered())
+    call.on(LegAnswered(f"{C}~0"))
+    call.on(LegBridged(f"{C}~0"))
+    assert call.on(Timer(), after=60.0) == []
 
 
 def test_a_leg_that_is_not_the_one_dialing_is_hung_up_when_it_answers() -> None:
@@ -225,6 +263,12 @@ def test_an_announcement_that_cannot_play_ends_the_call() -> None:
     assert call.on(CommandFailed(play, Failure.REFUSED)) == [HangUp(C), Record(call.record)]
 
 
+def test_a_caller_that_cannot_be_answered_for_its_announcement_is_hung_up() -> None:
+    call = a_call(UNKNOWN, Policy(unknown_action="announce", unknown_value="ss-noservice"))
+    [answer, _] = call.on(CallerEntered())
+    assert call.on(CommandFailed(answer, Failure.REFUSED)) == [HangUp(C), Record(call.record)]
+
+
 def test_an_overloaded_app_hands_the_caller_to_the_fallback_dialplan() -> None:
     call = a_call(plan(PRIMARY, VOICEMAIL), Policy(handoff_after=0.5))
     assert call.on(CallerEntered(waited=0.7)) == [ContinueInDialplan(C, names.CTX_FALLBACK, MAIN)]
@@ -252,7 +296,7 @@ def test_a_refused_hand_off_routes_the_call_here() -> None:
     [dial] = call.on(CommandFailed(handoff, Failure.REFUSED, "409"))
     assert isinstance(dial, Originate) and dial.leg_id == f"{C}~0"
     call.on(LegAnswered(f"{C}~0"))
-    call.on(CallerGone())
+    call.on(LegGone(f"{C}~0", 16))
     assert (call.record.outcome, call.record.path) == (Outcome.ANSWERED, RoutedBy.APP)
 
 
@@ -289,18 +333,34 @@ def test_a_call_taken_over_mid_chain_resumes_at_the_next_step() -> None:
 
 def test_a_call_taken_over_after_its_answer_is_bridged_by_this_run() -> None:
     call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
-    assert call.on(Adopt(f"{C}~1", None, bridged=False)) == [
-        Answer(C),
-        Bridge(BRIDGE, (C, f"{C}~1")),
-    ]
-    call.on(CallerGone())
+    assert call.on(Adopt(f"{C}~1", None, bridged=False)) == [BridgeInDialplan(C, f"{C}~1")]
+    call.on(LegGone(f"{C}~1", 16))
     assert (call.record.answered_kind, call.record.answered_target) == (
         "external",
         ANSWERING_SERVICE,
     )
 
 
-def test_a_bridged_call_taken_over_keeps_talking_and_its_leg_said_where_it_went() -> None:
+def test_a_call_bridged_in_dialplan_when_taken_over_is_watched_and_recorded_at_its_end() -> None:
+    agent = Destination(DestinationKind.VOICE_AGENT, "agent")
+    call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
+    # The leg's end must reach this run: it subscribes to it.
+    assert call.on(Adopt(f"{C}~1", agent, bridged=True, in_dialplan=True)) == [Watch(f"{C}~1")]
+    assert call.on(CallerGone()) == []
+    assert call.on(LegGone(f"{C}~1", 16)) == [Record(call.record)]
+    assert (call.record.answered_kind, call.record.answered_target) == ("voice_agent", "agent")
+    assert call.record.path is RoutedBy.TAKEN_OVER
+
+
+def test_a_taken_over_call_whose_leg_ended_before_it_was_watched_is_recorded_at_once() -> None:
+    call = a_call(plan(PRIMARY), path=RoutedBy.TAKEN_OVER)
+    [watch] = call.on(Adopt(f"{C}~0", None, bridged=True, in_dialplan=True))
+    assert call.on(CommandFailed(watch, Failure.GONE)) == [Record(call.record)]
+    assert call.on(CommandFailed(watch, Failure.REFUSED)) == []  # ended: nothing more
+
+
+def test_a_call_in_an_ari_bridge_taken_over_is_released_and_its_bridge_destroyed() -> None:
+    # An older version of the app bridged calls in ARI bridges.
     agent = Destination(DestinationKind.VOICE_AGENT, "agent")
     call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
     assert call.on(Adopt(f"{C}~1", agent, bridged=True)) == []
@@ -326,12 +386,18 @@ def test_after_a_reconnection_a_leg_that_ended_unheard_moves_the_call_on() -> No
 def test_after_a_reconnection_a_leg_that_answered_unheard_is_bridged() -> None:
     call = a_call(plan(PRIMARY))
     call.on(CallerEntered())
-    assert call.on(CaughtUp({C: True, f"{C}~0": True})) == [
-        Answer(C),
-        Bridge(BRIDGE, (C, f"{C}~0")),
-    ]
+    assert call.on(CaughtUp({C: True, f"{C}~0": True})) == [BridgeInDialplan(C, f"{C}~0")]
     assert call.on(CaughtUp({C: True, f"{C}~0": True})) == []  # nothing more to catch up
-    assert call.on(CaughtUp({C: True})) == [HangUp(C), DestroyBridge(BRIDGE), Record(call.record)]
+    assert call.on(CaughtUp({C: True})) == [HangUp(C), Record(call.record)]
+
+
+def test_after_a_reconnection_a_call_bridged_in_dialplan_is_watched_again() -> None:
+    call = a_call(plan(PRIMARY))
+    call.on(CallerEntered())
+    call.on(LegAnswered(f"{C}~0"))
+    call.on(LegBridged(f"{C}~0"))
+    assert call.on(CaughtUp({C: False, f"{C}~0": False})) == [Watch(f"{C}~0")]
+    assert call.on(CaughtUp({C: False})) == [Record(call.record)]  # its leg ended meanwhile
 
 
 def test_a_ringing_leg_still_ringing_after_a_reconnection_is_left_alone() -> None:

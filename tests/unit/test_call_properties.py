@@ -2,7 +2,8 @@
 
 Hypothesis drives one call through random event sequences (legs ringing,
 answering and failing with random causes, the caller leaving, requests failing,
-reconnections, takeovers) and then hangs the caller up.
+reconnections, takeovers, the bridge deadline) and then hangs the caller up, as
+Asterisk would end it: a caller bridged in dialplan takes its leg with it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from hypothesis import strategies as st
 
 from continuity.core.call import Phase, Policy
 from continuity.core.call.commands import (
-    Bridge,
+    BridgeInDialplan,
     Command,
     ContinueInDialplan,
     HangUp,
     Originate,
+    Watch,
 )
 from continuity.core.call.events import (
     Adopt,
@@ -30,6 +32,7 @@ from continuity.core.call.events import (
     Event,
     Failure,
     LegAnswered,
+    LegBridged,
     LegGone,
     LegRinging,
     LegSipResponse,
@@ -72,9 +75,12 @@ CURRENT = "current"
 legs = st.sampled_from([*LEGS, CURRENT, CURRENT, CURRENT, CURRENT])
 # A command to fail is picked among those issued so far, by position.
 FAIL = "fail"
+#: The clock's timer, past every deadline (the bridge's).
+LATE = "late"
 leg_events = st.one_of(
     st.builds(LegRinging, legs),
     st.builds(LegAnswered, legs),
+    st.builds(LegBridged, legs),
     st.builds(LegSipResponse, legs, st.sampled_from([None, 486, 503])),
     st.builds(LegGone, legs, st.sampled_from(CAUSES), st.sampled_from([None, 503])),
 )
@@ -91,10 +97,12 @@ events = st.one_of(
     leg_events,
     st.builds(CallerEntered, waited=st.sampled_from([0.0, 1.0]), lag=st.just(0.0)),
     st.just(CallerGone()),
+    st.just(CallerGone(destroyed=True)),
     st.just(AnnouncementFinished()),
     st.just(Timer()),
+    st.just(LATE),
     st.builds(Resume, st.integers(0, 3), st.sampled_from([None, 0, 1])),
-    st.builds(Adopt, legs, st.none(), st.booleans()),
+    st.builds(Adopt, legs, st.none(), st.booleans(), st.booleans()),
     st.builds(CaughtUp, live),
     st.tuples(st.just(FAIL), st.integers(0, 20), st.sampled_from(list(Failure))),
 )
@@ -104,6 +112,9 @@ def _run(route: RoutePlan, policy: Policy, script: list[object]) -> tuple[Driven
     call = a_call(route, policy)
     seen: list[Event] = []
     for item in script:
+        after = 0.1
+        if item == LATE:
+            item, after = Timer(), 2 * policy.bridge_timeout
         if isinstance(item, tuple):
             _, index, failure = item
             issued = [c for c in call.commands if not isinstance(c, HangUp)]
@@ -113,19 +124,33 @@ def _run(route: RoutePlan, policy: Policy, script: list[object]) -> tuple[Driven
         else:
             event = _current(item, call)  # type: ignore[arg-type]
         before = call.call
-        produced = call.on(event)
+        produced = call.on(event, after)
         seen.append(event)
         _check_no_dead_end(before, event, produced)
         _check_alive(call)
-    if not call.call.ended:
-        call.on(CallerGone())
-        seen.append(CallerGone())
+    for event in _caller_hangs_up(call):
+        call.on(event, 2 * policy.bridge_timeout)
+        seen.append(event)
     return call, seen
+
+
+def _caller_hangs_up(call: Driven) -> list[Event]:
+    """What Asterisk tells the app when the caller hangs up now."""
+    state = call.call
+    if state.ended:
+        return []
+    if state.phase is Phase.BRIDGED and state.leg is not None:
+        # Its Bridge() ends and Asterisk hangs up the leg, whose end reaches us.
+        return [CallerGone(), LegGone(state.leg.channel_id, 16)]
+    if state.phase is Phase.BRIDGING:
+        # It hung up on its way to the bridge context: the leg waits until the deadline.
+        return [CallerGone(), Timer()]
+    return [CallerGone()]
 
 
 def _current(event: Event, call: Driven) -> Event:
     leg = call.call.leg.channel_id if call.call.leg is not None else f"{C}~0"
-    leg_events = LegRinging | LegAnswered | LegSipResponse | LegGone | Adopt
+    leg_events = LegRinging | LegAnswered | LegBridged | LegSipResponse | LegGone | Adopt
     if isinstance(event, leg_events) and event.leg_id == CURRENT:
         return replace(event, leg_id=leg)
     return event
@@ -141,8 +166,8 @@ def _check_alive(call: Driven) -> None:
         assert state.step == -1 and state.leg is None
     elif state.phase is Phase.DIALING:
         assert state.leg is not None and not state.leg.answered
-    elif state.phase is Phase.BRIDGED:
-        assert state.leg is not None and state.leg.answered
+    elif state.talking:
+        assert state.leg is not None and state.leg.answered and state.answered_at is not None
     else:
         assert state.phase in (Phase.ANNOUNCING, Phase.HANDED_OVER)
 
@@ -193,9 +218,17 @@ def test_every_call_ends_with_one_record_and_no_leg_left_up(
         if isinstance(e, CommandFailed) and isinstance(e.command, Originate)
     }
     created = {c.leg_id for c in call.commands if isinstance(c, Originate)} - failed
-    created |= {c.channel_ids[1] for c in call.commands if isinstance(c, Bridge)}
+    created |= {c.leg_id for c in call.commands if isinstance(c, BridgeInDialplan)}
+    created |= {c.channel_id for c in call.commands if isinstance(c, Watch)}
     hung_up = {c.channel_id for c in call.commands if isinstance(c, HangUp)}
     gone = {e.leg_id for e in seen if isinstance(e, LegGone)}
+    gone |= {  # a leg no longer there to watch
+        e.command.channel_id
+        for e in seen
+        if isinstance(e, CommandFailed)
+        and isinstance(e.command, Watch)
+        and e.failure is Failure.GONE
+    }
     for e in seen:
         if isinstance(e, CaughtUp):
             gone |= {leg for leg in created if leg not in e.live}

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from continuity.ari_app.client.errors import AriBadRequest, AriError, AriNotFound, AriServerError
+from continuity import names
+from continuity.ari_app.client.errors import (
+    AriError,
+    AriNotFound,
+    AriServerError,
+    AriUnprocessable,
+)
 from continuity.ari_app.client.models import Bridge as AriBridge
 from continuity.ari_app.executor import Executor
 from continuity.core.call.commands import (
-    Answer,
-    Bridge,
+    BridgeInDialplan,
     Command,
     ContinueInDialplan,
     DestroyBridge,
     HangUp,
     Originate,
     Record,
+    Watch,
 )
 from continuity.core.call.events import CommandFailed, Failure
 from continuity.core.outcome import Outcome
@@ -54,16 +60,10 @@ class Asterisk:
     async def continue_in_dialplan(
         self, channel_id: str, context: str, extension: str, priority: int
     ) -> None:
-        await self._req("continue")
+        await self._req(f"continue {channel_id} {context},{extension},{priority}")
 
-    async def create_bridge(
-        self, bridge_type: str = "mixing", bridge_id: str | None = None
-    ) -> object:
-        await self._req("create_bridge")
-        return None
-
-    async def add_to_bridge(self, bridge_id: str, channel_ids: list[str]) -> None:
-        await self._req("add_to_bridge")
+    async def subscribe(self, app: str, event_source: str) -> None:
+        await self._req(f"subscribe {app} {event_source}")
 
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._req("destroy_bridge")
@@ -89,20 +89,36 @@ def _records() -> tuple[Executor, Asterisk, list[CallRecord]]:
     return Executor(asterisk, record), asterisk, written
 
 
-async def test_a_side_that_left_while_bridging_comes_back_as_a_gone_failure() -> None:
+async def test_an_answered_leg_is_bridged_by_sending_the_caller_on_with_the_legs_step() -> None:
     executor, asterisk, _ = _records()
-    asterisk.fail["add_to_bridge"] = _err(AriBadRequest, 400)
-    bridge = Bridge("C~bridge", ("C", "C~0"))
+    assert await executor.run([BridgeInDialplan("C", "C~2")]) is None
+    assert asterisk.requests == [f"continue C {names.CTX_BRIDGE},2,1"]  # one request
 
-    failed = await executor.run([Answer("C"), bridge, HangUp("C")])
 
-    assert failed == CommandFailed(bridge, Failure.GONE, str(asterisk.fail["add_to_bridge"]))
-    assert asterisk.requests == ["answer", "create_bridge", "add_to_bridge"]  # stopped there
+async def test_a_caller_gone_before_its_bridge_comes_back_as_a_gone_failure() -> None:
+    executor, asterisk, _ = _records()
+    continuing = f"continue C {names.CTX_BRIDGE},0,1"
+    asterisk.fail[continuing] = _err(AriNotFound, 404)
+    bridge = BridgeInDialplan("C", "C~0")
+
+    failed = await executor.run([bridge, HangUp("C~0")])
+
+    assert failed == CommandFailed(bridge, Failure.GONE, str(asterisk.fail[continuing]))
+    assert asterisk.requests == [continuing]  # stopped there
+
+
+async def test_watching_a_leg_that_is_gone_already_comes_back_as_gone() -> None:
+    executor, asterisk, _ = _records()
+    subscribing = f"subscribe {names.ARI_APP} channel:C~1"
+    asterisk.fail[subscribing] = _err(AriUnprocessable, 422)
+    failed = await executor.run([Watch("C~1")])
+    assert failed is not None and failed.failure is Failure.GONE
+    assert asterisk.requests == [subscribing]
 
 
 async def test_a_refused_hand_off_comes_back_as_refused() -> None:
     executor, asterisk, _ = _records()
-    asterisk.fail["continue"] = _err(AriServerError, 500)
+    asterisk.fail["continue C continuity-fallback,+1,1"] = _err(AriServerError, 500)
     handoff = ContinueInDialplan("C", "continuity-fallback", "+1")
     failed = await executor.run([handoff])
     assert failed is not None and failed.failure is Failure.REFUSED

@@ -52,3 +52,17 @@ def test_a_lone_answered_caller_and_a_leg_without_its_caller_are_hung_up() -> No
 def test_a_caller_in_voicemail_is_left_alone_and_calls_this_run_owns_untouched() -> None:
     assert take_over([caller(up=True, in_app=False)], frozenset()) == []
     assert take_over([caller(), leg(0)], frozenset({CALLER})) == []
+
+
+def test_a_call_bridged_in_dialplan_is_adopted_and_goes_on() -> None:
+    # The caller left our app for the bridge context; its Bridge() holds the leg.
+    bridging = Listed(CALLER, CALLER, None, False, True, False, "1", in_bridge_context=True)
+    talking = leg(1, up=True)
+    [action] = take_over([bridging, talking], frozenset())
+    assert action == Adopt(bridging, talking)
+    assert isinstance(action, Adopt) and action.in_dialplan and action.bridged
+
+
+def test_a_caller_in_the_bridge_context_whose_leg_is_gone_is_hung_up() -> None:
+    bridging = Listed(CALLER, CALLER, None, False, True, False, "1", in_bridge_context=True)
+    assert take_over([bridging], frozenset()) == [HangUp(CALLER, "its other side hung up")]

@@ -11,7 +11,7 @@ import datetime as dt
 from continuity import names
 from continuity.core.call.commands import (
     Answer,
-    Bridge,
+    BridgeInDialplan,
     Command,
     ContinueInDialplan,
     DestroyBridge,
@@ -103,8 +103,11 @@ def leg_failed(call: Call, result: Outcome, cause: int | None, now: dt.datetime)
 
 def leg_gone(call: Call, cause: int | None, now: dt.datetime) -> Step:
     assert call.leg is not None
-    if call.phase is Phase.BRIDGED:
-        return end(call, now, gone=call.leg.channel_id)  # the answering side hung up
+    gone = call.leg.channel_id
+    if call.phase is Phase.BRIDGED:  # either side hung up: Asterisk ends the caller
+        return end(call, now, hang_up=False, gone=gone)
+    if call.talking:  # the answering side hung up before or while bridging
+        return end(call, now, gone=gone)
     route_step = call.leg.step
     result = Outcome(cause_result(cause))
     call = leg_failed(call, result, cause, now)
@@ -126,15 +129,19 @@ def not_placed(call: Call, now: dt.datetime) -> Step:
 
 
 def answered(call: Call, leg: str, now: dt.datetime) -> Step:
-    """The destination answered (its leg entered our app): answer the caller and
-    bridge the two. A leg that is not the one being dialed is hung up."""
-    if call.leg_is(leg) and call.leg is not None and call.leg.answered:
-        return call, []
-    if not call.leg_is(leg) or call.phase is not Phase.DIALING:
+    """The destination answered (its leg entered our app): send the caller on to the
+    bridge context, which answers it and bridges it with the leg. A leg that is not
+    the one being dialed is hung up."""
+    current = call.leg
+    if current is None or current.channel_id != leg:
         return call, [HangUp(leg)]
-    call = evolve(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
-    bridge = Bridge(call.bridge_id, (call.caller_id, leg))
-    return call, [Answer(call.caller_id), bridge]
+    if current.answered:
+        return call, []
+    if call.phase is not Phase.DIALING:
+        return call, [HangUp(leg)]
+    taken = evolve(current, answered=True)
+    call = evolve(call, leg=taken, answered_at=now, phase=Phase.BRIDGING)
+    return call, [BridgeInDialplan(call.caller_id, leg)]
 
 
 # -- the end -----------------------------------------------------------------------
@@ -153,7 +160,7 @@ def end(
         commands.append(HangUp(call.leg.channel_id))
     if hang_up and call.caller_id != gone:
         commands.append(HangUp(call.caller_id, reason))
-    if call.answered_at is not None:  # only an answered call ever had a bridge
+    if call.phase is Phase.ARI_BRIDGED:  # an ARI bridge outlives its channels
         commands.append(DestroyBridge(call.bridge_id))
     call = evolve(call, phase=Phase.ENDED)
     commands.append(Record(call_record(call, now)))

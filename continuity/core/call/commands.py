@@ -40,11 +40,22 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
-class Bridge:
-    """Put the channels into the mixing bridge ``bridge_id``, created for them."""
+class BridgeInDialplan:
+    """Send the caller on to the generated bridge context, which answers it and
+    bridges it with the answered leg ``leg_id`` (``names.CTX_BRIDGE``). Asterisk
+    hangs up the other side whichever side leaves first; no ARI bridge to create,
+    fill or destroy. The leg's end (its ``ChannelDestroyed``) ends the call."""
 
-    bridge_id: str
-    channel_ids: tuple[str, ...]
+    caller_id: str
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """Subscribe the app to the channel's events: a leg this run did not dial (a call
+    taken over), or after a reconnection, so that its end still reaches us."""
+
+    channel_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,8 @@ class Play:
 
 @dataclass(frozen=True, slots=True)
 class DestroyBridge:
+    """Destroy the ARI bridge of a call another run bridged that way (an older version)."""
+
     bridge_id: str
 
 
@@ -84,7 +97,16 @@ class Record:
 
 
 Command = (
-    Originate | Ring | Answer | Bridge | HangUp | ContinueInDialplan | Play | DestroyBridge | Record
+    Originate
+    | Ring
+    | Answer
+    | BridgeInDialplan
+    | Watch
+    | HangUp
+    | ContinueInDialplan
+    | Play
+    | DestroyBridge
+    | Record
 )
 
 #: Best-effort requests: when one fails (most often "not found": the channel is gone

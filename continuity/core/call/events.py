@@ -34,6 +34,13 @@ class LegAnswered:
 
 
 @dataclass(frozen=True, slots=True)
+class LegBridged:
+    """The answered leg left our app: the caller's ``Bridge()`` in dialplan took it."""
+
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class LegSipResponse:
     """The leg's hangup handler reported the final SIP response that ended it."""
 
@@ -52,7 +59,10 @@ class LegGone:
 
 @dataclass(frozen=True, slots=True)
 class CallerGone:
-    """The caller's channel left our app: it hung up, or dialplan took it on."""
+    """The caller's channel left our app: it hung up, or dialplan took it on
+    (``StasisEnd``). ``destroyed``: its channel is gone (``ChannelDestroyed``)."""
+
+    destroyed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +82,14 @@ class Resume:
 @dataclass(frozen=True, slots=True)
 class Adopt:
     """Taken over from another run with leg ``leg_id`` answered: already bridged,
-    or to bridge now. ``destination``: what the leg said it dialed, if it said."""
+    or to bridge now. ``destination``: what the leg said it dialed, if it said.
+    ``in_dialplan``: bridged by the generated bridge context (``bridged`` alone: in
+    an ARI bridge, as an older version of the app did)."""
 
     leg_id: str
     destination: Destination | None
     bridged: bool
+    in_dialplan: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +118,17 @@ class CommandFailed:
 
 @dataclass(frozen=True, slots=True)
 class Timer:
-    """The clock moved on. No step of today's call flow waits on it (Asterisk times
-    each leg out itself, ``Originate(timeout=...)``): the call stays as it is. It is
-    the hook for a deadline the app would keep itself."""
+    """The clock moved on. Asterisk times each leg out itself
+    (``Originate(timeout=...)``); the one deadline the app keeps is the bridge in
+    dialplan's (``Policy.bridge_timeout``): a caller sent on to be bridged whose leg
+    never left our app (the caller hung up on its way there) is ended."""
 
 
 Event = (
     CallerEntered
     | LegRinging
     | LegAnswered
+    | LegBridged
     | LegSipResponse
     | LegGone
     | CallerGone

@@ -23,11 +23,12 @@ from continuity.core.call.chain import (
 )
 from continuity.core.call.commands import (
     Answer,
-    Bridge,
+    BridgeInDialplan,
     ContinueInDialplan,
     Originate,
     Play,
     Ring,
+    Watch,
 )
 from continuity.core.call.events import (
     Adopt,
@@ -39,6 +40,7 @@ from continuity.core.call.events import (
     Event,
     Failure,
     LegAnswered,
+    LegBridged,
     LegGone,
     LegRinging,
     LegSipResponse,
@@ -70,24 +72,26 @@ def step(call: Call, event: Event, now: dt.datetime) -> Step:
             return call.with_leg(sip_code=code), []
         case LegAnswered(leg_id=leg):
             return answered(call, leg, now)
+        case LegBridged(leg_id=leg) if call.leg_is(leg) and call.phase is Phase.BRIDGING:
+            return evolve(call, phase=Phase.BRIDGED), []
         case LegGone(leg_id=leg, cause=cause, sip_code=code) if call.leg_is(leg):
             if code is not None:
                 call = call.with_leg(sip_code=code)
             return leg_gone(call, cause, now)
-        case CallerGone():
-            return _caller_gone(call, now)
+        case CallerGone(destroyed=destroyed):
+            return _caller_gone(call, destroyed, now)
         case AnnouncementFinished() if call.phase is Phase.ANNOUNCING:
             return end(call, now)
         case Resume(step=at, interrupted=interrupted) if _fresh(call):
             return _resume(call, at, interrupted, now)
-        case Adopt(leg_id=leg, destination=destination, bridged=bridged) if _fresh(call):
-            return _adopt(call, leg, destination, bridged, now)
+        case Adopt(leg_id=leg, destination=destination) if _fresh(call):
+            return _adopt(call, leg, destination, event, now)
         case CaughtUp(live=live):
             return _caught_up(call, live, now)
         case CommandFailed():
             return _failed(call, event, now)
-        case Timer():
-            return call, []
+        case Timer() if call.phase is Phase.BRIDGING:
+            return _bridge_overdue(call, now)
     return call, []
 
 
@@ -105,12 +109,23 @@ def _entered(call: Call, waited: float, lag: float, now: dt.datetime) -> Step:
     return route(call, now)
 
 
-def _caller_gone(call: Call, now: dt.datetime) -> Step:
+def _caller_gone(call: Call, destroyed: bool, now: dt.datetime) -> Step:
     if call.phase is Phase.HANDED_OVER:
         return end(call, now, hang_up=False)  # dialplan has it now
-    if call.phase is not Phase.BRIDGED and call.outcome is None:
+    if call.phase in (Phase.BRIDGING, Phase.BRIDGED) and not destroyed:
+        return call, []  # on its way to the bridge context: the leg's end ends the call
+    if not call.talking and call.outcome is None:
         call = evolve(call, outcome=Outcome.CALLER_HANGUP)
     return end(call, now, gone=call.caller_id)
+
+
+def _bridge_overdue(call: Call, now: dt.datetime) -> Step:
+    """The caller was sent on to be bridged, and its ``Bridge()`` never took the leg:
+    the caller hung up on its way there. The leg is not left waiting."""
+    assert call.answered_at is not None
+    if (now - call.answered_at).total_seconds() < call.policy.bridge_timeout:
+        return call, []
+    return end(call, now)
 
 
 # -- after a restart or a reconnection --------------------------------------------
@@ -136,14 +151,20 @@ def adopted_step(call: Call, leg: str, destination: Destination | None) -> Route
 
 
 def _adopt(
-    call: Call, leg: str, destination: Destination | None, bridged: bool, now: dt.datetime
+    call: Call, leg: str, destination: Destination | None, event: Adopt, now: dt.datetime
 ) -> Step:
     taken = Leg(leg, adopted_step(call, leg, destination), now)
     # Nothing to dial after an answered leg.
-    call = evolve(call, leg=taken, step=len(call.plan.steps), phase=Phase.DIALING)
-    if bridged:
-        call = evolve(call.with_leg(answered=True), answered_at=now, phase=Phase.BRIDGED)
+    last = len(call.plan.steps)
+    if event.in_dialplan:  # the leg's end must reach this run: it ends the call
+        taken = evolve(taken, answered=True)
+        call = evolve(call, leg=taken, step=last, answered_at=now, phase=Phase.BRIDGED)
+        return call, [Watch(leg)]
+    if event.bridged:
+        taken = evolve(taken, answered=True)
+        call = evolve(call, leg=taken, step=last, answered_at=now, phase=Phase.ARI_BRIDGED)
         return call, []
+    call = evolve(call, leg=taken, step=last, phase=Phase.DIALING)
     return answered(call, leg, now)
 
 
@@ -154,12 +175,14 @@ def _caught_up(call: Call, live: Mapping[str, bool], now: dt.datetime) -> Step:
     if call.caller_id not in live:
         return end(call, now)
     leg = call.leg
-    if leg is None or call.phase not in (Phase.DIALING, Phase.BRIDGED):
+    if leg is None or not (call.phase is Phase.DIALING or call.talking):
         return call, []
     if leg.channel_id not in live:
         return leg_gone(call, NO_ANSWER_CAUSE, now)
     if call.phase is Phase.DIALING and live[leg.channel_id]:
         return answered(call, leg.channel_id, now)
+    if call.phase is Phase.BRIDGED:  # its end must still reach us on this connection
+        return call, [Watch(leg.channel_id)]
     return call, []
 
 
@@ -184,8 +207,12 @@ def _failed(call: Call, event: CommandFailed, now: dt.datetime) -> Step:
                 call = evolve(call, phase=Phase.ROUTING, outcome=None, path=RoutedBy.APP)
                 return dial_next(call, now)
             return _voicemail_refused(call, now)
-        case Answer() | Bridge() if call.phase is Phase.BRIDGED:
-            return end(call, now)  # a side hung up while bridging
-        case Play() if call.phase is Phase.ANNOUNCING:
+        case BridgeInDialplan(leg_id=leg) if call.leg_is(leg) and call.phase is Phase.BRIDGING:
+            if event.failure is Failure.GONE:
+                return end(call, now, gone=call.caller_id)  # the caller hung up meanwhile
+            return end(call, now)
+        case Watch(channel_id=leg) if call.leg_is(leg) and event.failure is Failure.GONE:
+            return end(call, now, hang_up=False, gone=leg)  # it ended before we watched
+        case Answer() | Play() if call.phase is Phase.ANNOUNCING:
             return end(call, now)
     return call, []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
@@ -39,22 +40,25 @@ _T = TypeVar("_T", "Call", "Leg")
 
 
 def evolve(obj: _T, **changes: Any) -> _T:
-    """A copy of ``obj`` with ``changes``: :func:`dataclasses.replace`, about five
-    times faster (it dominated a call's steps). Unknown field names are refused."""
-    names = _FIELDS[type(obj)]
-    if not changes.keys() <= _FIELD_SETS[type(obj)]:
-        unknown = sorted(changes.keys() - set(names))
-        raise TypeError(f"{type(obj).__name__} has no field {unknown}")
-    new = object.__new__(type(obj))
-    for name in names:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(obj, name))
-    return new
+    """A copy of ``obj`` with ``changes``, like :func:`dataclasses.replace` but about
+    three times faster: a step copies the call once or twice, and the copy was the
+    machine's top cost (issue 13). Unknown field names are refused (``TypeError``)."""
+    copy: Callable[..., _T] = _COPIERS[type(obj)]
+    return copy(obj, **changes)
 
 
 class Phase(enum.Enum):
     ROUTING = "routing"
     DIALING = "dialing"
+    #: The leg answered and the caller was sent on to the bridge context; the leg
+    #: waits in our app until the caller's ``Bridge()`` takes it.
+    BRIDGING = "bridging"
+    #: Bridged in dialplan: Asterisk ends the other side whichever side hangs up; the
+    #: leg's end ends the call.
     BRIDGED = "bridged"
+    #: In an ARI bridge of ours (a call an older version of the app bridged, taken
+    #: over): this run hangs up the other side and destroys the bridge.
+    ARI_BRIDGED = "ari_bridged"
     ANNOUNCING = "announcing"
     #: Sent on to dialplan (fallback or voicemail): no longer ours to hang up.
     HANDED_OVER = "handed_over"
@@ -73,6 +77,9 @@ class Policy:
     unknown_value: str = "unallocated"
     #: Seconds behind from which new callers go to the fallback dialplan.
     handoff_after: float = 0.5
+    #: Seconds after the answer by which the caller's ``Bridge()`` must have taken the
+    #: leg out of our app; past them the call is ended (the caller hung up on its way).
+    bridge_timeout: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,11 @@ class Call:
     def ended(self) -> bool:
         return self.phase is Phase.ENDED
 
+    @property
+    def talking(self) -> bool:
+        """The leg answered and the two are (being) bridged."""
+        return self.phase in _TALKING
+
     def leg_is(self, channel_id: str) -> bool:
         return self.leg is not None and self.leg.channel_id == channel_id
 
@@ -129,10 +141,28 @@ class Call:
         return evolve(self, leg=evolve(self.leg, **changes))
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls)) for cls in (Call, Leg)
-}
-_FIELD_SETS = {cls: frozenset(names) for cls, names in _FIELDS.items()}
+_TALKING = frozenset({Phase.BRIDGING, Phase.BRIDGED, Phase.ARI_BRIDGED})
+
+
+def _copier(cls: type[_T]) -> Callable[..., _T]:
+    """``copy(obj, *, field=...)`` for ``cls``, written out field by field the way
+    :mod:`dataclasses` writes ``__init__``: no loop, no dict of changes, and each slot
+    set through its own descriptor (a frozen class refuses ``setattr``)."""
+    names = [f.name for f in fields(cls)]
+    env: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_KEEP": _KEEP}
+    lines = [f"def copy(obj, /, *, {', '.join(f'{n}=_KEEP' for n in names)}):"]
+    lines.append("    new = _new(_cls)")
+    for i, name in enumerate(names):
+        env[f"_set{i}"] = cls.__dict__[name].__set__
+        lines.append(f"    _set{i}(new, obj.{name} if {name} is _KEEP else {name})")
+    lines.append("    return new")
+    exec("\n".join(lines), env)  # noqa: S102  (our own field names only)
+    copy: Callable[..., _T] = env["copy"]
+    return copy
+
+
+_KEEP: Any = object()
+_COPIERS: dict[type, Callable[..., Any]] = {cls: _copier(cls) for cls in (Call, Leg)}
 
 
 def new_call(
