@@ -65,9 +65,14 @@ class Scenario:
         self.started_at = dt.datetime.now(dt.UTC)
 
     async def synced(self) -> float:
-        """Wait until the app routes with the database's current state."""
+        """Wait until the app routes with the database's current state, and its apply of
+        the fallback dialplan for that state is done: a new line's voicemail context is in
+        the generated file, which a call may need at once (successful or not: a test of a
+        failing apply sees its error)."""
         version = (await self.store.load_snapshot()).version
-        return await wait_for_state(self.app, version)
+        waited = await wait_for_state(self.app, version)
+        await self.app.dialplan_status.wait_for(version, timeout=10)
+        return waited
 
     # -- configuration ----------------------------------------------------------
     async def tracking_number(
