@@ -8,6 +8,11 @@ call with these libraries, whatever the app does besides. Each configuration
 (WebSocket library, JSON codec, event loop) runs ``--repeats`` times,
 interleaved, ``--calls`` calls each with ``--concurrency`` calls in flight.
 Configurations whose libraries are not installed are skipped.
+
+``ari-client`` is no model: it is the product's own client, ``EventStream`` with
+its REST over the WebSocket, each event parsed into its typed model and queued
+by a sink, whichever WebSocket library the tree it runs from uses. Run from
+another tree (``--tree``), it measures that tree's client with this bench.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench.options import RESULTS
 
@@ -77,6 +82,7 @@ async def _serve(port: int) -> None:
     async def _answer(ws: Any) -> None:
         async for frame in ws:
             request = json.loads(frame)
+            query = {q["name"]: q["value"] for q in request.get("query_strings", [])}
             reply = {
                 "type": "RESTResponse",
                 "request_id": request["request_id"],
@@ -88,7 +94,7 @@ async def _serve(port: int) -> None:
                 "application": "continuity",
             }
             await ws.send(json.dumps(reply))
-            for _ in range(int(request.get("events", 0))):
+            for _ in range(int(request.get("events", query.get("events", 0)))):
                 await ws.send(event_text)
 
     async with serve(handler, "127.0.0.1", port, compression=None):
@@ -207,7 +213,48 @@ async def _with_picows(url: str, calls: Calls, args: argparse.Namespace) -> None
     transport.disconnect()
 
 
-CLIENTS = {"websockets": _with_websockets, "aiohttp": _with_aiohttp, "picows": _with_picows}
+async def _with_ari_client(url: str, calls: Calls, args: argparse.Namespace) -> None:
+    """The product's ``EventStream`` and ``RestOverWebSocket``, events to a sink."""
+    from continuity.ari_app.client import AriConfig, AriCredentials, EventStream
+
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    done.set_result(None)
+
+    def sink(event: Any) -> asyncio.Future[None]:
+        calls.events += 1
+        return done  # awaitable for a tree whose sink was async, ignored otherwise
+
+    base = url.replace("ws://", "http://").rstrip("/")
+    config = AriConfig(base, AriCredentials("bench", "bench"), "continuity")
+    stream = EventStream(config, cast(Any, sink))
+    task = asyncio.create_task(stream.run())
+    while not stream.rest.ready:
+        await asyncio.sleep(0.001)
+    gate = asyncio.Semaphore(args.concurrency)
+    uri = "channels/pbx-f1e68f87-1796130499.0/answer"
+
+    async def one() -> None:
+        async with gate:
+            for i in range(args.requests):
+                share = args.events // args.requests + (1 if i < args.events % args.requests else 0)
+                query = [("app", "continuity"), ("events", str(share))]
+                reply = await stream.rest.request("POST", uri, query, None, 10.0)
+                _ = calls.loads(reply.body)
+
+    await asyncio.gather(*(one() for _ in range(args.calls)))
+    while calls.events < args.calls * args.events:
+        await asyncio.sleep(0.001)
+    task.cancel()
+    await asyncio.wait([task])
+
+
+CLIENTS = {
+    "websockets": _with_websockets,
+    "aiohttp": _with_aiohttp,
+    "picows": _with_picows,
+    "ari-client": _with_ari_client,
+}
 #: (library, codec, loop); the first is what the product used before issue 13.
 CONFIGS = (
     ("websockets", "json", "asyncio"),
@@ -216,14 +263,19 @@ CONFIGS = (
     ("websockets", "orjson", "uvloop"),
     ("aiohttp", "orjson", "uvloop"),
     ("picows", "orjson", "uvloop"),
+    ("ari-client", "orjson", "uvloop"),
 )
 
 
 def _client(config: tuple[str, str, str], port: int, args: argparse.Namespace) -> float:
     """One run in this process; its CPU ms per call."""
+    import importlib
+
     library, codec, loop = config
     loads, dumps = _codec(codec)
     calls = Calls(loads, dumps)
+    # Imported before the clock starts: the figure is the calls' CPU, not start-up's.
+    importlib.import_module("continuity.ari_app.client" if library == "ari-client" else library)
 
     async def main() -> float:
         started = time.process_time()
@@ -241,7 +293,14 @@ def _available(config: tuple[str, str, str]) -> bool:
     import importlib.util
 
     library, codec, loop = config
-    return all(importlib.util.find_spec(m) for m in (library, codec, loop))
+    modules = ("continuity" if library == "ari-client" else library, codec, loop)
+    return all(importlib.util.find_spec(m) for m in modules)
+
+
+def _name(config: Sequence[str]) -> str:
+    """``library/codec/loop``; another checkout's client by its folder's name."""
+    name = "/".join(config[:3])
+    return f"{name}@{Path(config[3]).name}" if len(config) > 3 else name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,6 +311,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=20, help="calls in flight (20)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per configuration (5)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    parser.add_argument(
+        "--only",
+        help="comma-separated configurations to run (library/codec/loop), default: all",
+    )
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        default=[],
+        help="also run ari-client from this checkout's continuity package (repeatable)",
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -260,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.client:
         port, *config = args.client.split(",")
+        if len(config) > 3:  # the ari-client of another checkout
+            sys.path.insert(0, config[3])
         print(_client((config[0], config[1], config[2]), int(port), args))
         return 0
     if min(args.requests, args.calls, args.concurrency, args.repeats) < 1 or args.events < 0:
@@ -276,8 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         assert server.stdout is not None
         server.stdout.readline()
-        configs = [c for c in CONFIGS if _available(c)]
-        runs: dict[str, list[float]] = {"/".join(c): [] for c in configs}
+        configs: list[tuple[str, ...]] = [c for c in CONFIGS if _available(c)]
+        if args.only:
+            wanted = set(args.only.split(","))
+            configs = [c for c in configs if "/".join(c) in wanted]
+        configs += [("ari-client", "orjson", "uvloop", str(t.resolve())) for t in args.tree]
+        runs: dict[str, list[float]] = {_name(c): [] for c in configs}
         common = [f"--{k}={getattr(args, k)}" for k in ("requests", "events", "calls")]
         common.append(f"--concurrency={args.concurrency}")
         for repeat in range(args.repeats):
@@ -294,10 +370,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     text=True,
                     check=True,
                 )
-                runs["/".join(config)].append(float(out.stdout.strip().splitlines()[-1]))
+                runs[_name(config)].append(float(out.stdout.strip().splitlines()[-1]))
                 print(
-                    f"[{repeat + 1}/{args.repeats}] {'/'.join(config)}: "
-                    f"{runs['/'.join(config)][-1]:.3f} ms/call",
+                    f"[{repeat + 1}/{args.repeats}] {_name(config)}: "
+                    f"{runs[_name(config)][-1]:.3f} ms/call",
                     file=sys.stderr,
                 )
     finally:
