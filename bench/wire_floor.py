@@ -144,9 +144,17 @@ def _available(config: tuple[str, str, str]) -> bool:
 
 
 def _name(config: Sequence[str]) -> str:
-    """``library/codec/loop``; another checkout's client by its folder's name."""
+    """``library/codec/loop``; another checkout's client by its commit (no path)."""
     name = "/".join(config[:3])
-    return f"{name}@{Path(config[3]).name}" if len(config) > 3 else name
+    if len(config) <= 3:
+        return name
+    head = subprocess.run(
+        ["git", "-C", config[3], "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{name}@{head or 'other checkout'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
