@@ -47,6 +47,8 @@ MIN_HANDED = 0.01
 #: Seconds without calls before each step, for the processes' idle CPU rate.
 IDLE_SECONDS = 2.0
 SOURCE = {"dialplan": BENCH_ADDRESS, "ari": LOOPBACK}
+#: Tries at a step when SIPp placed no call at all.
+SIPP_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,16 +95,24 @@ async def step(
     await asyncio.sleep(IDLE_SECONDS)
     before = rig.cpu.sample()
     idle = {n: s / (before.wall - quiet.wall) for n, s in before.since(quiet).items()}
-    with tempfile.TemporaryDirectory(prefix="continuity-onset-") as tmp:
-        sipp = await place_calls(
-            [SippCall(s.caller, s.number) for s in specs],
-            f"{LOOPBACK}:{rig.stack.pbx.sip_port}",
-            Path(tmp),
-            rate=rate,
-            hold_ms=int(ramp.hold * 1000),
-            timeout=ramp.seconds + ramp.hold + 60,
-            local_ip=SOURCE[route],
-        )
+    for attempt in range(1, SIPP_ATTEMPTS + 1):
+        with tempfile.TemporaryDirectory(prefix="continuity-onset-") as tmp:
+            sipp = await place_calls(
+                [SippCall(s.caller, s.number) for s in specs],
+                f"{LOOPBACK}:{rig.stack.pbx.sip_port}",
+                Path(tmp),
+                rate=rate,
+                hold_ms=int(ramp.hold * 1000),
+                timeout=ramp.seconds + ramp.hold + 60,
+                local_ip=SOURCE[route],
+            )
+        if sipp.placed or attempt == SIPP_ATTEMPTS:
+            break
+        # SIPp itself did not start (a port taken between choosing and binding it, say):
+        # not the route's doing, so the step runs again.
+        tail = " | ".join(sipp.screen.strip().splitlines()[-3:])
+        progress(f"  SIPp placed no call (exit {sipp.returncode}: {tail[:200]}); again")
+        before = rig.cpu.sample()
     after = rig.cpu.sample()
     wall = after.wall - before.wall
     cpu = {n: s - idle.get(n, 0.0) * wall for n, s in after.since(before).items()}
@@ -129,6 +139,7 @@ async def step(
         "verdicts": counts,
         "not_routed": lost_detail(judged),
         "sipp_failed": sipp.failed,
+        "sipp_attempts": attempt,
         "handed_off": handed,
         "pdd_ms": delay.as_json(),
         "mean_call_s": duration,
