@@ -11,8 +11,9 @@ in between, until each has met its end:
   step's calls were not routed, or their post-dial delay at p90 was above
   ``PDD_BOUND_MS`` (the app's own hand-off threshold, ``overload_handoff_after``);
 * **ARI hands off** at the first rate where at least ``MIN_HANDED`` of the step's
-  calls went to the generated fallback dialplan (the overload hand-off); its own
-  saturation is recorded too, should it come first.
+  calls went to the generated fallback dialplan (the overload hand-off). Its own
+  saturation (the dialplan's criteria) is recorded too; should it come first, the
+  ARI ramp goes on until it hands off or more than ``GIVE_UP`` of a step fails.
 
 The figure is the hand-off rate as a share of the dialplan's saturation rate
 (issue 13: ≥90 %). Each step also gives the app's CPU per call, minus its idle
@@ -44,6 +45,8 @@ MAX_FAILED = 0.01
 PDD_BOUND_MS = 500.0
 #: The ARI route starts handing off at the first step with this share handed off.
 MIN_HANDED = 0.01
+#: The ARI route's ramp goes past its saturation until this share of a step fails.
+GIVE_UP = 0.5
 #: Seconds without calls before each step, for the processes' idle CPU rate.
 IDLE_SECONDS = 2.0
 SOURCE = {"dialplan": BENCH_ADDRESS, "ari": LOOPBACK}
@@ -148,6 +151,7 @@ async def step(
         "cpu_utilisation": {n: s / wall for n, s in after.since(before).items()} if wall else {},
         "saturated": saturated,
         "handing_off": calls > 0 and handed / calls >= MIN_HANDED,
+        "failing": failed > GIVE_UP,
     }
     app_cpu = per_call.get("app")
     progress(
@@ -178,11 +182,14 @@ async def handoff_onset(
             steps.append(await step(rig, capture, route, rate, ramp, progress))
         if _first(steps, "dialplan", "saturated") is not None and "dialplan" in running:
             running.remove("dialplan")
-        ari_done = _first(steps, "ari", "handing_off") or _first(steps, "ari", "saturated")
+        # Past its own saturation the ARI route goes on until it hands off, or until
+        # most of its calls fail: whether the hand-off comes before that is the point.
+        ari_done = _first(steps, "ari", "handing_off") or _first(steps, "ari", "failing")
         if ari_done is not None and "ari" in running:
             running.remove("ari")
     saturation = _first(steps, "dialplan", "saturated")
     onset = _first(steps, "ari", "handing_off")
+    ari_saturation = _first(steps, "ari", "saturated")
     return {
         "ramp": {"start": ramp.start, "step": ramp.step, "seconds": ramp.seconds,
                  "hold_s": ramp.hold, "limit": ramp.limit},
@@ -193,7 +200,10 @@ async def handoff_onset(
         "ari_first_handoff_rate": next(
             (s["rate"] for s in steps if s["route"] == "ari" and s["handed_off"]), None
         ),
-        "ari_saturation_rate": _first(steps, "ari", "saturated"),
+        "ari_saturation_rate": ari_saturation,
         "share": onset / saturation if onset is not None and saturation else None,
+        "ari_saturation_share": (
+            ari_saturation / saturation if ari_saturation is not None and saturation else None
+        ),
         "steps": steps,
     }  # fmt: skip

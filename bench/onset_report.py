@@ -17,10 +17,18 @@ def _rate(value: float | None, limit: float) -> str:
 def summary_row(onset: dict[str, Any]) -> list[str]:
     limit = onset["ramp"]["limit"]
     share = onset.get("share")
+    saturation = onset.get("ari_saturation_rate")
+    saturation_share = onset.get("ari_saturation_share")
     return [
         "Rate at which the ARI route starts handing calls off (open-loop SIPp ramp)",
         f"ARI hands off from {_rate(onset['ari_handoff_rate'], limit)}"
-        + (f" ({share * 100:.0f} %)" if share is not None else ""),
+        + (f" ({share * 100:.0f} %)" if share is not None else "")
+        + (
+            f"; it saturates at {saturation:g} calls/s"
+            + (f" ({saturation_share * 100:.0f} %)" if saturation_share is not None else "")
+            if saturation is not None
+            else ""
+        ),
         f"pure dialplan saturates at {_rate(onset['dialplan_saturation_rate'], limit)}",
         TARGET,
         "-" if share is None else ("yes" if share >= 0.9 else "no"),
