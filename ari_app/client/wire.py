@@ -18,8 +18,6 @@ import picows
 
 from continuity.ari_app.client.errors import AriWebSocketError, AriWebSocketRefused
 
-logger = logging.getLogger(__name__)
-
 #: Takes one whole text message (its UTF-8 bytes).
 FrameSink = Callable[[bytes], None]
 
