@@ -4,7 +4,9 @@ Started with a database URL and a state directory, it loads the routing state th
 the app does (``SnapshotService`` with the change listener and the disk mirror), says
 on stdout how long that took and its RSS, then follows changes: for each line
 ``NUMBER LABEL`` on stdin it prints, once the number carries that label in memory,
-the wall-clock time it saw it.
+the wall-clock time it saw it. ``admin NUMBER LABEL`` makes that change itself first,
+as the web console and HTTP API of ``serve`` do (checked against the state in use
+when it is current), and prints when it was asked and committed too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from continuity.admin import Admin, SettingsChange
 from continuity.core.routing import plan_route
 from continuity.db.listener import ChangeListener
 from continuity.db.pool import Pool
@@ -48,11 +51,18 @@ async def main(url: str, state_dir: Path) -> None:
             reader = asyncio.StreamReader()
             loop = asyncio.get_running_loop()
             await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+            console = Admin(Store(pool, held=service.state_at), "bench")
             while line := (await reader.readline()).decode().split():
-                number, label = line
+                *command, number, label = line
+                times = {}
+                if command == ["admin"]:
+                    times["called_at"] = time.time()
+                    await console.change_number(number, SettingsChange(), label=label)
+                    times["committed_at"] = time.time()
                 while service.current.numbers[number].label != label:
                     await asyncio.sleep(0.0005)
-                print(json.dumps({"seen_at": time.time(), "rss_mb": rss_mb()}), flush=True)
+                times["seen_at"] = time.time()
+                print(json.dumps({**times, "rss_mb": rss_mb()}), flush=True)
             follow.cancel()
 
 

@@ -90,7 +90,9 @@ class App:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.pool = make_pool(config)
-        self.store = Store(self.pool)
+        #: Admin changes made in this process (the web console, the HTTP API) check
+        #: against the routing state in use when it is current, instead of reading it.
+        self.store = Store(self.pool, held=lambda version: self.snapshots.state_at(version))
         self.state_path = Path(config.state_dir) / "routing-state.json"
         #: Unix time the routing state in use was loaded, for the metrics.
         self.state_loaded_at: float | None = None
@@ -98,11 +100,7 @@ class App:
             self.store,
             ChangeListener(config.database_url),
             StateCache(self.state_path),
-            # No reload of the named numbers alone: a snapshot so patched routed a line's
-            # test mode as normal where a full load did not (tests/outage/test_test_mode
-            # after test_test_calls). Every change loads the whole state until that is
-            # understood; about 1 s at 100,000 numbers.
-            numbers=None,
+            numbers=self.store,
         )
         self.records = CallRecordStore(self.pool)
         self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))
@@ -149,7 +147,7 @@ class App:
         )
         #: Whether Asterisk holds the fallback dialplan of each state: the console shows it.
         self.dialplan_status = DialplanStatus()
-        self.web = make_web(config, self.pool, self.dialplan_status)
+        self.web = make_web(config, self.pool, self.dialplan_status, self.store)
         self.agi = make_agi_server(config, self.router)
         self.voicemail = Voicemail(
             config, VoicemailStore(self.pool), self.ami, lambda: self.snapshots.current
@@ -327,7 +325,7 @@ class App:
 async def run_web(config: Config) -> None:
     """`continuity web`: only the API and console, e.g. on a host apart from Asterisk."""
     pool = make_pool(config)
-    web = make_web(config, pool, None)
+    web = make_web(config, pool, None, Store(pool))
     if web is None:
         raise ConfigError(["web_listen is empty: give host:port to serve the console on"])
     await pool.open(wait=False)

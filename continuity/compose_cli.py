@@ -6,6 +6,7 @@ No command builds a pool, an AMI login or a caller itself.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import getpass
 import os
@@ -22,7 +23,8 @@ from continuity.db.pool import Pool, short_pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
 from continuity.db.verification import VerificationLog
-from continuity.doctor import Result, diagnose
+from continuity.dialplan_plugin import accepted_routes
+from continuity.doctor import ExpectedRoutes, Result, diagnose
 from continuity.errors import InvalidSetting
 from continuity.outage.testcall import TestCaller
 from continuity.verification import ForwardingVerifier
@@ -86,6 +88,16 @@ def forwarding_verifier(
     )
 
 
+async def expected_routes(config: Config) -> ExpectedRoutes:
+    """The fallback routes of the routing state in PostgreSQL, for the doctor."""
+    async with open_pool(config) as pool:
+        snapshot = await Store(pool).load_snapshot()
+    values = await asyncio.to_thread(accepted_routes, config, snapshot)
+    return ExpectedRoutes(snapshot.version, values)
+
+
 async def doctor(config: Config) -> list[Result]:
     """`continuity doctor`: every check, with this install's AMI login."""
-    return await diagnose(config, ami_credentials(config))
+    return await diagnose(
+        config, ami_credentials(config), functools.partial(expected_routes, config)
+    )

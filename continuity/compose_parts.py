@@ -81,11 +81,14 @@ def make_test_caller(
     return TestCaller(originate_test_call(creds, hold=hold, timeout=timeout), records, hold=hold)
 
 
-def make_web(config: Config, pool: Pool, dialplan: DialplanStatus | None) -> WebServer | None:
-    """The HTTP API and console on ``web_listen``, over the same services as the CLI."""
+def make_web(
+    config: Config, pool: Pool, dialplan: DialplanStatus | None, store: Store
+) -> WebServer | None:
+    """The HTTP API and console on ``web_listen``, over the same services as the CLI;
+    ``store`` is the one admin changes go through (in ``serve``, it knows the state in
+    use)."""
     if not config.web_listen:
         return None
-    store = Store(pool)
     outages = OutageStore(pool)
 
     def voicemail(actor: str) -> VoicemailAdmin:

@@ -37,7 +37,8 @@ class FallbackStore(enum.StrEnum):
 
     #: One extension per number in the generated file: every change reloads it.
     FILE = "file"
-    #: One AstDB key per number, read by a generic fallback: a change is one DBPut.
+    #: One AstDB key per number, read by a generic fallback: a change is one DBPut
+    #: (the default).
     ASTDB = "astdb"
 
 
@@ -80,7 +81,7 @@ class Config:
     state_dir: Path = Path("/var/lib/continuity")
     unknown_number: UnknownNumberPolicy = UnknownNumberPolicy("reject", "unallocated")
     dial_timeout: int = 30
-    fallback_store: FallbackStore = FallbackStore.FILE
+    fallback_store: FallbackStore = FallbackStore.ASTDB
     #: Seconds behind (a caller's StasisStart waited this long for the ARI app, or
     #: Asterisk took this long to start a leg the app asked for) from which new
     #: callers go to the generated fallback dialplan, which routes the same.

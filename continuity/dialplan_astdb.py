@@ -97,7 +97,12 @@ class AstDbRoutes:
 
     async def apply(self, snapshot: Snapshot, progress: Progress = _quiet) -> int:
         """Write what differs from what AstDB holds; return how many keys changed."""
-        routes = await asyncio.to_thread(self.routes, snapshot)
+        try:
+            routes = await asyncio.to_thread(self.routes, snapshot)
+        except ValueError as exc:  # a value the render refuses: nothing is written
+            raise DialplanRejected(
+                f"AstDB {self._family}", str(exc), "Nothing was written: AstDB is unchanged."
+            ) from exc
         try:
             held = self._held if self._held is not None else await self._read()
             self._held = held
@@ -139,22 +144,7 @@ class AstDbRoutes:
         return await self._ami.action(self._db(action, key, **more))
 
     async def _read(self) -> dict[str, str]:
-        """Every key of our family (AMI DBGetTree: Asterisk 16.28, 18.14, 19.6 and later)."""
-        try:
-            response = await self._ami.action(
-                {"Action": "DBGetTree", "Family": self._family}, timeout=READ_TIMEOUT
-            )
-        except AmiError as exc:
-            if "not found" in str(exc).lower():  # Asterisk's answer for an empty family
-                return {}
-            raise
-        messages = response if isinstance(response, list) else [response]
-        prefix = f"/{self._family}/"
-        held = {}
-        for m in messages:
-            if m.get("Event") == "DBGetTreeResponse" and m.get("Key") is not None:
-                held[str(m["Key"]).removeprefix(prefix)] = str(m.get("Val", ""))
-        return held
+        return await read_routes(self._ami)
 
     async def _verify(self, written: list[tuple[str, str]]) -> None:
         for key, value in written:
@@ -170,6 +160,25 @@ class AstDbRoutes:
     def forget(self) -> None:
         """Read AstDB again before the next write (e.g. after Asterisk restarted)."""
         self._held = None
+
+
+async def read_routes(ami: AmiActions) -> dict[str, str]:
+    """Number -> value of every key of our family (AMI DBGetTree: Asterisk 16.28, 18.14,
+    19.6 and later)."""
+    family = names.ASTDB_FAMILY
+    try:
+        response = await ami.action({"Action": "DBGetTree", "Family": family}, timeout=READ_TIMEOUT)
+    except AmiError as exc:
+        if "not found" in str(exc).lower():  # Asterisk's answer for an empty family
+            return {}
+        raise
+    messages = response if isinstance(response, list) else [response]
+    prefix = f"/{family}/"
+    held = {}
+    for m in messages:
+        if m.get("Event") == "DBGetTreeResponse" and m.get("Key") is not None:
+            held[str(m["Key"]).removeprefix(prefix)] = str(m.get("Val", ""))
+    return held
 
 
 def _changed(old: dict[str, TrackingNumber], new: dict[str, TrackingNumber]) -> set[str]:

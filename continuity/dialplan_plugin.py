@@ -82,6 +82,16 @@ def astdb_routes(
     return AstDbRoutes(ami, entries, health)
 
 
+def accepted_routes(config: Config, snapshot: Snapshot) -> dict[str, frozenset[str]]:
+    """Each number's AstDB values the app may hold for ``snapshot``: its route with the
+    primary up, and the one around a primary that is down (for `continuity doctor`).
+    Pure CPU: call it off the event loop."""
+    up = route_entries(snapshot, config.dial_timeout, TrunkHealth())
+    down = route_entries(snapshot, config.dial_timeout, TrunkHealth(primary_down=True))
+    return {n: frozenset(v for v in (up.get(n), down.get(n)) if v is not None)
+            for n in up.keys() | down.keys()}  # fmt: skip
+
+
 def generated_files(
     config: Config, ami: AmiActions, router: Router | None = None
 ) -> list[GeneratedFile]:

@@ -67,6 +67,9 @@ class Routes(Protocol):
 
     async def apply(self, snapshot: Snapshot, progress: Progress) -> int: ...
 
+    def forget(self) -> None:
+        """Read what Asterisk holds again before the next write."""
+
 
 class DialplanSync:
     def __init__(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from continuity import names
+from continuity.config import FallbackStore
 from continuity.files import write_atomically
 
 #: The generated voicemail file holds the boxes' PINs: owner and group only.
@@ -61,6 +62,21 @@ REQUIRED_MODULES: tuple[tuple[str, str], ...] = (
     ("res_agi.so", "the FastAGI route (installs that keep their own dialplan)"),
     ("codec_ulaw.so, codec_alaw.so, codec_gsm.so, format_wav.so, format_gsm.so", "audio"),
 )
+
+
+#: Where the fallback dialplan keeps each number's route, as `continuity install` says it.
+FALLBACK_STORES = {
+    FallbackStore.ASTDB: (
+        f"each number's route is a key of Asterisk's AstDB (family {names.ASTDB_FAMILY}, "
+        "kept in astdb.sqlite3), read by the generic fallback dialplan: Asterisk needs "
+        "func_db.so and func_cut.so (`module show like func_`). `continuity doctor` "
+        "compares the keys with the routing state."
+    ),
+    FallbackStore.FILE: (
+        "each number's route is an extension of the generated dialplan file, reloaded on "
+        "every change (fine up to a few thousand numbers; astdb beyond)."
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ root passes the implementations in.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -18,9 +19,27 @@ class SnapshotSource(Protocol):
     async def load_snapshot(self) -> Snapshot: ...
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class StateChange:
+    """One committed change to the routing state, as the change feed tells it.
+
+    ``version`` is the routing-state version the change made (``None``: not told, or
+    changes may have been missed, as after a reconnection); ``numbers`` the tracking
+    numbers it changed when it changed nothing else and named them (``None``: anything
+    may have changed)."""
+
+    table: str = "*"
+    version: int | None = None
+    numbers: tuple[str, ...] | None = None
+
+
+#: What a (re)connected feed yields first: anything may have changed meanwhile.
+ANYTHING = StateChange()
+
+
 class ChangeFeed(Protocol):
-    def changes(self) -> AsyncIterator[str]:
-        """Yield once per change (and once per (re)connection: changes may have been missed)."""
+    def changes(self) -> AsyncIterator[StateChange]:
+        """Yield once per change (and :data:`ANYTHING` once per (re)connection)."""
         ...
 
 

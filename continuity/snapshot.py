@@ -1,11 +1,11 @@
 """Keeps the in-memory routing snapshot current; survives PostgreSQL outages.
 
-A notification that names the tracking numbers it changed
-(``tracking_numbers:+1...,+1...``) reloads those rows only, and the new snapshot
-is routed with at once; any other reloads everything. Subscribers (the fallback
-dialplan, voicemail boxes, the disk mirror...) run apart from the reloads, on the
-newest snapshot: a slow one never holds back the next change, it sees the state
-of several changes at once.
+A change the state in use already holds is skipped; a change that names the
+tracking numbers it changed, made right after the state in use, reloads those rows
+only; any other reloads everything. The new snapshot is routed with at once.
+Subscribers (the fallback dialplan, voicemail boxes, the disk mirror...) run apart
+from the reloads, on the newest snapshot: a slow one never holds back the next
+change, it sees the state of several changes at once.
 """
 
 from __future__ import annotations
@@ -19,14 +19,12 @@ from typing import Protocol
 from continuity.backoff import Backoff
 from continuity.core.model import Snapshot, TrackingNumber
 from continuity.errors import StoreError
-from continuity.ports import ChangeFeed, SnapshotSource
+from continuity.ports import ANYTHING, ChangeFeed, SnapshotSource, StateChange
 from continuity.state_cache import StateCache
 
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[Snapshot], Awaitable[None]]
-#: The prefix of a notification that names the numbers it changed.
-NUMBERS_CHANGED = "tracking_numbers:"
 
 
 class NumberSource(Protocol):
@@ -75,7 +73,7 @@ class SnapshotService:
         """Load the state and hand it to the subscribers; routing can start when this
         returns. The disk mirror is written meanwhile (:meth:`mirrored` waits for it):
         at 100,000 numbers it takes as long as the load itself."""
-        if await self._reload("*"):
+        if await self._reload(ANYTHING):
             self._first_mirror = asyncio.create_task(
                 self._mirror(self.current), name="state-cache-first"
             )
@@ -97,21 +95,18 @@ class SnapshotService:
         failed write of the state cache is logged and retried by :meth:`run`, a
         subscriber that fails is logged, and neither stops the others.
         """
-        if not await self._reload("*"):
+        if not await self._reload(ANYTHING):
             return False
         await self._publish(self.current)
         return True
 
-    async def _reload(self, change: str) -> bool:
-        """Make the state after ``change`` current (only the numbers it names, if it names
-        them); False if PostgreSQL could not be read."""
+    async def _reload(self, change: StateChange) -> bool:
+        """Make the state after ``change`` current; False if PostgreSQL could not be read.
+
+        A change to named numbers made right after the current state is patched into
+        it, when nothing else committed since; anything else loads everything."""
         try:
-            if change.startswith(NUMBERS_CHANGED) and self._numbers is not None:
-                named = change.removeprefix(NUMBERS_CHANGED).split(",")
-                version, rows = await self._numbers.load_numbers(named)
-                snapshot = self._with_numbers(version, rows)
-            else:
-                snapshot = None
+            snapshot = await self._patched(change)
             if snapshot is None:
                 snapshot = await self._source.load_snapshot()
         except (StoreError, OSError, TimeoutError) as exc:
@@ -124,16 +119,37 @@ class SnapshotService:
         log.info("routing state v%s loaded: %d numbers", snapshot.version, len(snapshot.numbers))
         return True
 
-    def _with_numbers(
-        self, version: int, rows: Mapping[str, TrackingNumber | None]
-    ) -> Snapshot | None:
-        """The current state with ``rows`` in it, if that is the state at ``version``:
-        only when nothing but this change happened since the current state (or nothing
-        at all). Otherwise other changes committed meanwhile, which these rows do not
-        hold (a line's or the account's settings, say), and claiming ``version`` would
-        hide them until their own notification: ``None``, load everything."""
-        if version not in (self.current.version, self.current.version + 1):
+    def state_at(self, version: int) -> Snapshot | None:
+        """The state in use, if it was read from PostgreSQL at ``version``."""
+        current = self.current
+        return current if self.from_database and current.version == version else None
+
+    def _holds(self, change: StateChange) -> bool:
+        """Whether the current state already holds ``change``: it was read from
+        PostgreSQL at the version the change made, or later (versions are handed out
+        in commit order, so a state read at V holds every change up to V)."""
+        return (
+            self.from_database
+            and change.version is not None
+            and change.version <= self.current.version
+        )
+
+    async def _patched(self, change: StateChange) -> Snapshot | None:
+        """The current state with the rows ``change`` names read again, if that is the
+        whole state at the change's version: the current state is the one just before
+        it, and nothing else committed since (the rows are read at the same moment as
+        the version). Otherwise ``None``: load everything."""
+        if (
+            self._numbers is None
+            or change.numbers is None
+            or change.version is None
+            or not self.from_database
+            or change.version != self.current.version + 1
+        ):
             return None
+        version, rows = await self._numbers.load_numbers(change.numbers)
+        if version != change.version:
+            return None  # more committed meanwhile: a line's or the account's, maybe
         numbers = dict(self.current.numbers)
         for number, row in rows.items():
             if row is None:
@@ -216,11 +232,18 @@ class SnapshotService:
             mirror = tasks.create_task(self._keep_mirror(), name="state-cache")
             publish = tasks.create_task(self._publish_newest(), name="state-subscribers")
             async for change in self._feed.changes():
-                log.debug("change notified: %s", change[:80])
+                if self._holds(change):
+                    log.debug(
+                        "v%s already holds %s@%s",
+                        self.current.version,
+                        change.table,
+                        change.version,
+                    )
+                    continue
                 backoff = Backoff(base=0.2, cap=5.0)
                 while not await self._reload(change):
                     await asyncio.sleep(backoff.next_delay())
-                    change = "*"  # changes may have been missed meanwhile
+                    change = ANYTHING  # changes may have been missed meanwhile
                 self._fresh.set()
             await self._drained()
             mirror.cancel()  # the feed ended: so does the retrying

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import psycopg
 
 from continuity.backoff import Backoff
+from continuity.ports import ANYTHING, StateChange
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +17,14 @@ CHANNEL = "continuity_changed"
 
 
 class ChangeListener:
-    """Yields a table name per notification, and ``"*"`` after each (re)connect."""
+    """Yields a :class:`StateChange` per notification, and ``ANYTHING`` after each
+    (re)connect."""
 
     def __init__(self, conninfo: str, backoff: Backoff | None = None) -> None:
         self._conninfo = conninfo
         self._backoff = backoff or Backoff(base=0.2, cap=5.0)
 
-    async def changes(self) -> AsyncIterator[str]:
+    async def changes(self) -> AsyncIterator[StateChange]:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
@@ -31,10 +33,23 @@ class ChangeListener:
                     await conn.execute("LISTEN continuity_changed")
                     log.info("listening for routing changes")
                     self._backoff.reset()
-                    yield "*"
+                    yield ANYTHING
                     async for notify in conn.notifies():
-                        yield notify.payload
+                        yield parse_change(notify.payload)
             except (psycopg.Error, OSError) as exc:
                 delay = self._backoff.next_delay()
                 log.warning("change listener lost PostgreSQL (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
+
+
+def parse_change(payload: str) -> StateChange:
+    """A notification's payload (migrations 0001, 0012, 0013): ``table``,
+    ``table:+1...,+1...``, ``table@57`` or ``table@57:+1...,+1...``; only
+    ``tracking_numbers`` names numbers. Anything unreadable is "anything changed"."""
+    head, _, named = payload.partition(":")
+    table, _, made = head.partition("@")
+    version = int(made) if made.isdigit() else None
+    if not table or (made and version is None):
+        return ANYTHING
+    numbers = tuple(named.split(",")) if named and table == "tracking_numbers" else None
+    return StateChange(table, version, numbers)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
+from typing import Any
 
+import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
@@ -83,6 +85,7 @@ def _params(records: Iterable[CallRecord], source: str) -> list[object]:
 class CallRecordStore:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
+        self._queries: dict[tuple[int, str], bytes] = {}
 
     async def insert_call_records(self, records: list[CallRecord]) -> None:
         """The app's records. A record already present (same call id) is left as it
@@ -105,14 +108,26 @@ class CallRecordStore:
         unique = list({r.call_id: r for r in records}.values())
         if not unique:
             return
-        query = sql.Composed([_INSERT, sql.SQL(", ").join([_ROW] * len(unique)), conflict])
         async with self._pool.connection() as conn:
             await conn.set_autocommit(True)
             try:
+                query = self._query(conn, len(unique), source, conflict)
                 await conn.execute(query, _params(unique, source))
             finally:
                 if not conn.closed:
                     await conn.set_autocommit(False)
+
+    def _query(
+        self, conn: psycopg.AsyncConnection[Any], rows: int, source: str, conflict: sql.Composable
+    ) -> bytes:
+        """The insert of ``rows`` rows from ``source``, composed once per size (composing
+        it was a quarter of the insert's CPU)."""
+        key = (rows, source)
+        query = self._queries.get(key)
+        if query is None:
+            composed = sql.Composed([_INSERT, sql.SQL(", ").join([_ROW] * rows), conflict])
+            query = self._queries[key] = composed.as_bytes(conn)
+        return query
 
     async def apply_leg_landings(self, legs: list[LegLanding]) -> set[str]:
         """Where calls interrupted by a dying run landed (their answered legs); return the

@@ -19,10 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from continuity import names
 from continuity.access.credentials import Role
 from continuity.access.service import Access
 from continuity.admin import Admin
 from continuity.cli.output import table
+from continuity.compose import App
+from continuity.config import FallbackStore
 from continuity.core.model import (
     ContinuitySettings,
     Destination,
@@ -177,6 +180,7 @@ async def _demo(keep: bool, nodes: int) -> int:
             app = await running.enter_async_context(running_app(config))
             await wait_for_state(app, version)
             apps.append(app)
+        say(await _fallback_story(stack, apps, version))
         rows = []
         for index, demo in enumerate(CALLS):
             if demo.carrier_behavior:
@@ -208,6 +212,24 @@ async def _demo(keep: bool, nodes: int) -> int:
         else:
             print("(`./dev demo --keep` leaves the console running until Ctrl-C)")
     return 0
+
+
+async def _fallback_story(stack: LocalStack, apps: list[App], version: int) -> str:
+    """Where each node's fallback dialplan keeps the numbers' routes, once it holds them."""
+    for app in apps:
+        await app.dialplan_status.wait_for(version, timeout=30)
+    store = apps[0].config.fallback_store
+    if store is not FallbackStore.ASTDB:
+        return f"fallback dialplan: one extension per number in the generated file ({store})"
+    held = []
+    for node in stack.nodes:
+        shown = await node.cli(f"database show {names.ASTDB_FAMILY}")
+        keys = sum(line.startswith(f"/{names.ASTDB_FAMILY}/") for line in shown.splitlines())
+        held.append(f"{keys} on {node.name}")
+    return (
+        f"fallback dialplan: each number's route is a key of Asterisk's AstDB "
+        f"({', '.join(held)}; `database show {names.ASTDB_FAMILY}`)"
+    )
 
 
 def _node_of(stack: LocalStack, caller: str, mark: int) -> str:

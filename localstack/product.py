@@ -10,8 +10,9 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from continuity import names
 from continuity.compose import App
-from continuity.config import Config
+from continuity.config import Config, FallbackStore
 from localstack.instance import AsteriskInstance
 from localstack.pbxconfig import TRANSPORT
 from localstack.ports import PortAllocator
@@ -61,6 +62,18 @@ def node_config(
         web_listen="127.0.0.1:0",
     )
     return dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
+
+
+async def fallback_route(pbx: AsteriskInstance, config: Config, number: str) -> str | None:
+    """What Asterisk's fallback dialplan holds for ``number``, as ``config`` keeps it: its
+    AstDB value (``fallback_store = astdb``) or its extension of the generated file as
+    ``dialplan show`` lists it; ``None`` if it holds nothing for it."""
+    if config.fallback_store is FallbackStore.ASTDB:
+        shown = await pbx.cli(f"database get {names.ASTDB_FAMILY} {number}")
+        value = shown.strip()
+        return value.removeprefix("Value: ") if value.startswith("Value: ") else None
+    shown = await pbx.cli(f"dialplan show {number}@{names.CTX_FALLBACK}")
+    return shown if f"'{number}' =>" in shown else None
 
 
 async def wait_until_ready(app: App, task: asyncio.Task[None], timeout: float = 15.0) -> None:

@@ -175,7 +175,10 @@ async def scenario(
     await reset_database(product_pool)
     s = Scenario(stack, product, store, Admin(store, "test"), db_link)
     await s.synced()
-    # Other tests may have written the pbx's generated dialplan: make it ours again.
+    # Other tests may have written the pbx's generated dialplan and AstDB routes: make
+    # them ours again (AstDB read afresh, not as this app last wrote it).
+    if product.dialplan.routes is not None:
+        product.dialplan.routes.forget()
     await product.dialplan.apply(product.snapshots.current)
     yield s
     await s.hang_up_everything()

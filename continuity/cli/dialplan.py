@@ -35,16 +35,23 @@ def add_parsers(sub: SubParsers) -> None:
         "--out-dir", type=Path, metavar="DIR", help="write the files under DIR instead; no reload"
     )
     render.set_defaults(run=cmd_render)
-    diff = psub.add_parser("diff", help="show what apply would change, as a unified diff")
+    diff = psub.add_parser(
+        "diff",
+        help="show what apply would change in the generated files, as a unified diff "
+        "(the routes in AstDB: `continuity doctor` compares them)",
+    )
     diff.add_argument(
         "--exit-code", action="store_true", help="exit 1 when there are changes (like git diff)"
     )
     diff.set_defaults(run=cmd_diff)
     apply = psub.add_parser(
         "apply",
-        help="write the files atomically, reload them via AMI and verify what Asterisk loaded",
-        description="A file Asterisk does not load as written is put back as it was and "
-        "reloaded again; the command then exits 1 with the reason.",
+        help="write the numbers' routes to AstDB and the files atomically, reload them via "
+        "AMI and verify what Asterisk holds",
+        description="With fallback_store = astdb (the default) every route that differs "
+        "from what AstDB holds is written again (AstDB is read afresh). A file Asterisk "
+        "does not load as written is put back as it was and reloaded again; the command "
+        "then exits 1 with the reason.",
     )
     apply.set_defaults(run=cmd_apply)
 

@@ -10,6 +10,7 @@ from continuity.dialplan_plugin import trunk_settings
 from continuity.dialplan_templates.pjsip import render_pjsip
 from continuity.install import (
     AMI_PRIVILEGES,
+    FALLBACK_STORES,
     INCLUDES,
     generated_path,
     install,
@@ -67,4 +68,5 @@ async def cmd_install(args: argparse.Namespace, config: Config) -> int:
     print(f"\nThe AMI user {config.ami_username!r} needs in manager.conf:")
     for line in AMI_PRIVILEGES.lines():
         print(f"  {line}")
+    print(f"\nfallback_store = {config.fallback_store}: {FALLBACK_STORES[config.fallback_store]}")
     return 0

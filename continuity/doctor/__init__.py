@@ -18,16 +18,30 @@ from continuity.doctor.local import (
     check_webhook,
 )
 from continuity.doctor.result import Result, Status, as_json, as_text, healthy
+from continuity.doctor.routes import ExpectedRoutes, LoadExpected, check_fallback_routes
 
-__all__ = ["Result", "Status", "as_json", "as_text", "diagnose", "healthy"]
+__all__ = [
+    "ExpectedRoutes",
+    "LoadExpected",
+    "Result",
+    "Status",
+    "as_json",
+    "as_text",
+    "diagnose",
+    "healthy",
+]
 
 
-async def diagnose(config: Config, ami_login: AmiCredentials) -> list[Result]:
-    """Every check, in a fixed order; independent ones run at the same time."""
+async def diagnose(
+    config: Config, ami_login: AmiCredentials, expected_routes: LoadExpected
+) -> list[Result]:
+    """Every check, in a fixed order; independent ones run at the same time.
+    ``expected_routes`` loads the routing state's fallback routes (PostgreSQL)."""
     async with httpx.AsyncClient(trust_env=False) as http:
-        ari, ami, (database, smtp, webhook, metrics, web) = await asyncio.gather(
+        ari, ami, routes, (database, smtp, webhook, metrics, web) = await asyncio.gather(
             check_ari(config, http),
             check_ami(config, ami_login),
+            check_fallback_routes(config, ami_login, expected_routes),
             asyncio.gather(
                 check_database(config),
                 check_smtp(config),
@@ -42,6 +56,7 @@ async def diagnose(config: Config, ami_login: AmiCredentials) -> list[Result]:
     return [
         *ari,
         *ami,
+        routes,
         database,
         *check_directories(config),
         smtp,

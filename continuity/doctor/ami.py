@@ -8,7 +8,7 @@ from typing import Any
 
 from continuity import names
 from continuity.agi.ami import Ami, AmiCredentials, AmiError
-from continuity.config import Config
+from continuity.config import Config, FallbackStore
 from continuity.doctor.pjsip import (
     TRUNKS,
     cannot,
@@ -28,6 +28,13 @@ NEEDED_ACTIONS = {
     "PJSIPShowEndpoints": "system",
     "Originate": "originate",
 }
+#: With ``fallback_store = astdb``: the AMI actions that write and read the routes.
+ASTDB_ACTIONS = {"DBPut": "system", "DBDel": "system", "DBGet": "system", "DBGetTree": "system"}
+
+
+def needed_actions(config: Config) -> dict[str, str]:
+    astdb = config.fallback_store is FallbackStore.ASTDB
+    return {**NEEDED_ACTIONS, **(ASTDB_ACTIONS if astdb else {})}
 
 
 def _generated(config: Config, name: str) -> str:
@@ -108,8 +115,9 @@ async def _read_classes(ami: Ami, username: str) -> set[str] | None:
 async def _privileges(config: Config, ami: Ami, allowed: set[str]) -> Result:
     check, user = "AMI privileges", config.ami_username
     problems: list[str] = []
-    write = sorted({NEEDED_ACTIONS[a] for a in NEEDED_ACTIONS if a not in allowed})
-    missing = [action for action in NEEDED_ACTIONS if action not in allowed]
+    needed = needed_actions(config)
+    write = sorted({needed[a] for a in needed if a not in allowed})
+    missing = [action for action in needed if action not in allowed]
     if missing:
         problems.append(f"{user!r} may not send {', '.join(missing)}")
     read: set[str] | None = None

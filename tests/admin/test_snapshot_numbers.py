@@ -83,3 +83,39 @@ async def test_one_changed_number_is_reloaded_alone_and_routed_with_at_once(
             assert store.full_loads == 2  # the start, the listener's connect: no more
             running.cancel()
         assert seen  # subscribers saw the newest state
+
+
+async def test_an_admin_change_in_serve_checks_against_the_state_in_use_when_it_is_current(
+    url: str, tmp_path: Path
+) -> None:
+    """The console's changes (serve's own process) check against the routing state in
+    use when it is at the version committed, without reading 2,000 numbers again; when
+    another process changed something it has not loaded yet (the CLI added a line), the
+    change reads the database, so the new line is there to be used."""
+    async with Pool(url, open=False, min_size=1, max_size=3) as pool:
+        await pool.open(wait=True)
+        cli = Admin(Store(pool), "cli")
+        await cli.add_line(Line("main", LineKind.MAIN))
+        await cli.import_numbers([TrackingNumber(f"+1212555{n:04d}") for n in range(COUNT)])
+        store = CountingStore(pool)
+        service = SnapshotService(store, ChangeListener(url), StateCache(tmp_path / "s.json"))
+        await service.start()
+        held: list[int] = []
+
+        def state_at(version: int) -> Snapshot | None:
+            state = service.state_at(version)
+            if state is not None:
+                held.append(version)
+            return state
+
+        console = Admin(Store(pool, held=state_at), "console")
+        await console.change_number("+12125550007", SettingsChange(), label="front desk")
+        assert held == [service.current.version]
+
+        await cli.add_line(Line("sales", LineKind.DEPARTMENT))  # serve has not loaded it
+        await console.change_number("+12125550008", SettingsChange(), line="sales")
+
+        assert len(held) == 1  # the state in use was behind: the database was read
+        now = await store.load_snapshot()
+        assert now.numbers["+12125550007"].label == "front desk"
+        assert now.numbers["+12125550008"].line == "sales"

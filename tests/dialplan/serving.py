@@ -8,9 +8,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from continuity import names
 from continuity.config import Config
 from localstack import LocalStack
+from localstack.product import fallback_route
 from tests.dialplan.processes import REPO, environment
 
 #: What ``continuity serve`` logs after each (re)connection's takeover.
@@ -54,8 +54,7 @@ class Serving:
         fallback dialplan is loaded."""
         if self._synced() <= self._runs:
             return False
-        fallback = await self.stack.pbx.cli(f"dialplan show {names.CTX_FALLBACK}")
-        return self._ready_number in fallback
+        return await fallback_route(self.stack.pbx, self.config, self._ready_number) is not None
 
     async def kill(self) -> None:
         """SIGKILL: no clean-up of any kind runs."""

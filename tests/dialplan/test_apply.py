@@ -13,13 +13,15 @@ import pytest
 from continuity import names
 from continuity.agi.ami import Ami
 from continuity.agi.loaded import dialplan_context, endpoint_contacts
+from continuity.compose import make_dialplan_sync
 from continuity.compose_parts import ami_credentials
-from continuity.config import Config
+from continuity.config import Config, FallbackStore
 from continuity.core.model import TrackingNumber
 from continuity.dialplan_sync import DialplanSync, GeneratedFile
 from continuity.dialplan_templates.parse import expected_dialplan
 from continuity.dialplan_templates.pjsip import expected_contacts
 from continuity.errors import DialplanRejected
+from localstack.product import fallback_route
 from tests.dialplan.processes import run_cli
 from tests.scenario import Scenario, external
 
@@ -39,8 +41,14 @@ def extensions_file(scenario: Scenario) -> GeneratedFile:
 
 
 async def settled(scenario: Scenario) -> str:
-    """Once the app's own apply for the current state is done: the generated dialplan."""
-    await scenario.app.dialplan.apply(scenario.app.snapshots.current)
+    """Once the app's own apply for the current state is done: the generated dialplan.
+
+    The app's apply is waited for, not only made: one still to come would otherwise
+    race what the test writes next."""
+    app = scenario.app
+    current = app.snapshots.current
+    assert await app.dialplan_status.wait_for(current.version, timeout=30) is not None
+    await app.dialplan.apply(current)
     return extensions_file(scenario).path.read_text()
 
 
@@ -69,11 +77,7 @@ async def test_a_change_reaches_the_fallback_dialplan_without_anyone_applying_it
     started = time.monotonic()
     await scenario.admin.add_number(TrackingNumber(SALES))
     async with asyncio.timeout(5):
-        while True:
-            async with Ami(ami_credentials(config)) as ami:
-                fallback = await dialplan_context(ami, names.CTX_FALLBACK)
-            if any(item[0] == SALES for item in fallback):
-                break
+        while await fallback_route(scenario.stack.pbx, config, SALES) is None:
             await asyncio.sleep(0.01)
     took = time.monotonic() - started
     print(f"admin change -> Asterisk routes it in the fallback: {took * 1000:.0f} ms")
@@ -136,6 +140,9 @@ async def test_dialplan_apply_refuses_a_value_stored_behind_the_admins_back(
 ) -> None:
     await scenario.tracking_number(MAIN)
     before = await settled(scenario)
+    config = scenario.app.config
+    route = await fallback_route(scenario.stack.pbx, config, MAIN)
+    assert route is not None
     file = extensions_file(scenario)
     async with scenario.store.pool.connection() as conn:
         await conn.execute(
@@ -143,36 +150,42 @@ async def test_dialplan_apply_refuses_a_value_stored_behind_the_admins_back(
             ("sip", "agent&PJSIP/evil,60,tT", MAIN),
         )
 
-    applied = await run_cli(scenario.app.config, "dialplan", "apply")
-    diff = await run_cli(scenario.app.config, "dialplan", "diff")
+    applied = await run_cli(config, "dialplan", "apply")
+    # The per-number file is where `dialplan diff` renders each number's route.
+    diff = await run_cli(per_number_file(config), "dialplan", "diff")
 
     assert applied.returncode == 1
     assert "refusing to write dial string 'PJSIP/agent&PJSIP/evil,60,tT'" in applied.stderr
     assert "The previous generated files stay in place" in applied.stderr
     assert diff.returncode == 1
+    assert "refusing to write dial string" in diff.stderr
     assert file.path.read_text() == before  # neither the CLI nor the running app wrote it
+    assert await fallback_route(scenario.stack.pbx, config, MAIN) == route
 
 
-async def test_an_admin_sees_what_apply_would_change_then_applies_it(
+def per_number_file(config: Config, **more: object) -> Config:
+    """``config`` with ``fallback_store = file``: each number an extension of the file."""
+    return dataclasses.replace(config, fallback_store=FallbackStore.FILE, **more)  # type: ignore[arg-type]
+
+
+async def test_an_admin_sees_what_apply_would_change_to_the_per_number_file(
     scenario: Scenario, tmp_path: Path
 ) -> None:
+    """``fallback_store = file``: the diff and the render show each number's extension."""
     await scenario.tracking_number(MAIN)
-    config = scenario.app.config
-    current = await settled(scenario)
+    await settled(scenario)
     # A stale copy of the generated files, where the running app will not fix them.
     stale_dir = tmp_path / "etc"
+    config = per_number_file(scenario.app.config, asterisk_config_dir=stale_dir)
+    current = make_dialplan_sync(config, scenario.app.ami).render(scenario.app.snapshots.current)
     stale = stale_dir / names.GENERATED_DIR / names.GENERATED_EXTENSIONS
     stale.parent.mkdir(parents=True)
-    stale.write_text(current.replace(MAIN, "+12125550199"))
+    stale.write_text(current[0][1].replace(MAIN, "+12125550199"))
     pjsip = scenario.app.dialplan.files[1].path
     (stale.parent / names.GENERATED_PJSIP).write_text(pjsip.read_text())
-    stale_config = dataclasses.replace(config, asterisk_config_dir=stale_dir)
 
-    diff = await run_cli(stale_config, "dialplan", "diff", "--exit-code")
-    rendered = await run_cli(stale_config, "dialplan", "render", "--out-dir", str(tmp_path / "out"))
-    await scenario.stack.write_generated_dialplan(current.replace(MAIN, "+12125550199"))
-    applied = await run_cli(config, "dialplan", "apply")
-    again = await run_cli(config, "dialplan", "diff", "--exit-code")
+    diff = await run_cli(config, "dialplan", "diff", "--exit-code")
+    rendered = await run_cli(config, "dialplan", "render", "--out-dir", str(tmp_path / "out"))
 
     assert diff.returncode == 1
     assert f"+exten => {MAIN},1," in diff.stdout
@@ -180,12 +193,33 @@ async def test_an_admin_sees_what_apply_would_change_then_applies_it(
     assert pjsip.name not in diff.stdout  # the trunks did not change
     assert rendered.returncode == 0, rendered.stderr
     out = tmp_path / "out" / names.GENERATED_DIR
-    assert (out / names.GENERATED_EXTENSIONS).read_text() == current
+    assert (out / names.GENERATED_EXTENSIONS).read_text() == current[0][1]
     assert (out / names.GENERATED_PJSIP).read_text() == pjsip.read_text()
-    # The running app may fix the stale file first: either way, Asterisk ends up current.
+
+
+async def test_dialplan_apply_puts_back_routes_changed_in_astdb_behind_the_apps_back(
+    scenario: Scenario,
+) -> None:
+    await scenario.tracking_number(MAIN)
+    config = scenario.app.config
+    current = await settled(scenario)
+    pbx = scenario.stack.pbx
+    route = await fallback_route(pbx, config, MAIN)
+    assert route is not None
+    await pbx.cli(f"database del {names.ASTDB_FAMILY} {MAIN}")
+    await pbx.cli(f"database put {names.ASTDB_FAMILY} +12125550199 {route}")
+
+    applied = await run_cli(config, "dialplan", "apply")
+    again = await run_cli(config, "dialplan", "diff", "--exit-code")
+
     assert applied.returncode == 0, applied.stderr
     assert "loading routing state" in applied.stderr
+    assert await fallback_route(pbx, config, MAIN) == route
+    assert await fallback_route(pbx, config, "+12125550199") is None
     assert extensions_file(scenario).path.read_text() == current
     assert await loaded_dialplan(config, current) == expected_dialplan(current)
     assert (again.returncode, again.stdout) == (0, "")
     assert "no changes" in again.stderr
+    call = await scenario.call(MAIN)
+    await call.wait_answered()
+    assert (await scenario.reached(MAIN)).role == "primary"

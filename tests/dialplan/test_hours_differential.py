@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from continuity import names
 from continuity.business_hours import BusinessHours
 from continuity.core.hours import OpenRange
 from continuity.core.model import Destination, DestinationKind
@@ -74,14 +73,9 @@ async def early_in_a_minute() -> None:
 
 
 async def fallback_holds(s: Scenario, version: int) -> None:
-    """Until Asterisk holds the fallback rendered from ``version`` (or newer)."""
-    async with asyncio.timeout(10):
-        while True:
-            shown = await s.stack.pbx.cli(f"dialplan show {SALES}@{names.CTX_FALLBACK}")
-            marks = [int(w[1:-1]) for w in shown.split() if w.startswith("v") and w[1:-1].isdigit()]
-            if marks and max(marks) >= version:
-                return
-            await asyncio.sleep(0.05)
+    """Until Asterisk holds the fallback of ``version`` (or newer), in either store."""
+    applied = await s.app.dialplan_status.wait_for(version, timeout=10)
+    assert applied is not None and applied.error is None, applied
 
 
 @pytest.mark.parametrize("state", STATES, ids=[s.story for s in STATES])

@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from continuity import names
 from continuity.access.credentials import Role
 from continuity.access.service import Access
 from continuity.admin import Admin, SettingsChange
@@ -103,13 +102,11 @@ async def landed_at(stack: LocalStack, destination: str, callers: list[str]) -> 
             await asyncio.sleep(0.1)
 
 
-async def dialplan_at(node: AsteriskInstance, version: int) -> None:
-    """Until ``node``'s fallback dialplan (the generated file, reloaded) is of ``version``."""
-    async with asyncio.timeout(5):
-        while f"continuity v{version}:" not in await node.cli(
-            f"dialplan show {names.CTX_TRACKING}"
-        ):
-            await asyncio.sleep(0.05)
+async def dialplan_at(app: App, version: int) -> None:
+    """Until ``app``'s node holds the fallback of ``version``: its routes in AstDB, and the
+    generated file reloaded where it changed."""
+    applied = await app.dialplan_status.wait_for(version, timeout=5)
+    assert applied is not None and applied.error is None, applied
 
 
 async def test_a_change_through_either_node_routes_the_next_calls_on_both(
@@ -138,8 +135,8 @@ async def test_a_change_through_either_node_routes_the_next_calls_on_both(
                 version = (await store.load_snapshot()).version
                 for each in serving:
                     await wait_for_state(each, version, timeout=5)
-                for node in cluster.nodes:
-                    await dialplan_at(node, version)
+                for each in serving:
+                    await dialplan_at(each, version)
                 if destination == ANSWERING_BACKUP:
                     # Both apps down: each node's generated dialplan routes on its own.
                     await node_apps.stop_all()

@@ -237,6 +237,7 @@ async def test_the_readme_install_on_a_fresh_asterisk_routes_a_real_call_to_the_
         assert f"[{names.ENDPOINT_PRIMARY}]" in (generated / names.GENERATED_PJSIP).read_text()
         for line in AMI_PRIVILEGES.lines():
             assert line in installed
+        assert "fallback_store = astdb: each number's route is a key of Asterisk" in installed
         code, _, _ = await admin.run("install", "--check")
         assert code == 1  # the includes are not there yet
 
@@ -263,9 +264,9 @@ async def test_the_readme_install_on_a_fresh_asterisk_routes_a_real_call_to_the_
             await until(app_registered, serve, log)
             await admin.ok("number", "add", WEBSITE, "--label", "Website")
 
-            async def routed() -> bool:
-                shown = await pbx.cli(f"dialplan show {names.CTX_FALLBACK}")
-                return WEBSITE in shown
+            async def routed() -> bool:  # the fallback's route of it, in AstDB (the default)
+                shown = await pbx.cli(f"database show {names.ASTDB_FAMILY}")
+                return f"/{names.ASTDB_FAMILY}/{WEBSITE}" in shown
 
             await until(routed, serve, log)
             await stack.wait_reachable(names.ENDPOINT_PRIMARY)

@@ -12,23 +12,40 @@ from pathlib import Path
 import pytest
 
 from continuity import names
-from continuity.compose import App
 from continuity.compose_cli import doctor as diagnose
 from continuity.config import Config
-from continuity.doctor import Status
+from continuity.doctor import Result, Status
 from localstack import LocalStack
 from localstack.instance import AsteriskInstance
 from localstack.pbxconfig import GENERATED_EXTENSIONS, render_pbx
 from localstack.ports import LOOPBACK
+from localstack.product import fallback_route
 from tests.conftest import AttachLogs
-from tests.scenario import Scenario
+from tests.dialplan.processes import run_cli
+from tests.scenario import Scenario, external
 
 #: The generated dialplan is on disk, but extensions.conf does not include it.
 GENERATED_DIALPLAN = f"[{names.CTX_TRACKING}]\nexten => _+X.,1,Stasis({names.ARI_APP})\n"
 
 
+MAIN = "+12125550101"
+SALES = "+12125550102"
+#: A number the routing state does not have.
+STRAY = "+12125550199"
+
+
+async def routed_in_astdb(scenario: Scenario, *numbers: str) -> None:
+    """Until the fallback holds a route for each of ``numbers``."""
+    async with asyncio.timeout(10):
+        for number in numbers:
+            while await fallback_route(scenario.stack.pbx, scenario.app.config, number) is None:
+                await asyncio.sleep(0.05)
+
+
 async def test_the_doctor_finds_nothing_wrong_with_the_running_install(scenario: Scenario) -> None:
     await scenario.line("sales")  # its failover voicemail box is generated and loaded
+    await scenario.tracking_number(SALES, line="sales")
+    await routed_in_astdb(scenario, SALES)
     async with asyncio.timeout(10):
         while "sales" not in await scenario.stack.pbx.cli(
             f"voicemail show users for {names.VOICEMAIL_CONTEXT}"
@@ -54,12 +71,49 @@ async def test_the_doctor_finds_nothing_wrong_with_the_running_install(scenario:
         "inbound endpoint",
         "trunks qualified",
         "trunk transport",
+        "fallback routes",
         "database",
         "state_dir",
         "config dir",
         "SMTP",
         "webhook",
     } <= checked
+
+
+async def test_the_doctor_finds_routes_changed_in_astdb_behind_the_apps_back_until_reapplied(
+    scenario: Scenario,
+) -> None:
+    """An admin deletes one number's AstDB key, overwrites another's and adds a key for a
+    number the product does not have: the fallback would route all three wrong while the
+    app is down, and the app, which remembers what it wrote, would not rewrite them."""
+    await scenario.tracking_number(MAIN)
+    await scenario.tracking_number(SALES, on=True, destination=external("+13125550150"))
+    await routed_in_astdb(scenario, MAIN, SALES)
+    config, pbx, family = scenario.app.config, scenario.stack.pbx, names.ASTDB_FAMILY
+    route = await fallback_route(pbx, config, MAIN)
+
+    async def fallback_routes() -> Result:
+        return next(r for r in await diagnose(config) if r.check == "fallback routes")
+
+    clean = await fallback_routes()
+    await pbx.cli(f"database del {family} {MAIN}")
+    await pbx.cli(f"database put {family} {SALES} {route}")
+    await pbx.cli(f"database put {family} {STRAY} {route}")
+    found = await fallback_routes()
+    applied = await run_cli(config, "dialplan", "apply")
+    after = await fallback_routes()
+
+    print(clean, found, after, sep="\n")
+    assert clean.status is Status.OK
+    assert "each of the 2 tracking numbers" in clean.detail
+    assert found.status is Status.FAILED
+    assert f"1 missing ({MAIN})" in found.detail
+    assert f"1 stale ({SALES})" in found.detail
+    assert f"1 extra ({STRAY})" in found.detail
+    assert "`continuity dialplan apply`" in found.fix
+    assert applied.returncode == 0, applied.stderr
+    assert after.status is Status.OK, after
+    assert await fallback_route(pbx, config, STRAY) is None
 
 
 def _faulty_pbx(stack: LocalStack) -> AsteriskInstance:
@@ -90,9 +144,11 @@ def _faulty_pbx(stack: LocalStack) -> AsteriskInstance:
 
 @pytest.fixture
 async def faulty(
-    local_stack: LocalStack, product: App, attach_logs: AttachLogs, tmp_path: Path
+    scenario: Scenario, local_stack: LocalStack, attach_logs: AttachLogs, tmp_path: Path
 ) -> AsyncIterator[Config]:
-    """The product's settings, pointed at the faulty pbx, with a wrong ARI password."""
+    """The product's settings, pointed at the faulty pbx, with a wrong ARI password; no
+    tracking numbers (its AstDB holds none either)."""
+    product = scenario.app
     async with _faulty_pbx(local_stack) as pbx:
         attach_logs(pbx)
         yield dataclasses.replace(
@@ -163,6 +219,7 @@ async def test_the_doctor_names_each_fault_of_a_misconfigured_pbx_and_its_fix(
     assert f"{names.ENDPOINT_INBOUND} -> from-carrier" in results["inbound endpoint"].detail
     assert f"context = {names.CTX_TRACKING}" in results["inbound endpoint"].fix
     assert results["voicemail include"].status is Status.OK  # no boxes generated yet
+    assert results["fallback routes"].status is Status.OK  # no numbers, no keys
     assert results["ARI app"].status is Status.SKIPPED
 
     proc = await asyncio.create_subprocess_exec(

@@ -67,6 +67,11 @@ def files_in(spool: Path) -> list[str]:
     return sorted(p.name for p in spool.iterdir())
 
 
+def journaled(spool: Path) -> int:
+    """Records in journal files (the linger's, not yet stored)."""
+    return sum(len(p.read_bytes().splitlines()) for p in spool.glob("journal-*.jsonl"))
+
+
 def spooled(spool: Path) -> list[str]:
     ids: list[str] = []
     for path in spool.glob("*.json"):
@@ -87,7 +92,8 @@ async def test_calls_ending_together_share_one_insert_and_each_is_stored_when_re
     assert sorted(r.call_id for r in db.rows) == sorted(r.call_id for r in records)
     assert db.inserts < 50, f"{db.inserts} inserts for 50 records: no batching"
     assert db.rows[0] == records[0]
-    assert files_in(tmp_path) == []  # the database had them: nothing spooled
+    assert spooled(tmp_path) == []  # the database had them: nothing spooled
+    assert journaled(tmp_path) == 0
     assert recorder.idle()
 
 
@@ -134,7 +140,7 @@ async def test_while_the_database_is_down_records_are_on_disk_when_recorded(
     await asyncio.gather(*(recorder.record(r) for r in records))
 
     assert spooled(tmp_path) == sorted(r.call_id for r in records)
-    assert len(files_in(tmp_path)) < 20  # one file per batch, not per call
+    assert len([n for n in files_in(tmp_path) if n.endswith(".json")]) < 20  # per batch
     assert recorder.pending() == 20
     with pytest.raises(OSError):
         await recorder.flush()
@@ -194,3 +200,43 @@ async def test_the_flusher_empties_the_spool_once_the_database_is_back(tmp_path:
 
     assert [r.call_id for r in db.rows] == [f"pbx-1795327914.{n}" for n in range(4)]
     assert recorder.idle()
+
+
+async def test_an_app_killed_while_records_wait_for_company_loses_none_of_them(
+    tmp_path: Path,
+) -> None:
+    """Three calls end while the first one's record waits for company (the linger);
+    the app is killed before the insert. The next run's flusher writes all three."""
+    dead = Database()
+    dead.hangs = True  # a killed app never writes anything again
+    killed = CallRecorder(tmp_path, dead, linger=60.0)
+    ended = [asyncio.create_task(killed.record(call_record(n))) for n in range(3)]
+    await asyncio.sleep(0.05)
+    assert dead.inserts == 0  # still waiting for company
+
+    db = Database()
+    restarted = CallRecorder(tmp_path, db)
+    assert restarted.pending() == 3
+    assert await restarted.flush() == 3
+
+    assert sorted(r.call_id for r in db.rows) == [f"pbx-1795327914.{n}" for n in range(3)]
+    assert db.rows[0] == call_record(0)
+    assert restarted.pending() == 0
+    for task in ended:  # the killed run's tasks, which a SIGKILL would not have left
+        task.cancel()
+    writer = killed._writer
+    assert writer is not None
+    writer.cancel()
+    await asyncio.gather(*ended, writer, return_exceptions=True)
+
+
+async def test_a_journal_line_cut_short_by_the_kill_keeps_the_others(tmp_path: Path) -> None:
+    lines = [json.dumps(call_record(n).to_json()) for n in (1, 2)]
+    (tmp_path / "journal-1-1-1.jsonl").write_text(lines[0] + "\n" + lines[1] + "\n" + '{"call')
+    db = Database()
+    recorder = CallRecorder(tmp_path, db)
+
+    assert await recorder.flush() == 2
+
+    assert [r.call_id for r in db.rows] == ["pbx-1795327914.1", "pbx-1795327914.2"]
+    assert files_in(tmp_path) == []
