@@ -79,7 +79,7 @@ def _meta(argv: Sequence[str]) -> dict[str, Any]:
 
 #: Figures that run on a stack of their own, so one cannot leave the next a wedged
 #: app or a just-thawed primary: (figures, the pbx's qualify interval).
-GROUPS = ((("pdd", "cli"), 0), (("outage",), 1), (("rate",), 0))
+GROUPS = ((("pdd", "cli"), 0), (("outage",), 1), (("rate",), 0), (("onset",), 0))
 
 
 async def run(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
@@ -101,7 +101,7 @@ async def _on_fresh_stack(
         async with rig(
             Path(tmp),
             numbers_per_route=args.numbers,
-            rtp_ports=max(1000, 8 * max(args.concurrency)),
+            rtp_ports=max(1000, 8 * max(args.concurrency), 8 * int(args.ramp[3])),
             qualify_frequency=qualify,
             qualify_timeout=QUALIFY_TIMEOUT,
             progress=progress,
@@ -184,7 +184,24 @@ async def _rate(
     results["after_overload"] = await recovery.after_overload(r, capture, progress)
 
 
-FIGURE_RUNS = {"pdd": _pdd, "profile": _profile, "cli": _cli, "outage": _outage, "rate": _rate}
+async def _onset(
+    args: argparse.Namespace, r: Rig, capture: InviteCapture, results: dict[str, Any]
+) -> None:
+    from bench import onset
+
+    start, step, seconds, limit = args.ramp
+    ramp = onset.Ramp(start=start, step=step, seconds=seconds, hold=args.hold, limit=limit)
+    results["handoff_onset"] = await onset.handoff_onset(r, capture, ramp, progress)
+
+
+FIGURE_RUNS = {
+    "pdd": _pdd,
+    "profile": _profile,
+    "cli": _cli,
+    "outage": _outage,
+    "rate": _rate,
+    "onset": _onset,
+}
 
 
 def _stem(results: dict[str, Any]) -> str:

@@ -103,10 +103,13 @@ async def block(
 
 
 async def handed_off(rig: Rig) -> int:
-    """Call records of calls the app handed to the fallback dialplan (overload)."""
+    """Call records of calls the app handed to the fallback dialplan (overload).
+
+    By ``path``: the fallback's trace completes the app's record once the call ends
+    and its ``outcome`` becomes where the call landed; the path stays."""
     async with rig.store.pool.connection() as conn:
         cur = await conn.execute(
-            "SELECT count(*) FROM call_records WHERE outcome = 'handed_to_fallback'"
+            "SELECT count(*) FROM call_records WHERE path = 'handed_to_fallback'"
         )
         row = await cur.fetchone()
     return int(row[0]) if row else 0

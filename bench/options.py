@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-FIGURES = ("pdd", "rate", "outage", "cli")
+FIGURES = ("pdd", "rate", "outage", "cli", "onset")
+#: What a run measures unless told: the open-loop ramp (onset) is asked for by name.
+DEFAULT_FIGURES = ("pdd", "rate", "outage", "cli")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -17,6 +19,18 @@ def _levels(text: str) -> list[int]:
     if not levels or min(levels) < 1:
         raise argparse.ArgumentTypeError("concurrency levels are whole numbers above 0")
     return levels
+
+
+def _ramp(text: str) -> tuple[float, float, float, float]:
+    try:
+        start, step, seconds, limit = (float(part) for part in text.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected START,STEP,SECONDS,LIMIT, not {text!r}"
+        ) from exc
+    if min(start, step, seconds) <= 0 or limit < start:
+        raise argparse.ArgumentTypeError("ramp: start, step and seconds above 0, limit >= start")
+    return start, step, seconds, limit
 
 
 def _figures(text: str) -> list[str]:
@@ -36,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--figures",
         type=_figures,
-        default=list(FIGURES),
-        help=f"which figures, comma-separated (default: {','.join(FIGURES)})",
+        default=list(DEFAULT_FIGURES),
+        help=f"which figures, comma-separated, of {','.join(FIGURES)} "
+        f"(default: {','.join(DEFAULT_FIGURES)})",
     )
     p.add_argument(
         "--calls",
@@ -111,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=1800,
         help="stop everything after this many seconds (default: 1800)",
+    )
+    p.add_argument(
+        "--ramp",
+        type=_ramp,
+        default=(10.0, 5.0, 8.0, 200.0),
+        metavar="START,STEP,SECONDS,LIMIT",
+        help="onset: SIPp calls/s of the first step, calls/s more per step, seconds per "
+        "step, highest rate (default: 10,5,8,200)",
     )
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     p.add_argument(

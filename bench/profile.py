@@ -37,6 +37,8 @@ def py_spy() -> str:
 _PARTS = (
     ("idle (selector wait, idle worker threads)", re.compile(r"Selector\.select|_worker \(conc")),
     ("websockets", re.compile(r"websockets/")),
+    # picows is compiled: its own time shows under wire.py's callback or uvloop's loop.
+    ("picows (ari_app/client/wire.py)", re.compile(r"picows/|ari_app/client/wire")),
     ("psycopg (call records)", re.compile(r"psycopg")),
     ("logging", re.compile(r"logging/|logsetup")),
     ("prometheus_client (metrics)", re.compile(r"prometheus_client")),

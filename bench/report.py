@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import onset_report
 from bench.stats import fmt
 
 TARGETS = {
@@ -164,6 +165,8 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
                 _met(ok),
             ]
         )
+    if results.get("handoff_onset"):
+        rows.append(onset_report.summary_row(results["handoff_onset"]))
     return rows
 
 
@@ -296,6 +299,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"Calls that arrived after the first new-route call but went the old way: "
             f"{cli['calls_routed_by_old_state_after_first_new']}.\n"
         )
+    if results.get("handoff_onset"):
+        out.append(onset_report.markdown(results["handoff_onset"]))
     if results.get("profile"):
         out.append("## Profile of the app (py-spy, ARI calls)\n")
         out.append("```\n" + results["profile"] + "\n```\n")

@@ -8,6 +8,11 @@ call with these libraries, whatever the app does besides. Each configuration
 (WebSocket library, JSON codec, event loop) runs ``--repeats`` times,
 interleaved, ``--calls`` calls each with ``--concurrency`` calls in flight.
 Configurations whose libraries are not installed are skipped.
+
+``ari-client`` is no model: it is the product's own client, ``EventStream`` with
+its REST over the WebSocket, each event parsed into its typed model and queued
+by a sink, whichever WebSocket library the tree it runs from uses. Run from
+another tree (``--tree``), it measures that tree's client with this bench.
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bench.options import RESULTS
+from bench.wire_clients import CLIENTS, Calls
+from bench.wire_clients import codec as wire_codec
 
 #: An ARI-sized channel object (a real StasisStart's channel is ~900 bytes).
 _CHANNEL = {
@@ -60,8 +67,6 @@ EVENT = {
 }
 REPLY_BODY = json.dumps(_CHANNEL)
 
-Send = Callable[[str], Awaitable[None]]
-
 
 # -- the stand-in server ------------------------------------------------------------
 async def _serve(port: int) -> None:
@@ -77,6 +82,7 @@ async def _serve(port: int) -> None:
     async def _answer(ws: Any) -> None:
         async for frame in ws:
             request = json.loads(frame)
+            query = {q["name"]: q["value"] for q in request.get("query_strings", [])}
             reply = {
                 "type": "RESTResponse",
                 "request_id": request["request_id"],
@@ -88,7 +94,7 @@ async def _serve(port: int) -> None:
                 "application": "continuity",
             }
             await ws.send(json.dumps(reply))
-            for _ in range(int(request.get("events", 0))):
+            for _ in range(int(request.get("events", query.get("events", 0)))):
                 await ws.send(event_text)
 
     async with serve(handler, "127.0.0.1", port, compression=None):
@@ -96,119 +102,6 @@ async def _serve(port: int) -> None:
         await asyncio.Future()
 
 
-# -- the client side ----------------------------------------------------------------
-class Calls:
-    """Per call: ``requests`` request/response pairs, ``events`` event frames spread over
-    the replies; every frame decoded, replies matched to their request by id."""
-
-    def __init__(self, loads: Callable[[Any], Any], dumps: Callable[[Any], str]) -> None:
-        self.loads, self.dumps = loads, dumps
-        self.pending: dict[str, asyncio.Future[Any]] = {}
-        self.events = 0
-        self._next = 0
-
-    def on_frame(self, data: Any) -> None:
-        message = self.loads(data)
-        if message.get("type") == "RESTResponse":
-            future = self.pending.pop(message["request_id"], None)
-            if future is not None:
-                future.set_result(message)
-        else:
-            self.events += 1
-            _ = message["channel"]["id"], message["type"]
-
-    async def call(self, send: Send, requests: int, events: int) -> None:
-        loop = asyncio.get_running_loop()
-        for i in range(requests):
-            self._next += 1
-            request_id = str(self._next)
-            future = loop.create_future()
-            self.pending[request_id] = future
-            share = events // requests + (1 if i < events % requests else 0)
-            frame = {
-                "type": "RESTRequest",
-                "request_id": request_id,
-                "method": "POST",
-                "uri": "channels/pbx-f1e68f87-1796130499.0/answer",
-                "query_strings": [{"name": "app", "value": "continuity"}],
-                "events": share,
-            }
-            await send(self.dumps(frame))
-            reply = await future
-            _ = self.loads(reply["message_body"])
-
-    async def run(self, send: Send, args: argparse.Namespace) -> None:
-        gate = asyncio.Semaphore(args.concurrency)
-
-        async def one() -> None:
-            async with gate:
-                await self.call(send, args.requests, args.events)
-
-        await asyncio.gather(*(one() for _ in range(args.calls)))
-        while self.events < args.calls * args.events:
-            await asyncio.sleep(0.001)
-
-
-def _codec(name: str) -> tuple[Callable[[Any], Any], Callable[[Any], str]]:
-    if name == "json":
-        return json.loads, json.dumps
-    if name == "orjson":
-        import orjson
-
-        return orjson.loads, lambda v: orjson.dumps(v).decode()
-    import msgspec
-
-    decoder, encoder = msgspec.json.Decoder(), msgspec.json.Encoder()
-    return decoder.decode, lambda v: encoder.encode(v).decode()
-
-
-async def _with_websockets(url: str, calls: Calls, args: argparse.Namespace) -> None:
-    from websockets.asyncio.client import connect
-
-    async with connect(url, compression=None) as ws:
-
-        async def read() -> None:
-            async for frame in ws:
-                calls.on_frame(frame)
-
-        reader = asyncio.create_task(read())
-        await calls.run(ws.send, args)
-        reader.cancel()
-
-
-async def _with_aiohttp(url: str, calls: Calls, args: argparse.Namespace) -> None:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
-
-        async def read() -> None:
-            async for message in ws:
-                calls.on_frame(message.data)
-
-        reader = asyncio.create_task(read())
-        await calls.run(ws.send_str, args)
-        reader.cancel()
-
-
-async def _with_picows(url: str, calls: Calls, args: argparse.Namespace) -> None:
-    import picows
-
-    class Listener(picows.WSListener):
-        def on_ws_frame(self, transport: Any, frame: Any) -> None:
-            if frame.msg_type == picows.WSMsgType.TEXT:
-                calls.on_frame(frame.get_payload_as_bytes())
-
-    transport, _ = await picows.ws_connect(Listener, url)
-
-    async def send(text: str) -> None:
-        transport.send(picows.WSMsgType.TEXT, text.encode())
-
-    await calls.run(send, args)
-    transport.disconnect()
-
-
-CLIENTS = {"websockets": _with_websockets, "aiohttp": _with_aiohttp, "picows": _with_picows}
-#: (library, codec, loop); the first is what the product used before issue 13.
 CONFIGS = (
     ("websockets", "json", "asyncio"),
     ("websockets", "orjson", "asyncio"),
@@ -216,14 +109,19 @@ CONFIGS = (
     ("websockets", "orjson", "uvloop"),
     ("aiohttp", "orjson", "uvloop"),
     ("picows", "orjson", "uvloop"),
+    ("ari-client", "orjson", "uvloop"),
 )
 
 
 def _client(config: tuple[str, str, str], port: int, args: argparse.Namespace) -> float:
     """One run in this process; its CPU ms per call."""
+    import importlib
+
     library, codec, loop = config
-    loads, dumps = _codec(codec)
+    loads, dumps = wire_codec(codec)
     calls = Calls(loads, dumps)
+    # Imported before the clock starts: the figure is the calls' CPU, not start-up's.
+    importlib.import_module("continuity.ari_app.client" if library == "ari-client" else library)
 
     async def main() -> float:
         started = time.process_time()
@@ -241,7 +139,22 @@ def _available(config: tuple[str, str, str]) -> bool:
     import importlib.util
 
     library, codec, loop = config
-    return all(importlib.util.find_spec(m) for m in (library, codec, loop))
+    modules = ("continuity" if library == "ari-client" else library, codec, loop)
+    return all(importlib.util.find_spec(m) for m in modules)
+
+
+def _name(config: Sequence[str]) -> str:
+    """``library/codec/loop``; another checkout's client by its commit (no path)."""
+    name = "/".join(config[:3])
+    if len(config) <= 3:
+        return name
+    head = subprocess.run(
+        ["git", "-C", config[3], "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{name}@{head or 'other checkout'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,6 +165,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=20, help="calls in flight (20)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per configuration (5)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    parser.add_argument(
+        "--only",
+        help="comma-separated configurations to run (library/codec/loop), default: all",
+    )
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        default=[],
+        help="also run ari-client from this checkout's continuity package (repeatable)",
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -260,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.client:
         port, *config = args.client.split(",")
+        if len(config) > 3:  # the ari-client of another checkout
+            sys.path.insert(0, config[3])
         print(_client((config[0], config[1], config[2]), int(port), args))
         return 0
     if min(args.requests, args.calls, args.concurrency, args.repeats) < 1 or args.events < 0:
@@ -276,8 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         assert server.stdout is not None
         server.stdout.readline()
-        configs = [c for c in CONFIGS if _available(c)]
-        runs: dict[str, list[float]] = {"/".join(c): [] for c in configs}
+        configs: list[tuple[str, ...]] = [c for c in CONFIGS if _available(c)]
+        if args.only:
+            wanted = set(args.only.split(","))
+            configs = [c for c in configs if "/".join(c) in wanted]
+        configs += [("ari-client", "orjson", "uvloop", str(t.resolve())) for t in args.tree]
+        runs: dict[str, list[float]] = {_name(c): [] for c in configs}
         common = [f"--{k}={getattr(args, k)}" for k in ("requests", "events", "calls")]
         common.append(f"--concurrency={args.concurrency}")
         for repeat in range(args.repeats):
@@ -294,10 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     text=True,
                     check=True,
                 )
-                runs["/".join(config)].append(float(out.stdout.strip().splitlines()[-1]))
+                runs[_name(config)].append(float(out.stdout.strip().splitlines()[-1]))
                 print(
-                    f"[{repeat + 1}/{args.repeats}] {'/'.join(config)}: "
-                    f"{runs['/'.join(config)][-1]:.3f} ms/call",
+                    f"[{repeat + 1}/{args.repeats}] {_name(config)}: "
+                    f"{runs[_name(config)][-1]:.3f} ms/call",
                     file=sys.stderr,
                 )
     finally:

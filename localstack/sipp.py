@@ -138,9 +138,11 @@ async def place_calls(
     hold_ms: int = 3000,
     timeout: float = 120.0,
     scenario: str = SCENARIO,
+    local_ip: str = LOOPBACK,
 ) -> SippResult:
     """Place ``calls`` at ``rate`` calls/s to ``target`` (``host:port``); return when
-    every call has ended. ``scenario``: :data:`SCENARIO_VIA_PROXY` through a proxy."""
+    every call has ended. ``scenario``: :data:`SCENARIO_VIA_PROXY` through a proxy.
+    ``local_ip``: the loopback address SIPp calls from (the pbx identifies callers by it)."""
     sipp = shutil.which("sipp")
     if sipp is None:
         raise SippMissing
@@ -156,8 +158,8 @@ async def place_calls(
         "-m", str(len(calls)),
         "-r", f"{rate:g}",
         "-d", str(hold_ms),
-        "-i", LOOPBACK, "-p", str(ports.udp()),
-        "-mi", LOOPBACK, "-mp", str(ports.udp()),
+        "-i", local_ip, "-p", str(ports.udp(local_ip)),
+        "-mi", local_ip, "-mp", str(ports.udp(local_ip)),
         "-recv_timeout", "30000",
         "-timeout", f"{int(timeout)}s",
         "-nostdin", "-trace_screen", "-screen_file", str(screen),

@@ -1,4 +1,4 @@
-"""Our own thin, typed ARI client: REST over httpx, events over websockets."""
+"""Our own thin, typed ARI client: REST over httpx or the event WebSocket (picows)."""
 
 from continuity.ari_app.client.backoff import Backoff, Jitter
 from continuity.ari_app.client.client import AriClient
@@ -16,6 +16,8 @@ from continuity.ari_app.client.errors import (
     AriProtocolError,
     AriServerError,
     AriUnprocessable,
+    AriWebSocketError,
+    AriWebSocketRefused,
 )
 from continuity.ari_app.client.events import (
     AriEvent,
@@ -54,6 +56,8 @@ __all__ = [
     "AriRest",
     "AriServerError",
     "AriUnprocessable",
+    "AriWebSocketError",
+    "AriWebSocketRefused",
     "AsteriskInfo",
     "Backoff",
     "Bridge",

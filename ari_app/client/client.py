@@ -60,7 +60,7 @@ class AriClient:
         self._event_types = tuple(event_types) if event_types is not None else None
         self.events = EventStream(
             config,
-            self.dispatcher.deliver,
+            self.dispatcher.submit,
             on_connected=self._connected,
             policy=reconnect,
             jitter=jitter,

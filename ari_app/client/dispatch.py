@@ -56,7 +56,8 @@ class KeyedDispatcher:
         return sum(len(q) for q in self._queues.values())
 
     def submit(self, event: AriEvent) -> None:
-        """Queue ``event`` behind earlier events with the same key; never blocks."""
+        """Queue ``event`` behind earlier events with the same key; never blocks
+        (the ``EventStream`` sink: it runs in the callback that read the frame)."""
         if self._closed:
             raise AriError(f"dispatcher is closed; dropped {event.type} event")
         key = self._key(event)
@@ -68,10 +69,6 @@ class KeyedDispatcher:
             self._workers[key] = asyncio.create_task(
                 self._work(key, queue), name=f"ari-dispatch:{key}"
             )
-
-    async def deliver(self, event: AriEvent) -> None:
-        """Async form of ``submit``, usable as an ``EventStream`` sink."""
-        self.submit(event)
 
     async def _work(self, key: Hashable, queue: deque[AriEvent]) -> None:
         try:

@@ -21,6 +21,21 @@ class AriConnectionError(AriError):
         super().__init__(f"ARI {method} {path} could not reach Asterisk: {reason}")
 
 
+class AriWebSocketError(AriError):
+    """The event WebSocket failed: its handshake, or a frame that broke the protocol."""
+
+
+class AriWebSocketRefused(AriWebSocketError):
+    """Asterisk answered the event WebSocket's upgrade with an HTTP error."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        hint = "; check the ARI user and password in ari.conf and http.conf"
+        super().__init__(
+            f"ARI refused the event WebSocket with HTTP {status}" + (hint if status == 401 else "")
+        )
+
+
 class AriProtocolError(AriError):
     """Asterisk sent something this client cannot understand."""
 

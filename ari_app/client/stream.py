@@ -3,7 +3,9 @@
 Connecting with ``?app=<name>`` (re)registers the Stasis app, so every
 reconnect resubscribes; ``on_connected`` runs after each (re)connect so the
 app can resync state it may have missed while disconnected. The loop runs
-until its task is cancelled; it never swallows ``CancelledError``.
+until its task is cancelled; it never swallows ``CancelledError``. The socket
+itself is ``wire.py``'s (picows): each message is decoded and handed on in the
+callback that read it, with no task or queue of its own.
 """
 
 from __future__ import annotations
@@ -12,32 +14,24 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus, WebSocketException
-
+from continuity.ari_app.client import wire
 from continuity.ari_app.client.backoff import Backoff, Jitter
 from continuity.ari_app.client.config import AriConfig, ReconnectPolicy
-from continuity.ari_app.client.errors import AriProtocolError
+from continuity.ari_app.client.errors import (
+    AriProtocolError,
+    AriWebSocketError,
+    AriWebSocketRefused,
+)
 from continuity.ari_app.client.events import AriEvent, decode_frame, parse_event
 from continuity.ari_app.client.wsrest import REPLY_TYPE, RestOverWebSocket
 
 logger = logging.getLogger(__name__)
 
-EventSink = Callable[[AriEvent], Awaitable[None]]
+#: Takes each event as it is read, in order; it must not block (the keyed dispatcher's
+#: ``submit`` queues it behind the same channel's earlier events and returns).
+EventSink = Callable[[AriEvent], None]
 OnConnected = Callable[[], Awaitable[None]]
-
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})
-
-
-class _RedactingAdapter(logging.LoggerAdapter[logging.Logger]):
-    """websockets logs every handshake header at DEBUG; hide the credentials."""
-
-    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        if len(args) >= 2 and isinstance(args[0], str) and args[0].lower() in _SECRET_HEADERS:
-            args = (args[0], "<redacted>", *args[2:])
-        super().log(level, msg, *args, **kwargs)
 
 
 class EventStream:
@@ -57,7 +51,6 @@ class EventStream:
         self._on_connected = on_connected
         self._policy = policy if policy is not None else ReconnectPolicy()
         self._backoff = Backoff(self._policy, jitter)
-        self._ws_logger = _RedactingAdapter(logging.getLogger("websockets.client"))
         self._attempts = 0
         self._connections = 0
         self._connected = False
@@ -106,36 +99,36 @@ class EventStream:
         self._attempts += 1
         self._session_events = 0
         opened_at: float | None = None
+        connection: wire.Connection | None = None
         try:
-            async with connect(
+            connection = await wire.connect(
                 self._config.events_url,
-                additional_headers=self._config.auth_headers(),
+                self._config.auth_headers(),
                 open_timeout=self._config.ws_open_timeout,
                 ping_interval=self._config.ws_ping_interval,
-                ping_timeout=self._config.ws_ping_interval,
-                proxy=None,
-                logger=self._ws_logger,
-            ) as ws:
-                opened_at = time.monotonic()
-                self._connections += 1
-                self._connected = True
-                logger.info(
-                    "Connected to ARI events for app %s at %s",
-                    self._config.app,
-                    self._config.events_url,
-                )
-                if await self._resync():
-                    await self.rest.attach(self._counting(ws))
-                    await self._read(ws)
+            )
+            opened_at = time.monotonic()
+            self._connections += 1
+            self._connected = True
+            logger.info(
+                "Connected to ARI events for app %s at %s",
+                self._config.app,
+                self._config.events_url,
+            )
+            # Events that arrive during the resync are held, then delivered after it.
+            if await self._resync():
+                self.rest.attach(self._counting(connection))
+                connection.deliver_to(self._on_frame)
+                await connection.closed()
             logger.warning("ARI event WebSocket for app %s closed", self._config.app)
-        except InvalidStatus as exc:
+        except AriWebSocketRefused as exc:
             logger.error(
                 "ARI refused the event WebSocket for app %s with HTTP %d; "
                 "check the ARI user and password in ari.conf and http.conf",
                 self._config.app,
-                exc.response.status_code,
+                exc.status,
             )
-        except (OSError, TimeoutError, WebSocketException) as exc:
+        except (OSError, TimeoutError, AriWebSocketError) as exc:
             logger.warning(
                 "ARI event WebSocket for app %s failed: %s: %s",
                 self._config.app,
@@ -144,6 +137,8 @@ class EventStream:
             )
         finally:
             self._connected = False
+            if connection is not None:
+                connection.close()
             self.rest.detach("the ARI event WebSocket closed")
         uptime = 0.0 if opened_at is None else time.monotonic() - opened_at
         stayed_up = opened_at is not None and uptime >= self._policy.stable_after
@@ -163,31 +158,30 @@ class EventStream:
             return False
         return True
 
-    def _counting(self, ws: ClientConnection) -> Callable[[str], Awaitable[None]]:
-        """``ws.send``, counted."""
-        send = ws.send
+    def _counting(self, connection: wire.Connection) -> Callable[[str], None]:
+        """``connection.send``, counted."""
+        send = connection.send
 
-        async def counted(frame: str) -> None:
+        def counted(frame: str) -> None:
             self.frames_sent += 1
-            await send(frame)
+            send(frame)
 
         return counted
 
-    async def _read(self, ws: ClientConnection) -> None:
-        """Deliver frames until the server closes the connection."""
-        async for frame in ws:
-            self.frames_received += 1
-            try:
-                data = decode_frame(frame)
-                if data.get("type") == REPLY_TYPE:
-                    self.rest.on_reply(data)
-                    continue
-                event = parse_event(data)
-            except AriProtocolError as exc:
-                logger.warning("Skipping unreadable ARI event: %s", exc)
-                continue
-            self._session_events += 1
-            try:
-                await self._on_event(event)
-            except Exception:
-                logger.exception("Delivering ARI %s event failed; continuing", event.type)
+    def _on_frame(self, frame: bytes) -> None:
+        """One message off the socket: a REST reply, or an event for the sink."""
+        self.frames_received += 1
+        try:
+            data = decode_frame(frame)
+            if data.get("type") == REPLY_TYPE:
+                self.rest.on_reply(data)
+                return
+            event = parse_event(data)
+        except AriProtocolError as exc:
+            logger.warning("Skipping unreadable ARI event: %s", exc)
+            return
+        self._session_events += 1
+        try:
+            self._on_event(event)
+        except Exception:
+            logger.exception("Delivering ARI %s event failed; continuing", event.type)

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
-
-from websockets.exceptions import ConnectionClosed
 
 from continuity.ari_app.client import codec
 from continuity.ari_app.client.errors import AriConnectionError, AriProtocolError
@@ -31,7 +29,8 @@ logger = logging.getLogger(__name__)
 REPLY_TYPE = "RESTResponse"
 _PROBE_URI = "asterisk/ping"
 
-Send = Callable[[str], Awaitable[None]]
+#: Writes one text frame at once; ``OSError`` (``ConnectionError``) once the socket is closed.
+Send = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +61,14 @@ class RestOverWebSocket:
         """True while the current connection is known to take REST requests."""
         return self._ready
 
-    async def attach(self, send: Send) -> None:
+    def attach(self, send: Send) -> None:
         """A new connection is up: probe it; requests use it once the probe is answered."""
         self._send = send
         self._ready = False
         self._probe_id = f"probe-{next(self._ids)}"
         try:
-            await send(_frame(self._probe_id, "GET", _PROBE_URI, (), None))
-        except (OSError, ConnectionClosed) as exc:
+            send(_frame(self._probe_id, "GET", _PROBE_URI, (), None))
+        except OSError as exc:
             # Closed already: the reader still delivers what arrived before the close.
             logger.debug("ARI REST probe not sent: %s", exc)
 
@@ -117,9 +116,9 @@ class RestOverWebSocket:
         self._pending[request_id] = future
         expiry = loop.call_later(timeout, _expire, future, method, uri, timeout)
         try:
-            await send(_frame(request_id, method, uri, query, body))
+            send(_frame(request_id, method, uri, query, body))
             return await future
-        except (OSError, ConnectionClosed) as exc:  # ConnectionError from detach() included
+        except OSError as exc:  # ConnectionError from detach() or a closed socket included
             raise AriConnectionError(method, uri, f"{type(exc).__name__}: {exc}") from exc
         finally:
             expiry.cancel()

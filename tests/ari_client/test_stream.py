@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 from collections.abc import Iterator
@@ -90,7 +91,7 @@ async def test_a_refused_connection_is_retried_with_growing_delays(refusing_port
         ceilings.append(ceiling)
         return ceiling
 
-    async def ignore(ev: AriEvent) -> None:
+    def ignore(ev: AriEvent) -> None:
         return None
 
     policy = ReconnectPolicy(base=0.05, cap=0.4, stable_after=10.0)
@@ -113,7 +114,7 @@ async def test_a_refused_connection_is_retried_with_growing_delays(refusing_port
 async def test_with_full_jitter_a_refused_connection_still_does_not_spin(
     refusing_port: int,
 ) -> None:
-    async def ignore(ev: AriEvent) -> None:
+    def ignore(ev: AriEvent) -> None:
         return None
 
     policy = ReconnectPolicy(base=0.05, cap=0.4, stable_after=10.0)
@@ -135,7 +136,7 @@ async def test_a_server_that_accepts_and_closes_at_once_still_gets_backoff() -> 
         ceilings.append(ceiling)
         return ceiling
 
-    async def ignore(ev: AriEvent) -> None:
+    def ignore(ev: AriEvent) -> None:
         return None
 
     policy = ReconnectPolicy(base=0.05, cap=0.4, stable_after=10.0)
@@ -158,7 +159,7 @@ async def test_wrong_credentials_are_reported_and_retried_with_backoff(
     async def never(ws: ServerConnection, n: int) -> None:
         raise AssertionError("the upgrade must be refused")
 
-    async def ignore(ev: AriEvent) -> None:
+    def ignore(ev: AriEvent) -> None:
         return None
 
     async with FakeAriEvents(never, "Basic d3Jvbmc6d3Jvbmc=") as server:
@@ -186,7 +187,7 @@ async def test_a_failed_resync_drops_the_connection_and_retries(
     received: list[str | None] = []
     resyncs = 0
 
-    async def handle(ev: AriEvent) -> None:
+    def handle(ev: AriEvent) -> None:
         received.append(ev.channel_id)
 
     async def resync() -> None:
@@ -216,7 +217,7 @@ async def test_unreadable_frames_are_skipped_and_the_stream_goes_on(
 
     received: list[str | None] = []
 
-    async def handle(ev: AriEvent) -> None:
+    def handle(ev: AriEvent) -> None:
         received.append(ev.channel_id)
 
     async with FakeAriEvents(script, AUTH) as server:
@@ -253,3 +254,29 @@ async def test_leaving_the_client_while_connected_or_backing_off_is_prompt(
         backing_off = await enter_and_leave(f"http://127.0.0.1:{refusing_port}", http)
     assert server.connections == 1
     assert not connected.running and not backing_off.running
+
+
+async def test_an_event_sent_in_fragments_arrives_whole_between_the_others() -> None:
+    fragmented = json.dumps(stasis_start("caller-2"))
+    third = len(fragmented) // 3
+
+    async def script(ws: ServerConnection, n: int) -> None:
+        await send_all(ws, [stasis_start("caller-1")])
+        await ws.send([fragmented[:third], fragmented[third : 2 * third], fragmented[2 * third :]])
+        await send_all(ws, [stasis_start("caller-3")])
+        await ws.wait_closed()
+
+    received: list[str | None] = []
+
+    def handle(ev: AriEvent) -> None:
+        received.append(ev.channel_id)
+
+    async with FakeAriEvents(script, AUTH) as server:
+        stream = EventStream(make_config(server.base_url), handle, policy=FAST)
+        task = asyncio.create_task(stream.run())
+        await eventually(lambda: len(received) == 3)
+        task.cancel()
+        await asyncio.wait([task])
+
+    assert received == ["caller-1", "caller-2", "caller-3"]
+    assert stream.frames_received == 3
