@@ -319,6 +319,7 @@ class App:
         finally:
             self.ami.close()
             await self.http.aclose()
+            await self.recorder.drain()  # the last calls' records, before the pool goes
             await self.pool.close()
 
 

@@ -66,6 +66,8 @@ class CallRecorder:
         #: How many of the open batch's records each journal file holds (linger only).
         self._open_journal: dict[Segment, int] = {}
         self._journal = Journal(spool)
+        #: Set when the app stops: what waits is written at once, without its linger.
+        self._draining = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         spool.mkdir(mode=0o700, parents=True, exist_ok=True)
 
@@ -82,14 +84,27 @@ class CallRecorder:
             self._writer = asyncio.create_task(self._write_batches(), name="call-record-writer")
         await asyncio.shield(written)
 
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Write what waits now, without its linger: the app is stopping, and its
+        database pool closes next (records that miss it wait in the spool and journal
+        for the next start)."""
+        self._draining.set()
+        writer = self._writer
+        if writer is not None and not writer.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(writer), timeout)
+
     async def _write_batches(self) -> None:
         stopping: asyncio.CancelledError | None = None
         while self._open:
-            if self._linger > 0 and len(self._open) < self._batch and stopping is None:
+            lingers = self._linger > 0 and len(self._open) < self._batch
+            if lingers and stopping is None and not self._draining.is_set():
                 # Calls that end meanwhile join this insert: at 20 calls/s most batches
                 # were one record, and the insert was the app's largest item per call.
                 try:
-                    await asyncio.sleep(self._linger)
+                    await asyncio.wait_for(self._draining.wait(), self._linger)
+                except TimeoutError:
+                    pass
                 except asyncio.CancelledError as exc:
                     stopping = exc  # the app stops: write what waits now, then stop
             batch, written, journal = self._open, self._open_written, self._open_journal

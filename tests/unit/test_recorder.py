@@ -240,3 +240,20 @@ async def test_a_journal_line_cut_short_by_the_kill_keeps_the_others(tmp_path: P
 
     assert [r.call_id for r in db.rows] == ["pbx-1795327914.1", "pbx-1795327914.2"]
     assert files_in(tmp_path) == []
+
+
+async def test_an_app_stopping_writes_the_records_waiting_for_company_before_its_pool_closes(
+    tmp_path: Path,
+) -> None:
+    db = Database()
+    recorder = CallRecorder(tmp_path, db, linger=60.0)
+    ended = asyncio.create_task(recorder.record(call_record(1)))
+    await asyncio.sleep(0.05)
+    assert db.rows == []  # waiting for company
+
+    async with asyncio.timeout(2):  # not the minute of its linger
+        await recorder.drain()
+        await ended
+
+    assert [r.call_id for r in db.rows] == [call_record(1).call_id]
+    assert journaled(tmp_path) == 0
