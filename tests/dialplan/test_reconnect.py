@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from continuity.admin import Admin
+from continuity.config import Config
 from continuity.core.call import Phase
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.records import RoutedBy
@@ -51,15 +52,20 @@ async def ari_link(own_stack: LocalStack) -> AsyncIterator[TcpProxy]:
     await proxy.close()
 
 
+async def through(ari_link: TcpProxy, stack: LocalStack, state: str, tmp_path: Path) -> Config:
+    """The app's settings on a reset stack, its ARI reached through ``ari_link``."""
+    await stack.reset()
+    config = product_config(stack, state, tmp_path / "state")
+    return product_config(
+        stack, state, tmp_path / "state", ari_url=ari_link.url(str(config.ari_url))
+    )
+
+
 async def test_a_call_whose_primary_gave_up_while_the_app_was_cut_off_moves_on_at_reconnect(
     own_stack: LocalStack, state: str, ari_link: TcpProxy, tmp_path: Path
 ) -> None:
     stack = own_stack
-    await stack.reset()
-    config = product_config(stack, state, tmp_path / "state")
-    config = product_config(
-        stack, state, tmp_path / "state", ari_url=ari_link.url(str(config.ari_url))
-    )
+    config = await through(ari_link, stack, state, tmp_path)
     async with running_app(config) as app:
         await stack.set_behavior(NUMBER, "noanswer")
         call = await stack.place_call(NUMBER, "+13125550131", ring_timeout=90)
@@ -92,11 +98,7 @@ async def test_a_call_bridged_while_the_app_was_cut_off_is_recorded_when_it_ends
     """The caller is bridged with its leg in dialplan; the app reconnects and still
     hears the leg's end (it subscribes to the leg again), and writes the one record."""
     stack = own_stack
-    await stack.reset()
-    config = product_config(stack, state, tmp_path / "state")
-    config = product_config(
-        stack, state, tmp_path / "state", ari_url=ari_link.url(str(config.ari_url))
-    )
+    config = await through(ari_link, stack, state, tmp_path)
     async with running_app(config) as app:
         await stack.set_behavior(NUMBER, "answer")
         call = await stack.place_call(NUMBER, "+13125550132", hold_seconds=60)
