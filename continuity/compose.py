@@ -65,9 +65,13 @@ DOWN_AT_START_WAIT = 0.2
 
 
 @contextlib.contextmanager
-def _brief_waits(pool: Pool, seconds: float) -> Iterator[None]:
+def _start_up_reads(pool: Pool, from_database: bool) -> Iterator[None]:
+    """The start-up reads after the routing state: with the pool's own wait when the
+    state came from PostgreSQL, with :data:`DOWN_AT_START_WAIT` when it came from the
+    disk mirror (PostgreSQL is down: the rest use what they knew)."""
     saved = pool.timeout
-    pool.timeout = seconds
+    if not from_database:
+        pool.timeout = DOWN_AT_START_WAIT
     try:
         yield
     finally:
@@ -258,8 +262,7 @@ class App:
             self.snapshots.subscribe(self.outages.override_changed)
             self.snapshots.subscribe(self.test_expiry.changed)
             await self._start_snapshots()
-            wait = self.pool.timeout if self.snapshots.from_database else DOWN_AT_START_WAIT
-            with _brief_waits(self.pool, wait):
+            with _start_up_reads(self.pool, self.snapshots.from_database):
                 await self.outages.start()
             async with self._agi_serving(), asyncio.TaskGroup() as tasks:
                 for name, work in (
@@ -283,9 +286,7 @@ class App:
             self.snapshots.subscribe(self.outages.override_changed)
             self.snapshots.subscribe(self.test_expiry.changed)
             await self._start_snapshots()
-            # Routing from the disk mirror: PostgreSQL is down, the rest use what they knew.
-            wait = self.pool.timeout if self.snapshots.from_database else DOWN_AT_START_WAIT
-            with _brief_waits(self.pool, wait):
+            with _start_up_reads(self.pool, self.snapshots.from_database):
                 await self.outages.start()
                 await self.voicemail.apply(self.snapshots.current)
             try:

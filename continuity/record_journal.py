@@ -15,6 +15,7 @@ per record at 20 calls/s, bench.records_cost): one file is kept open and emptied
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -96,6 +97,14 @@ class Journal:
         return sorted(
             p for p in self._folder.glob(f"{PREFIX}*{SUFFIX}") if p.name not in self._live
         )
+
+    def left(self) -> int:
+        """How many records the :meth:`leftovers` hold (one line each)."""
+        count = 0
+        for path in self.leftovers():
+            with contextlib.suppress(OSError):
+                count += len(path.read_bytes().splitlines())
+        return count
 
     @staticmethod
     def read(path: Path) -> list[CallRecord]:

@@ -102,7 +102,8 @@ class CallRecorder:
                 # Calls that end meanwhile join this insert: at 20 calls/s most batches
                 # were one record, and the insert was the app's largest item per call.
                 try:
-                    await asyncio.wait_for(self._draining.wait(), self._linger)
+                    async with asyncio.timeout(self._linger):  # a timer, not a task
+                        await self._draining.wait()
                 except TimeoutError:
                     pass
                 except asyncio.CancelledError as exc:
@@ -152,10 +153,7 @@ class CallRecorder:
             with contextlib.suppress(OSError, ValueError):
                 data = json.loads(path.read_text("utf-8"))
                 count += len(data) if isinstance(data, list) else 1
-        for path in self._journal.leftovers():
-            with contextlib.suppress(OSError):
-                count += len(path.read_bytes().splitlines())
-        return count
+        return count + self._journal.left()
 
     def idle(self) -> bool:
         """Nothing waits to be spooled or to reach the database."""
