@@ -23,6 +23,7 @@ from pathlib import Path
 from continuity import names
 from continuity.config import SETTINGS, Config
 from localstack.instance import AsteriskInstance
+from localstack.process import terminate
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -178,10 +179,4 @@ async def app_process(
         await _wait_ready(app, pbx, timeout)
         yield app
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await terminate(proc, 10)

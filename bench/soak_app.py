@@ -23,6 +23,7 @@ from bench.app_process import config_environment
 from continuity import names
 from continuity.config import Config
 from localstack.instance import AsteriskInstance
+from localstack.process import terminate
 
 log = logging.getLogger(__name__)
 
@@ -134,14 +135,8 @@ class Supervisor:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        proc = self.process
-        if proc is not None and proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 20)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        if self.process is not None:
+            await terminate(self.process, 20)
 
 
 @contextlib.asynccontextmanager

@@ -9,12 +9,10 @@ its own runtime directory, so several can run side by side on loopback.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import secrets
 import shutil
-import signal
 import socket
 import tempfile
 from collections.abc import Sequence
@@ -24,7 +22,7 @@ from types import TracebackType
 
 from continuity.proxy_templates.render import Node, ProxySettings, render_proxy
 from localstack.ports import LOOPBACK, PortAllocator
-from localstack.process import die_with_parent
+from localstack.process import die_with_parent, terminate
 
 logger = logging.getLogger(__name__)
 
@@ -188,14 +186,8 @@ class KamailioProxy:
 
     async def stop(self) -> None:
         proc, self._process = self._process, None
-        if proc is not None and proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 5)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
+        if proc is not None:
+            await terminate(proc, 5)
 
     def remove(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -1,8 +1,10 @@
-"""Running ``asterisk`` inside the rootfs with chroot, and reading its logs."""
+"""Running ``asterisk`` inside the rootfs with chroot, reading its logs, and stopping the
+stack's child processes."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import functools
 import signal
@@ -83,3 +85,17 @@ async def _reap(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
         proc.kill()
     await proc.wait()
+
+
+async def terminate(proc: asyncio.subprocess.Process, grace: float) -> None:
+    """SIGTERM (a graceful stop, as ``systemctl stop``), then SIGKILL after ``grace``
+    seconds; nothing if it has ended already."""
+    if proc.returncode is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.wait(), grace)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()

@@ -13,7 +13,6 @@ import contextlib
 import os
 import re
 import secrets
-import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from localstack import LocalStack, temporary_database
 from localstack.instance import AsteriskInstance
 from localstack.ports import LOOPBACK, PortAllocator
 from localstack.postgres import as_role, temporary_role
+from localstack.process import terminate
 
 REPO = Path(__file__).resolve().parents[2]
 TRANSPORT = "transport-udp"
@@ -182,13 +182,7 @@ async def serving(admin: Admin, log: Path) -> AsyncIterator[asyncio.subprocess.P
     try:
         yield proc
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await terminate(proc, 10)
 
 
 def text(path: Path) -> str:
