@@ -51,12 +51,23 @@ def cpu_seconds_precise(pid: int) -> float:
     return total / 1e9
 
 
+def wakeups(pid: int) -> int:
+    """Times the process's main thread (the app's event loop) went to sleep and was
+    woken: its voluntary context switches, from ``/proc/<pid>/status``."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("voluntary_ctxt_switches:"):
+            return int(line.split()[1])
+    return 0
+
+
 @dataclass(frozen=True, slots=True)
 class CpuSample:
-    """CPU seconds of the watched processes and the wall clock, at one moment."""
+    """CPU seconds of the watched processes and the wall clock, at one moment; and
+    how often the app's event loop had slept and woken by then."""
 
     wall: float
     cpu: dict[str, float]
+    app_wakeups: int = 0
 
     def since(self, earlier: CpuSample) -> dict[str, float]:
         return {name: self.cpu[name] - earlier.cpu.get(name, 0.0) for name in self.cpu}
@@ -79,9 +90,11 @@ class CpuMeter:
     def sample(self) -> CpuSample:
         ours = {n: cpu_seconds(p) for n, p in self.pids.items()}
         ours["others"] = machine_busy_seconds() - sum(ours.values())
+        wakes = 0
         if "app" in self.pids:
             ours["app"] = cpu_seconds_precise(self.pids["app"])
-        return CpuSample(time.monotonic(), ours)
+            wakes = wakeups(self.pids["app"])
+        return CpuSample(time.monotonic(), ours, wakes)
 
 
 def config_environment(config: Config) -> dict[str, str]:

@@ -37,6 +37,14 @@ class Block:
     idle: dict[str, float] | None = None
     #: WebSocket messages the app exchanged with ARI during the block (None: not counted).
     ari_messages: int | None = None
+    #: Times the app's event loop slept and was woken during the block, and per
+    #: second with no calls just before it.
+    app_wakeups: int = 0
+    idle_wakeups_per_s: float = 0.0
+
+    def marginal_wakeups(self) -> float:
+        """The block's wake-ups of the app's loop minus its idle rate over as long."""
+        return self.app_wakeups - self.idle_wakeups_per_s * self.wall
 
     def marginal_cpu(self) -> dict[str, float]:
         """The block's CPU minus what the processes use idle over as long."""
@@ -79,11 +87,13 @@ async def block(
     await asyncio.sleep(IDLE_SECONDS)
     before = rig.cpu.sample()
     idle = {n: s / (before.wall - quiet.wall) for n, s in before.since(quiet).items()}
+    idle_wakeups = (before.app_wakeups - quiet.app_wakeups) / (before.wall - quiet.wall)
     messages_before = await rig.app.ari_messages()
     results, wall = await run_calls(
         rig.carrier, specs, concurrency=concurrency, hold=hold, rate=rate
     )
-    cpu = rig.cpu.sample().since(before)
+    after = rig.cpu.sample()
+    cpu = after.since(before)
     await asyncio.sleep(0.5)  # the last calls' records
     messages_after = await rig.app.ari_messages()
     messages = (
@@ -99,7 +109,8 @@ async def block(
         pbx_port=rig.stack.pbx.sip_port,
         destination_port=rig.stack.carrier_primary_port,
     )
-    return Block(judged, wall, cpu, handed, idle, messages)
+    wakes = after.app_wakeups - before.app_wakeups
+    return Block(judged, wall, cpu, handed, idle, messages, wakes, idle_wakeups)
 
 
 async def handed_off(rig: Rig) -> int:
@@ -224,6 +235,7 @@ async def post_dial_delay(
             else None
         )
         others.append(done.cpu.get("others", 0.0) / done.wall if done.wall else 0.0)
+        wakeups = done.marginal_wakeups() / calls_of_route if calls_of_route else None
         per[route] = {
             "pdd_ms": summary.as_json(),
             #: The dialplan calls that alternated with this route's.
@@ -240,13 +252,16 @@ async def post_dial_delay(
             "app_idle_cpu_per_s": (done.idle or {}).get("app"),
             #: ARI WebSocket messages (events, requests, replies) per call of this route.
             "ari_messages_per_call": per_call_messages,
+            #: Wake-ups of the app's event loop per call, above its idle rate.
+            "app_wakeups_per_call_marginal": wakeups,
             "others_utilisation": others[-1],
         }
         progress(
             f"  {route}: p50 {summary.p50:.2f} ms, p99 {summary.p99:.2f} ms; dialplan p50 "
             f"{base.p50:.2f} ms, p99 {base.p99:.2f} ms; app CPU {app_cpu[route] or 0:.2f} ms/call"
             f" ({marginal[route] or 0:.2f} marginal), "
-            f"{per_call_messages or 0:.1f} ARI messages/call"
+            f"{per_call_messages or 0:.1f} ARI messages/call, "
+            f"{wakeups or 0:.1f} loop wake-ups/call"
         )
     per["dialplan"] = {
         "pdd_ms": pdd(baseline).as_json(),
@@ -346,6 +361,9 @@ def _rate_row(level: int, route: str, blocks: Sequence[Block], hold: float) -> d
         "cpu_ms_per_call": cpu_ms_per_call(cpu, len(judged)),
         "cpu_ms_per_call_marginal": cpu_ms_per_call(marginal, len(judged)),
         "ari_messages_per_call": sum(counted) / len(judged) if counted and judged else None,
+        "app_wakeups_per_call_marginal": (
+            sum(b.marginal_wakeups() for b in blocks) / len(judged) if judged else None
+        ),
         #: Share of one core each process used during the blocks.
         "cpu_utilisation": {name: seconds / wall for name, seconds in cpu.items()} if wall else {},
     }

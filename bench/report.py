@@ -90,12 +90,15 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
                 ]
             )
         messages = pdd["routes"].get("ari", {}).get("ari_messages_per_call")
+        wakeups = pdd["routes"].get("ari", {}).get("app_wakeups_per_call_marginal")
         if messages is not None:
             rows.append(
                 [
                     "ARI WebSocket messages per call",
                     fmt(messages, 1),
-                    "—",
+                    f"the app's loop woke {fmt(wakeups, 1)} times per call"
+                    if wakeups is not None
+                    else "—",
                     "≤12",
                     _met(messages <= 12),
                 ]
@@ -238,6 +241,7 @@ def markdown(results: dict[str, Any]) -> str:
                     fmt(s["p99"], 2),
                     fmt(cpu.get("app"), 2)
                     + f" ({fmt((r.get('cpu_ms_per_call_marginal') or {}).get('app'), 2)})",
+                    fmt(r.get("app_wakeups_per_call_marginal"), 1),
                     fmt(cpu.get("pbx"), 2),
                     " / ".join(
                         f"{fmt(max(0.0, util.get(n, 0)) * 100, 0)}%"
@@ -256,6 +260,7 @@ def markdown(results: dict[str, Any]) -> str:
                     "PDD p50",
                     "PDD p99",
                     "app CPU ms/call (marginal)",
+                    "app loop wake-ups/call",
                     "pbx CPU ms/call",
                     "CPU app / pbx / carrier / primary / other processes",
                 ],
