@@ -76,16 +76,20 @@ class CallService:
         dial_timeout: int,
         *,
         handoff_after: float = 0.5,
+        bridge_timeout: float = Policy.bridge_timeout,
     ) -> None:
         self._ari = ari
         self._router = router
         self._executor = Executor(ari, record)
         self._policy = Policy(
-            dial_timeout, unknown_number.action, unknown_number.value, handoff_after
+            dial_timeout, unknown_number.action, unknown_number.value, handoff_after, bridge_timeout
         )
         self._handoffs = _Tally()
         #: Steps the bridge deadline started (kept until done).
         self._timers: set[asyncio.Task[None]] = set()
+        #: Each bridging call's deadline, cancelled once the call leaves BRIDGING: a
+        #: timer left to fire woke the event loop once per call for nothing (issue 13).
+        self._deadlines: dict[str, asyncio.TimerHandle] = {}
         self.calls: dict[str, Call] = {}
         #: Calls this process ended recently: their late events need no orphan check.
         self._ended: OrderedDict[str, None] = OrderedDict()
@@ -112,6 +116,10 @@ class CallService:
             self._keep(call)
             if call.phase is Phase.BRIDGING and before.phase is not Phase.BRIDGING:
                 self._bridge_deadline(call_id)
+            elif before.phase is Phase.BRIDGING and call.phase is not Phase.BRIDGING:
+                deadline = self._deadlines.pop(call_id, None)
+                if deadline is not None:
+                    deadline.cancel()
             failed = await self._executor.run(commands)
             if failed is None:
                 return
@@ -121,9 +129,11 @@ class CallService:
         """Step :class:`Timer` once the caller's ``Bridge()`` is overdue (the machine
         ends a call whose leg is still waiting then); no request unless it is."""
         delay = self._policy.bridge_timeout + 0.05
-        asyncio.get_running_loop().call_later(delay, self._bridge_overdue, call_id)
+        loop = asyncio.get_running_loop()
+        self._deadlines[call_id] = loop.call_later(delay, self._bridge_overdue, call_id)
 
     def _bridge_overdue(self, call_id: str) -> None:
+        self._deadlines.pop(call_id, None)
         call = self.calls.get(call_id)
         if call is None or call.phase is not Phase.BRIDGING:
             return

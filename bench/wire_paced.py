@@ -17,9 +17,10 @@ Asterisk 22 does for the app's 9-message bridged call (``bench.flow_probe``):
 ``--flow least`` plays the fewest messages an ARI app can see of a bridged call (5:
 the caller's ``StasisStart``, one originate and its reply, the caller's ``StasisEnd``
 once the leg bridges itself in the dialplan, the caller's ``ChannelDestroyed``): the
-floor of any ARI flow, not only of today's. Calls start ``--rate`` times a second. Each client does nothing with an event but
-what the wire needs: ``bare`` is picows and orjson alone, ``ari-client`` is the
-product's own ``EventStream`` with its REST over the WebSocket and typed events.
+floor of any ARI flow, not only of today's. Calls start ``--rate`` times a second.
+Each client does nothing with an event but what the wire needs: ``bare`` is picows
+and orjson alone, ``ari-client`` is the product's own ``EventStream`` with its REST
+over the WebSocket and typed events.
 The figure is the client's CPU per call above its idle rate (``time.process_time``),
 median of ``--repeats`` runs; ``--rate 0`` starts every call at once (warm caches).
 """
@@ -39,6 +40,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from bench.app_process import wakeups
 from bench.options import RESULTS
 from bench.wire_floor import EVENT, REPLY_BODY
 
@@ -262,13 +264,17 @@ def _client(name: str, port: int, args: argparse.Namespace) -> dict[str, float]:
             ("hold", str(args.hold)),
             ("flow", args.flow),
         ]
-        wall, started = time.monotonic(), time.process_time()
+        wall, started, woken = time.monotonic(), time.process_time(), wakeups(os.getpid())
         await CLIENTS[name](f"ws://127.0.0.1:{port}/", feed, args.calls)
         cpu, wall = time.process_time() - started, time.monotonic() - wall
+        wakes = wakeups(os.getpid()) - woken - wall / 0.05  # less the 50 ms done-polls
+        marginal = (cpu - idle_rate * wall) * 1000 / args.calls
         return {
             "ms_per_call": cpu * 1000 / args.calls,
-            "marginal_ms_per_call": (cpu - idle_rate * wall) * 1000 / args.calls,
+            "marginal_ms_per_call": marginal,
             "idle_ms_per_s": idle_rate * 1000,
+            "wakeups_per_call": wakes / args.calls,
+            "us_per_wakeup": marginal * 1000 * args.calls / wakes if wakes > 0 else 0.0,
         }
 
     return uvloop.run(main())
@@ -366,11 +372,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     rate = f"{args.rate:g}cps" if args.rate else "burst"
     path = args.out / f"{stamp}.wire-paced-{args.flow}-{rate}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"{'client':12} marginal ms/call (runs)        ms/call  idle ms/s")
+    print(f"{'client':12} marginal ms/call (runs)  wake-ups/call  us/wake-up  idle ms/s")
     for name, r in results["client_cpu_ms_per_call"].items():
         print(
             f"{name:12} {r['marginal_ms_per_call']:.3f} {r['runs']}  "
-            f"{r['ms_per_call']:.3f}  {r['idle_ms_per_s']:.2f}"
+            f"{r['wakeups_per_call']:.1f}  {r['us_per_wakeup']:.0f}  {r['idle_ms_per_s']:.2f}"
         )
     print(f"wrote {path}", file=sys.stderr)
     return 0
