@@ -34,6 +34,7 @@ from continuity.core.call.events import (
     Resume,
     Timer,
 )
+from continuity.core.call.state import BRIDGE_TIMEOUT
 from continuity.core.model import Destination
 from continuity.core.records import CallRecord, RoutedBy
 from continuity.router import Router
@@ -76,7 +77,7 @@ class CallService:
         dial_timeout: int,
         *,
         handoff_after: float = 0.5,
-        bridge_timeout: float = Policy.bridge_timeout,
+        bridge_timeout: float = BRIDGE_TIMEOUT,
     ) -> None:
         self._ari = ari
         self._router = router

@@ -65,6 +65,10 @@ class Phase(enum.Enum):
     ENDED = "ended"
 
 
+#: Seconds after the answer by which the caller's ``Bridge()`` must have taken the leg.
+BRIDGE_TIMEOUT = 5.0
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """What the service was configured with; the same for every call."""
@@ -79,7 +83,7 @@ class Policy:
     handoff_after: float = 0.5
     #: Seconds after the answer by which the caller's ``Bridge()`` must have taken the
     #: leg out of our app; past them the call is ended (the caller hung up on its way).
-    bridge_timeout: float = 5.0
+    bridge_timeout: float = BRIDGE_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
