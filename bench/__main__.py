@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import calls_figures, recovery, report, state_figures
+from bench.app_process import APP_TREE
 from bench.capture import InviteCapture
 from bench.options import RESULTS, build_parser
 from bench.rig import Rig, rig
@@ -36,7 +37,7 @@ def progress(message: str) -> None:
 
 
 def _public(argv: Sequence[str]) -> list[str]:
-    """``argv`` as recorded: an output folder outside the repository is not named."""
+    """``argv`` as recorded: a folder outside the repository is not named."""
     root = RESULTS.parent.parent
 
     def folder(value: str) -> str:
@@ -45,10 +46,11 @@ def _public(argv: Sequence[str]) -> list[str]:
 
     shown: list[str] = []
     for arg in argv:
-        if shown[-1:] == ["--out"]:
-            arg = folder(arg)
-        elif arg.startswith("--out="):
-            arg = "--out=" + folder(arg.removeprefix("--out="))
+        for option in ("--out", "--app-tree"):
+            if shown[-1:] == [option]:
+                arg = folder(arg)
+            elif arg.startswith(f"{option}="):
+                arg = f"{option}=" + folder(arg.removeprefix(f"{option}="))
         shown.append(arg)
     return shown
 
@@ -64,9 +66,17 @@ def _meta(argv: Sequence[str]) -> dict[str, Any]:
 
     commit = git("rev-parse", "--short", "HEAD")
     changed = [line for line in git("status", "--porcelain").splitlines() if line]
+    app_commit = subprocess.run(
+        ["git", "-C", str(APP_TREE[0]), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     return {
         "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": commit or "unknown",
+        #: The commit ``continuity serve`` ran from (``--app-tree``; else ``commit``).
+        "app_commit": app_commit or commit or "unknown",
         #: Uncommitted or untracked files in the tree the run used.
         "dirty_files": len(changed),
         "cpus": os.cpu_count(),
@@ -220,6 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.calls < 1 or args.rounds < 1 or args.rate <= 0 or args.hold <= 0:
         print("bench: --calls, --rounds, --rate and --hold must be above 0", file=sys.stderr)
         return 2
+    if args.app_tree is not None:
+        if not (args.app_tree / "continuity" / "__init__.py").is_file():
+            print(f"bench: {args.app_tree} is no checkout of this project", file=sys.stderr)
+            return 2
+        APP_TREE[0] = args.app_tree.resolve()
 
     expired: list[bool] = []
 

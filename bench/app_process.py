@@ -26,6 +26,8 @@ from localstack.instance import AsteriskInstance
 from localstack.process import terminate
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
+#: The checkout ``continuity serve`` runs from (``--app-tree``): this one by default.
+APP_TREE = [SOURCE_ROOT]
 _TICK = os.sysconf("SC_CLK_TCK")
 _PR_SET_PDEATHSIG = 1
 _MESSAGES = re.compile(r"^continuity_ari_websocket_messages_total\{[^}]*\} (\S+)$", re.M)
@@ -100,8 +102,8 @@ class CpuMeter:
 def config_environment(config: Config) -> dict[str, str]:
     """The environment that makes ``continuity serve`` run with ``config``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTINUITY_")}
-    # The app runs from the same source tree as the harness, whatever is installed.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE_ROOT), env.get("PYTHONPATH")]))
+    # The app runs from the harness's source tree (or ``--app-tree``), whatever is installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(APP_TREE[0]), env.get("PYTHONPATH")]))
     for name, (variable, _) in SETTINGS.items():
         env[variable] = str(getattr(config, name))
     return env

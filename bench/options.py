@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     p.add_argument(
+        "--app-tree",
+        type=Path,
+        help="run `continuity serve` from this checkout (another commit, to compare side "
+        "by side with the same bench, stack and dialplan); default: this one",
+    )
+    p.add_argument(
         "--profile",
         action="store_true",
         help="also profile the app with py-spy during an extra block of ARI calls",

@@ -184,7 +184,12 @@ def markdown(results: dict[str, Any]) -> str:
     out = [
         f"# Benchmark run {meta['started']}\n",
         f"Commit `{meta['commit']}` ({meta['dirty_files']} files changed since), "
-        f"{meta['cpus']} CPUs, load average at start "
+        + (
+            f"the app from `{meta['app_commit']}`, "
+            if meta.get("app_commit", meta["commit"]) != meta["commit"]
+            else ""
+        )
+        + f"{meta['cpus']} CPUs, load average at start "
         f"{meta['loadavg']}, {meta['asterisk']}. Post-dial delay from kernel packet "
         f"timestamps on loopback (resolution {meta['timestamp_resolution']}).\n",
         f"Arguments: `{meta['argv']}`\n",
