@@ -125,6 +125,17 @@ async def _on_fresh_stack(
                     await calls_figures.warm_up(r, capture, args.warmup, progress)
                     for figure in figures:
                         await FIGURE_RUNS[figure](args, r, capture, results)
+                    await calls_figures.wait_quiet(r, progress)
+                    _, left, processed = await calls_figures.pbx_channels(r)
+                    results.setdefault("pbx_left_behind", {})["+".join(figures)] = {
+                        "channels": left,
+                        "calls_processed": processed,
+                    }
+                    if left:
+                        progress(
+                            f"the pbx kept {left} channel(s) a masquerade left behind "
+                            f"({processed} calls processed)"
+                        )
             finally:
                 args.out.mkdir(parents=True, exist_ok=True)
                 log = args.out / f"{_stem(results)}.{'-'.join(figures)}.continuity-log.tmp"

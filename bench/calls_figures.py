@@ -55,11 +55,43 @@ class Block:
         return [j for j in self.judged if j.result.spec.route == route]
 
 
+#: What Asterisk names the channel a masquerade leaves behind (``ast_channel_yank``):
+#: ``Bridge()`` takes the answered leg out of Stasis so, and now and then the old
+#: channel is never hung up: Down, running nothing, deaf to ``channel request hangup``.
+LEFT_BEHIND_PREFIX = "Surrogate/"
+
+
+async def pbx_channels(rig: Rig) -> tuple[int, int, int]:
+    """The pbx's channels now: (live ones, ones a masquerade left behind, calls processed)."""
+    concise = await rig.stack.pbx.cli("core show channels concise")
+    live = left = 0
+    for line in concise.splitlines():
+        fields = line.split("!")
+        if len(fields) < 6:
+            continue
+        behind = fields[0].startswith(LEFT_BEHIND_PREFIX) and fields[4] == "Down"
+        if behind and fields[5] in ("", "(None)"):
+            left += 1
+        else:
+            live += 1
+    counted = await rig.stack.pbx.cli("core show channels count")
+    processed = next(
+        (
+            int(w[0])
+            for w in (ln.split() for ln in counted.splitlines())
+            if w[1:3] == ["calls", "processed"]
+        ),
+        0,
+    )
+    return live, left, processed
+
+
 async def wait_quiet(rig: Rig, progress: Progress, timeout: float = 60.0) -> None:
-    """Until the pbx has no channel left from the calls before (hung up after ``timeout``)."""
+    """Until the pbx has no live channel left from the calls before (hung up after
+    ``timeout``); channels a masquerade left behind never go, and are not waited for."""
     try:
         async with asyncio.timeout(timeout):
-            while not (await rig.stack.pbx.cli("core show channels count")).startswith("0 active"):
+            while (await pbx_channels(rig))[0]:
                 await asyncio.sleep(0.1)
     except TimeoutError:
         progress(f"  the pbx still had channels {timeout:g} s after the last call; hanging up")

@@ -170,6 +170,16 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         )
     if results.get("handoff_onset"):
         rows.append(onset_report.summary_row(results["handoff_onset"]))
+    for figures, left in (results.get("pbx_left_behind") or {}).items():
+        rows.append(
+            [
+                f"Channels the pbx kept after the calls ({figures})",
+                f"{left['channels']} left behind by a masquerade",
+                f"{left['calls_processed']} calls processed",
+                "0",
+                _met(left["channels"] == 0),
+            ]
+        )
     return rows
 
 

@@ -20,7 +20,8 @@ once the leg bridges itself in the dialplan, the caller's ``ChannelDestroyed``):
 floor of any ARI flow, not only of today's. Calls start ``--rate`` times a second.
 Each client does nothing with an event but what the wire needs: ``bare`` is picows
 and orjson alone, ``ari-client`` is the product's own ``EventStream`` with its REST
-over the WebSocket and typed events.
+over the WebSocket and typed events; ``timers`` has no socket at all and is woken by
+timers when the bridged flow's messages would arrive: the cost of waking the loop.
 The figure is the client's CPU per call above its idle rate (``time.process_time``),
 median of ``--repeats`` runs; ``--rate 0`` starts every call at once (warm caches).
 """
@@ -248,7 +249,31 @@ async def _ari_client(url: str, feed: list[tuple[str, str]], calls: int) -> Scri
     return script
 
 
-CLIENTS = {"bare": _bare, "ari-client": _ari_client}
+async def _timers(url: str, feed: list[tuple[str, str]], calls: int) -> Script:
+    """No socket: the event loop woken by timers when the bridged flow's messages would
+    arrive (the caller, +1, +4 and +5 ms, +30 ms, the hold), each wake doing nothing:
+    what waking the loop alone costs at the call rate."""
+    query = dict(feed)
+    rate, hold = float(query["rate"]), float(query["hold"])
+    loop = asyncio.get_running_loop()
+    script = Script(lambda _uri: None)
+
+    def end() -> None:
+        script.ended += 1
+
+    start = loop.time()
+    offsets = (0.0, 0.001, 0.004, 0.005, 0.030)
+    for i in range(calls):
+        at = start + (i / rate if rate else 0.0)
+        for offset in offsets:
+            loop.call_at(at + offset, lambda: None)
+        loop.call_at(at + hold, end)
+    while script.ended < calls:
+        await asyncio.sleep(0.05)
+    return script
+
+
+CLIENTS = {"timers": _timers, "bare": _bare, "ari-client": _ari_client}
 
 
 def _client(name: str, port: int, args: argparse.Namespace) -> dict[str, float]:
