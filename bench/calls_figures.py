@@ -17,6 +17,7 @@ from bench.capture import InviteCapture
 from bench.load import Judged, interleave, judge, run_calls
 from bench.rig import Rig
 from bench.stats import Summary
+from continuity import names
 
 Progress = Callable[[str], None]
 
@@ -55,12 +56,6 @@ class Block:
         return [j for j in self.judged if j.result.spec.route == route]
 
 
-#: What Asterisk names the channel a masquerade leaves behind (``ast_channel_yank``):
-#: ``Bridge()`` takes the answered leg out of Stasis so, and now and then the old
-#: channel is never hung up: Down, running nothing, deaf to ``channel request hangup``.
-LEFT_BEHIND_PREFIX = "Surrogate/"
-
-
 async def pbx_channels(rig: Rig) -> tuple[int, int, int]:
     """The pbx's channels now: (live ones, ones a masquerade left behind, calls processed)."""
     concise = await rig.stack.pbx.cli("core show channels concise")
@@ -69,7 +64,9 @@ async def pbx_channels(rig: Rig) -> tuple[int, int, int]:
         fields = line.split("!")
         if len(fields) < 6:
             continue
-        behind = fields[0].startswith(LEFT_BEHIND_PREFIX) and fields[4] == "Down"
+        # A masquerade's leftover (names.LEFT_BEHIND_PREFIX): Down, running nothing,
+        # deaf to `channel request hangup`; it never goes, so it is not waited for.
+        behind = fields[0].startswith(names.LEFT_BEHIND_PREFIX) and fields[4] == "Down"
         if behind and fields[5] in ("", "(None)"):
             left += 1
         else:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import httpx
 
 from continuity import names
 from continuity.ari_app.client import AriConfig, AriCredentials, AriRest
 from continuity.ari_app.client.errors import AriConnectionError, AriError, AriHttpError, AriNotFound
+from continuity.ari_app.client.models import Channel
 from continuity.config import Config
 from continuity.doctor.result import Result
 
@@ -27,7 +29,34 @@ def takes_rest_over_websocket(version: str) -> bool | None:
     return major > max(REST_OVER_WS)
 
 
-_SKIPPED = (Result.skipped("Asterisk version", "needs ARI"), Result.skipped("ARI app", "needs ARI"))
+_SKIPPED = (
+    Result.skipped("Asterisk version", "needs ARI"),
+    Result.skipped("ARI app", "needs ARI"),
+    Result.skipped("channels left behind", "needs ARI"),
+)
+LEFT_BEHIND = "channels left behind"
+
+
+def left_behind(channels: Sequence[Channel]) -> Result:
+    """Channels a masquerade left behind: named ``Surrogate/...``, Down, running nothing.
+    No call is in them and nothing can hang them up; they cost memory until Asterisk
+    restarts, and show in ``core show channels`` as if calls were up."""
+    stuck = [
+        c.name
+        for c in channels
+        if c.name.startswith(names.LEFT_BEHIND_PREFIX) and c.state == "Down" and not c.app_name
+    ]
+    if not stuck:
+        return Result.ok(LEFT_BEHIND, "none (no channel a masquerade left behind)")
+    shown = ", ".join(stuck[:3]) + (f" and {len(stuck) - 3} more" if len(stuck) > 3 else "")
+    return Result.failed(
+        LEFT_BEHIND,
+        f"Asterisk keeps {len(stuck)} channel(s) a masquerade left behind ({shown}): Down,"
+        " running nothing, no call in them; an Asterisk race when the caller's Bridge()"
+        " takes the answered leg out of Stasis",
+        "they cannot be hung up; they go when Asterisk restarts (`core restart gracefully`"
+        " at a quiet hour)",
+    )
 
 
 async def check_ari(config: Config, http: httpx.AsyncClient) -> list[Result]:
@@ -86,6 +115,10 @@ async def check_ari(config: Config, http: httpx.AsyncClient) -> list[Result]:
         taken = "REST over HTTP only (the WebSocket takes it from 20.14, 21.9, 22.4)"
     results.append(Result.ok("Asterisk version", f"Asterisk {info.version}: {taken}"))
     results.append(await _app_registered(rest))
+    try:
+        results.append(left_behind(await rest.list_channels()))
+    except AriError as exc:
+        results.append(Result.failed(LEFT_BEHIND, str(exc), "check the ARI user's permissions"))
     return results
 
 
