@@ -1,15 +1,16 @@
 """Free loopback ports for Asterisk instances, never fixed numbers.
 
-SIP, HTTP and AMI ports come from the kernel's ephemeral range (bind to port
-0, read the number, close). RTP ranges come from below that range so they
-never collide with ephemeral ports handed out to anyone else, and each range
-handed out by one allocator is distinct.
+UDP ports (SIP) come from the kernel's ephemeral range (bind to port 0, read the
+number, close). TCP listening ports (HTTP, AMI, FastAGI) and the RTP ranges come
+from below that range, so no outgoing connection or socket can take them before
+their listener binds; each one handed out is distinct.
 """
 
 from __future__ import annotations
 
 import random
 import socket
+from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
 
@@ -25,6 +26,11 @@ def loopback(host: int) -> str:
 #: ephemeral range (32768-60999).
 RTP_FLOOR = 10000
 RTP_CEILING = 32000
+#: TCP listening ports come from [TCP_FLOOR, the ephemeral range's floor): TCP and UDP
+#: ports are apart, so they never meet the RTP ranges (UDP).
+TCP_FLOOR = 10000
+#: TCP ports handed out by every allocator of this process.
+_TCP_GIVEN: set[int] = set()
 
 
 class PortAllocator:
@@ -39,8 +45,20 @@ class PortAllocator:
         return self._free(socket.SOCK_DGRAM, host)
 
     def tcp(self, host: str = LOOPBACK) -> int:
-        """A TCP port on ``host`` (a loopback address) that was free a moment ago."""
-        return self._free(socket.SOCK_STREAM, host)
+        """A TCP port on ``host`` (a loopback address) to listen on: free a moment ago,
+        below the kernel's ephemeral range and never handed out twice in this process.
+
+        An ephemeral port (bind to 0) can be taken between now and the listener's bind
+        by any outgoing connection's source port: a test stack's Asterisk once found its
+        AMI port so taken. Below the range, no connect() ever picks it."""
+        ceiling = ephemeral_floor()
+        for _ in range(500):
+            port = self._rng.randrange(TCP_FLOOR, ceiling)
+            if port in _TCP_GIVEN or not _bindable(port, socket.SOCK_STREAM, host):
+                continue
+            _TCP_GIVEN.add(port)
+            return port
+        raise OSError(f"no free TCP port between {TCP_FLOOR} and {ceiling}")
 
     def rtp_range(self, size: int = 200) -> tuple[int, int]:
         """An even-aligned ``(start, end)`` UDP range, free and distinct."""
@@ -66,10 +84,19 @@ class PortAllocator:
         raise OSError("the kernel kept handing out ports already given")
 
 
-def _bindable(port: int, kind: socket.SocketKind) -> bool:
+def ephemeral_floor() -> int:
+    """The lowest port the kernel hands out to outgoing connections (Linux's
+    ``ip_local_port_range``; 32768 when it cannot be read)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int, kind: socket.SocketKind, host: str = LOOPBACK) -> bool:
     with socket.socket(socket.AF_INET, kind) as sock:
         try:
-            sock.bind((LOOPBACK, port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True

@@ -14,7 +14,7 @@ from psycopg import sql
 from localstack import postgres, rootfs, temporary_database
 from localstack.carrier import BEHAVIOR, HEADER, parse_observations
 from localstack.pbxconfig import render_pbx
-from localstack.ports import PortAllocator
+from localstack.ports import PortAllocator, ephemeral_floor
 
 
 def test_observation_lines_are_uri_decoded() -> None:
@@ -49,6 +49,14 @@ def test_known_behaviours_are_accepted(behavior: str) -> None:
 @pytest.mark.parametrize("behavior", ["", "reject", "reject:99", "hangup-after:", "busy"])
 def test_unknown_behaviours_are_refused(behavior: str) -> None:
     assert not BEHAVIOR.fullmatch(behavior)
+
+
+def test_tcp_listening_ports_are_below_the_ephemeral_range_and_never_given_twice() -> None:
+    """No outgoing connection (its source port is ephemeral) can take a stack's AMI or
+    HTTP port between its allocation and Asterisk's bind; two allocators never agree."""
+    given = [PortAllocator().tcp() for _ in range(50)]
+    assert len(set(given)) == len(given)
+    assert all(port < ephemeral_floor() for port in given)
 
 
 def test_rtp_ranges_from_one_allocator_never_overlap() -> None:
