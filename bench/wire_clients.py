@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 Send = Callable[[str], Awaitable[None]]
@@ -126,10 +127,27 @@ async def _with_picows(url: str, calls: Calls, args: argparse.Namespace) -> None
     transport.disconnect()
 
 
-async def _with_ari_client(url: str, calls: Calls, args: argparse.Namespace) -> None:
-    """The product's ``EventStream`` and ``RestOverWebSocket``, events to a sink."""
+@contextlib.asynccontextmanager
+async def product_stream(url: str, sink: Callable[[Any], Any]) -> AsyncIterator[Any]:
+    """The product's ``EventStream`` on the stand-in at ``url``, events to ``sink``, its
+    REST over the WebSocket ready; stopped when the block ends."""
     from continuity.ari_app.client import AriConfig, AriCredentials, EventStream
 
+    base = url.replace("ws://", "http://").rstrip("/")
+    config = AriConfig(base, AriCredentials("bench", "bench"), "continuity")
+    stream = EventStream(config, cast(Any, sink))
+    task = asyncio.create_task(stream.run())
+    try:
+        while not stream.rest.ready:
+            await asyncio.sleep(0.001)
+        yield stream
+    finally:
+        task.cancel()
+        await asyncio.wait([task])
+
+
+async def _with_ari_client(url: str, calls: Calls, args: argparse.Namespace) -> None:
+    """The product's ``EventStream`` and ``RestOverWebSocket``, events to a sink."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[None] = loop.create_future()
     done.set_result(None)
@@ -138,28 +156,21 @@ async def _with_ari_client(url: str, calls: Calls, args: argparse.Namespace) -> 
         calls.events += 1
         return done  # awaitable for a tree whose sink was async, ignored otherwise
 
-    base = url.replace("ws://", "http://").rstrip("/")
-    config = AriConfig(base, AriCredentials("bench", "bench"), "continuity")
-    stream = EventStream(config, cast(Any, sink))
-    task = asyncio.create_task(stream.run())
-    while not stream.rest.ready:
-        await asyncio.sleep(0.001)
     gate = asyncio.Semaphore(args.concurrency)
     uri = "channels/pbx-f1e68f87-1796130499.0/answer"
+    async with product_stream(url, sink) as stream:
 
-    async def one() -> None:
-        async with gate:
-            for i in range(args.requests):
-                share = args.events // args.requests + (1 if i < args.events % args.requests else 0)
-                query = [("app", "continuity"), ("events", str(share))]
-                reply = await stream.rest.request("POST", uri, query, None, 10.0)
-                _ = calls.loads(reply.body)
+        async def one() -> None:
+            async with gate:
+                for i in range(args.requests):
+                    share = args.events // args.requests + (i < args.events % args.requests)
+                    query = [("app", "continuity"), ("events", str(share))]
+                    reply = await stream.rest.request("POST", uri, query, None, 10.0)
+                    _ = calls.loads(reply.body)
 
-    await asyncio.gather(*(one() for _ in range(args.calls)))
-    while calls.events < args.calls * args.events:
-        await asyncio.sleep(0.001)
-    task.cancel()
-    await asyncio.wait([task])
+        await asyncio.gather(*(one() for _ in range(args.calls)))
+        while calls.events < args.calls * args.events:
+            await asyncio.sleep(0.001)
 
 
 CLIENTS = {

@@ -27,7 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,25 @@ CONFIGS = (
 )
 
 
+@contextlib.contextmanager
+def stand_in(module: str) -> Iterator[int]:
+    """``python -m <module> --serve <port>``: a stand-in for Asterisk in a process of its
+    own, from its "ready" line until the block ends; yields its port."""
+    from localstack.ports import PortAllocator
+
+    port = PortAllocator().tcp()
+    server = subprocess.Popen(
+        [sys.executable, "-m", module, "--serve", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        server.stdout.readline()
+        yield port
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def _client(config: tuple[str, str, str], port: int, args: argparse.Namespace) -> float:
     """One run in this process; its CPU ms per call."""
     import importlib
@@ -191,17 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(args.requests, args.calls, args.concurrency, args.repeats) < 1 or args.events < 0:
         parser.error("--requests, --calls, --concurrency and --repeats must be at least 1")
 
-    from localstack.ports import PortAllocator
-
-    port = PortAllocator().tcp()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.wire_floor", "--serve", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        server.stdout.readline()
+    with stand_in("bench.wire_floor") as port:
         configs: list[tuple[str, ...]] = [c for c in CONFIGS if _available(c)]
         if args.only:
             wanted = set(args.only.split(","))
@@ -230,9 +239,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{runs[_name(config)][-1]:.3f} ms/call",
                     file=sys.stderr,
                 )
-    finally:
-        server.terminate()
-        server.wait()
     first = statistics.median(next(iter(runs.values())))
     results: dict[str, Any] = {
         "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -39,11 +39,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from bench.app_process import wakeups
 from bench.options import RESULTS
-from bench.wire_floor import EVENT, REPLY_BODY
+from bench.wire_clients import product_stream
+from bench.wire_floor import EVENT, REPLY_BODY, stand_in
 
 #: Per flow, the client's REST requests and what the stand-in sends after each reply:
 #: (milliseconds after the reply, event type, the leg's channel or the caller's).
@@ -217,7 +218,6 @@ async def _bare(url: str, feed: list[tuple[str, str]], calls: int) -> Script:
 
 async def _ari_client(url: str, feed: list[tuple[str, str]], calls: int) -> Script:
     """The product's ``EventStream`` and ``RestOverWebSocket``: typed events."""
-    from continuity.ari_app.client import AriConfig, AriCredentials, EventStream
     from continuity.ari_app.client.events import ChannelDestroyed, StasisStart
 
     tasks: set[asyncio.Task[Any]] = set()
@@ -235,17 +235,10 @@ async def _ari_client(url: str, feed: list[tuple[str, str]], calls: int) -> Scri
         elif isinstance(event, ChannelDestroyed):
             script.on_event("ChannelDestroyed", event.channel.id, ())
 
-    base = url.replace("ws://", "http://").rstrip("/")
-    config = AriConfig(base, AriCredentials("bench", "bench"), "continuity")
-    stream = EventStream(config, cast(Any, sink))
-    runner = asyncio.create_task(stream.run())
-    while not stream.rest.ready:
-        await asyncio.sleep(0.001)
-    await stream.rest.request("POST", "feed", feed, None, 10.0)
-    while script.ended < calls:
-        await asyncio.sleep(0.05)
-    runner.cancel()
-    await asyncio.wait([runner])
+    async with product_stream(url, sink) as stream:
+        await stream.rest.request("POST", "feed", feed, None, 10.0)
+        while script.ended < calls:
+            await asyncio.sleep(0.05)
     return script
 
 
@@ -339,18 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(args.calls, args.repeats) < 1 or args.rate < 0 or args.hold < 0:
         parser.error("--calls and --repeats must be at least 1, --rate and --hold not below 0")
 
-    from localstack.ports import PortAllocator
-
-    port = PortAllocator().tcp()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.wire_paced", "--serve", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in CLIENTS}
-    try:
-        assert server.stdout is not None
-        server.stdout.readline()
+    with stand_in("bench.wire_paced") as port:
         common = [
             f"--rate={args.rate}",
             f"--calls={args.calls}",
@@ -373,9 +356,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f" ms/call marginal (idle {run['idle_ms_per_s']:.2f} ms/s)",
                     file=sys.stderr,
                 )
-    finally:
-        server.terminate()
-        server.wait()
     results: dict[str, Any] = {
         "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
