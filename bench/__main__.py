@@ -126,7 +126,8 @@ async def _on_fresh_stack(
                     for figure in figures:
                         await FIGURE_RUNS[figure](args, r, capture, results)
                     await calls_figures.wait_quiet(r, progress)
-                    _, left, processed = await calls_figures.pbx_channels(r)
+                    _, left = await calls_figures.pbx_channels(r)
+                    processed = await calls_figures.calls_processed(r)
                     results.setdefault("pbx_left_behind", {})["+".join(figures)] = {
                         "channels": left,
                         "calls_processed": processed,

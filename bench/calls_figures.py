@@ -17,7 +17,7 @@ from bench.capture import InviteCapture
 from bench.load import Judged, interleave, judge, run_calls
 from bench.rig import Rig
 from bench.stats import Summary
-from continuity import names
+from continuity.doctor.ari import is_left_behind
 
 Progress = Callable[[str], None]
 
@@ -56,31 +56,30 @@ class Block:
         return [j for j in self.judged if j.result.spec.route == route]
 
 
-async def pbx_channels(rig: Rig) -> tuple[int, int, int]:
-    """The pbx's channels now: (live ones, ones a masquerade left behind, calls processed)."""
+async def pbx_channels(rig: Rig) -> tuple[int, int]:
+    """The pbx's channels now: (live ones, ones a masquerade left behind). Those never
+    go (deaf to `channel request hangup`), so nothing waits for them."""
     concise = await rig.stack.pbx.cli("core show channels concise")
     live = left = 0
     for line in concise.splitlines():
         fields = line.split("!")
         if len(fields) < 6:
             continue
-        # A masquerade's leftover (names.LEFT_BEHIND_PREFIX): Down, running nothing,
-        # deaf to `channel request hangup`; it never goes, so it is not waited for.
-        behind = fields[0].startswith(names.LEFT_BEHIND_PREFIX) and fields[4] == "Down"
-        if behind and fields[5] in ("", "(None)"):
+        # concise shows "(None)" for a channel that runs no application.
+        if is_left_behind(fields[0], fields[4], fields[5].replace("(None)", "")):
             left += 1
         else:
             live += 1
+    return live, left
+
+
+async def calls_processed(rig: Rig) -> int:
+    """How many calls the pbx has processed since it started."""
     counted = await rig.stack.pbx.cli("core show channels count")
-    processed = next(
-        (
-            int(w[0])
-            for w in (ln.split() for ln in counted.splitlines())
-            if w[1:3] == ["calls", "processed"]
-        ),
-        0,
-    )
-    return live, left, processed
+    for words in (line.split() for line in counted.splitlines()):
+        if words[1:3] == ["calls", "processed"]:
+            return int(words[0])
+    return 0
 
 
 async def wait_quiet(rig: Rig, progress: Progress, timeout: float = 60.0) -> None:

@@ -37,15 +37,16 @@ _SKIPPED = (
 LEFT_BEHIND = "channels left behind"
 
 
+def is_left_behind(name: str, state: str, application: str) -> bool:
+    """A channel a masquerade left behind: ``Surrogate/...``, Down, running nothing."""
+    return name.startswith(names.LEFT_BEHIND_PREFIX) and state == "Down" and not application
+
+
 def left_behind(channels: Sequence[Channel]) -> Result:
     """Channels a masquerade left behind: named ``Surrogate/...``, Down, running nothing.
     No call is in them and nothing can hang them up; they cost memory until Asterisk
     restarts, and show in ``core show channels`` as if calls were up."""
-    stuck = [
-        c.name
-        for c in channels
-        if c.name.startswith(names.LEFT_BEHIND_PREFIX) and c.state == "Down" and not c.app_name
-    ]
+    stuck = [c.name for c in channels if is_left_behind(c.name, c.state, c.app_name)]
     if not stuck:
         return Result.ok(LEFT_BEHIND, "none (no channel a masquerade left behind)")
     shown = ", ".join(stuck[:3]) + (f" and {len(stuck) - 3} more" if len(stuck) > 3 else "")
