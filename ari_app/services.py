@@ -207,7 +207,13 @@ class CallService:
 
     def owns(self, call_id: str) -> bool:
         """This run routes the call, or ended it lately (and wrote or is writing its record)."""
-        return call_id in self.calls or call_id in self._ended
+        return self.routes(call_id) or self.ended(call_id)
+
+    def routes(self, call_id: str) -> bool:
+        return call_id in self.calls
+
+    def ended(self, call_id: str) -> bool:
+        return call_id in self._ended
 
     def _taken(self, channel_id: str, dialed: str, number: str, name: str) -> Call | None:
         if self.owns(channel_id):
@@ -265,10 +271,29 @@ class CallService:
         with contextlib.suppress(AriNotFound):
             await self._ari.hangup(channel_id)
 
+    async def live_channels(self) -> dict[str, bool]:
+        """Every channel Asterisk has, True when answered and in an ARI app (as
+        :class:`CaughtUp` reads them)."""
+        return {
+            channel.id: channel.state == "Up" and channel.app_name == "Stasis"
+            for channel in await self._ari.list_channels()
+        }
+
     async def forget_missing(self, live: Mapping[str, bool]) -> None:
         """After a reconnect, given every live channel (True: answered and in our app):
         each call catches up with what it missed (:class:`CaughtUp`)."""
         for key in list(self.calls):
             if key not in live:
                 log.warning("call %s vanished while disconnected from Asterisk", key)
+            await self._step(key, CaughtUp(live))
+
+    async def ended_in_asterisk(self, call_ids: list[str]) -> None:
+        """Asterisk's call trace says these calls ended, and their end never reached
+        this run: each catches up with the channels Asterisk has (:class:`CaughtUp`)."""
+        stuck = [key for key in call_ids if key in self.calls]
+        if not stuck:
+            return
+        live = await self.live_channels()
+        for key in stuck:
+            log.warning("call %s: its caller hung up and the end never reached us", key)
             await self._step(key, CaughtUp(live))

@@ -71,8 +71,14 @@ async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
                     token = await rest.get_variable(leg.id, names.VAR_DESTINATION)
                 dialed = caller.dialed
                 if action.in_dialplan:  # its extension is the leg's step there
-                    with contextlib.suppress(AriNotFound):
+                    try:
                         dialed = await rest.get_variable(caller.id, names.VAR_TRACKING_NUMBER)
+                    except AriNotFound:
+                        # The caller hung up since the list: the call ended before this
+                        # run took it over, and Asterisk's trace of it is its record (one
+                        # adopted now said it dialed the bridge context's "0"; issue 18).
+                        await service.hang_up_stray(leg.id, "its caller hung up")
+                        continue
                 await service.adopt(
                     caller.id,
                     dialed,

@@ -28,7 +28,7 @@ from bench.wire_floor import _CHANNEL
 from continuity import names
 from continuity.ari_app.client.dispatch import KeyedDispatcher
 from continuity.ari_app.client.events import decode_frame, parse_event
-from continuity.ari_app.client.models import Bridge
+from continuity.ari_app.client.models import Bridge, Channel
 from continuity.ari_app.services import CallService
 from continuity.ari_app.stasis import StasisTranslator, event_key
 from continuity.config import UnknownNumberPolicy
@@ -61,6 +61,9 @@ class InstantRest:
         return None
 
     async def list_bridges(self) -> list[Bridge]:
+        return []
+
+    async def list_channels(self) -> list[Channel]:
         return []
 
 

@@ -109,11 +109,6 @@ class App:
         self.records = CallRecordStore(self.pool)
         self.test_expiry = TimedTestEnds(lambda: self.snapshots.current, TimedTestStore(self.pool))
         self.recorder = CallRecorder(Path(config.state_dir) / "call-records", self.records)
-        self.trace = CallTraceIngester(
-            Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE,
-            self.records,
-            lambda call_id: self.calls.owns(call_id),
-        )
         #: The one AMI login every reload and question to Asterisk goes over.
         self.ami = AmiSession(ami_credentials(config))
         # Asterisk's HTTP server takes 100 sessions (http.conf sessionlimit), the event
@@ -170,6 +165,10 @@ class App:
             config.dial_timeout,
             handoff_after=config.overload_handoff_after,
         )
+        #: Asterisk's own trace of every call, into the records of calls this run has none of.
+        self.trace = CallTraceIngester(
+            Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE, self.records, self.calls
+        )
         self.ari = AriClient(
             ari_config,
             self.rest,
@@ -221,11 +220,7 @@ class App:
         """After every (re)connection: drop calls whose channels are gone, then take over
         every call in our Stasis app that this run does not own (a run that died or lost
         Asterisk left it), so no caller is stranded."""
-        live = {
-            channel.id: channel.state == "Up" and channel.app_name == "Stasis"
-            for channel in await self.rest.list_channels()
-        }
-        await self.calls.forget_missing(live)
+        await self.calls.forget_missing(await self.calls.live_channels())
         taken = await take_over_strays(self.rest, self.calls)
         log.info(
             "in step with Asterisk: %d call(s) routed here, %d of them taken over",

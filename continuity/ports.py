@@ -50,3 +50,20 @@ class CallRecordSink(Protocol):
 class CallTraceSink(Protocol):
     async def insert_traced_records(self, records: list[CallRecord]) -> None: ...
     async def apply_leg_landings(self, legs: list[LegLanding]) -> set[str]: ...
+
+
+class CallsInFlight(Protocol):
+    """What Asterisk's call trace asks of the calls this run of the app routes."""
+
+    def routes(self, call_id: str) -> bool:
+        """This run routes the call: its own record is still to come."""
+        ...
+
+    def ended(self, call_id: str) -> bool:
+        """This run ended the call lately: its own record is written, or on its way."""
+        ...
+
+    async def ended_in_asterisk(self, call_ids: list[str]) -> None:
+        """Asterisk's trace says these calls ended and this run still routes them (their
+        end never reached it): catch up with what Asterisk has, ending what is gone."""
+        ...

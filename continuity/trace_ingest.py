@@ -8,6 +8,15 @@ file), waits for a line being written to finish, writes the records and only
 then deletes the renamed file. A round that fails leaves the file for the next
 one, and a file ingested twice changes nothing: records are keyed by the caller
 channel's uniqueid.
+
+A call this run ended has its own record: its lines are skipped. A call this run
+still routes will have one, but its end may never reach the run (a call taken
+over just as it ended): its file is kept, and read again each round, for
+:data:`HELD_ROUNDS` rounds. Then the run catches up with Asterisk (which ends the
+call and writes its own record); a call it still routes after that is recorded
+from the trace, which its own record replaces if it ever comes. So no line of a
+call is deleted before the call has a record (issue 18: a call taken over as it
+ended had none).
 """
 
 from __future__ import annotations
@@ -16,13 +25,12 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from continuity.backoff import Backoff
 from continuity.core.call_trace import LegLanding, parse_trace
-from continuity.core.records import RoutedBy
-from continuity.ports import CallTraceSink
+from continuity.core.records import CallRecord, RoutedBy
+from continuity.ports import CallsInFlight, CallTraceSink
 from continuity.recorder import DB_ERRORS
 
 log = logging.getLogger(__name__)
@@ -30,6 +38,8 @@ log = logging.getLogger(__name__)
 #: A leg's line can reach the file before its call's line (the leg of an interrupted
 #: call hangs up when a new run releases it): it waits this many rounds for it.
 LEG_ROUNDS = 30
+#: Rounds a call line of a call this run still routes waits for the run's own record.
+HELD_ROUNDS = 3
 
 
 class CallTraceIngester:
@@ -37,20 +47,20 @@ class CallTraceIngester:
         self,
         path: Path,
         sink: CallTraceSink,
-        ours: Callable[[str], bool] = lambda _call_id: False,
+        calls: CallsInFlight,
         every: float = 2.0,
         settle: float = 0.3,
     ) -> None:
         self._path = path
         self._sink = sink
-        #: Whether this run routes or routed a call: then its own record is on its way
-        #: (durably: database or spool) and the trace of it is not needed.
-        self._ours = ours
+        self._calls = calls
         self._lock = asyncio.Lock()
         self._every = every
         self._settle = settle
         #: Answered legs whose call has no record yet, and rounds left to wait.
         self._legs: dict[LegLanding, int] = {}
+        #: Calls this run routes whose call line is read, and rounds left to wait.
+        self._held: dict[str, int] = {}
 
     def prepare(self) -> None:
         """Create the trace's directory where Asterisk can write (its spool owner's)."""
@@ -85,6 +95,7 @@ class CallTraceIngester:
             return 0
         await asyncio.sleep(self._settle)  # a line Asterisk began before the rename
         written = 0
+        held: set[str] = set()
         for path in files:
             try:
                 text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
@@ -93,16 +104,46 @@ class CallTraceIngester:
             trace = parse_trace(text)
             for line in trace.bad:
                 log.error("call trace %s: unreadable line %r (skipped)", path, line)
-            calls = [
-                r
-                for r in trace.calls
-                if r.path is not RoutedBy.INTERRUPTED or not self._ours(r.call_id)
-            ]
+            waiting, due = await self._waiting(trace.calls)
+            calls = [r for r in trace.calls if r.path is not RoutedBy.INTERRUPTED
+                     or r.call_id in due or self._unknown(r.call_id)]  # fmt: skip
             await self._sink.insert_traced_records(calls)
-            await self._apply_legs([leg for leg in trace.legs if not self._ours(leg.call_id)])
-            await asyncio.to_thread(path.unlink, True)
+            legs = [leg for leg in trace.legs if leg.call_id in due or self._unknown(leg.call_id)]
+            await self._apply_legs(legs)
+            if waiting:
+                held |= waiting
+            else:
+                await asyncio.to_thread(path.unlink, True)
             written += len(calls)
+        self._held = {call_id: self._held[call_id] for call_id in held}
         return written
+
+    def _unknown(self, call_id: str) -> bool:
+        """Neither routed nor ended by this run: the trace is all the record there is."""
+        return not self._calls.ended(call_id) and not self._calls.routes(call_id)
+
+    async def _waiting(self, records: tuple[CallRecord, ...]) -> tuple[set[str], set[str]]:
+        """Of the calls this run still routes: those whose own record is still awaited,
+        and those to record from the trace (waited long enough, and still routed once
+        the run caught up with Asterisk)."""
+        routed = [r.call_id for r in records
+                  if r.path is RoutedBy.INTERRUPTED and self._calls.routes(r.call_id)]  # fmt: skip
+        stuck = []
+        for call_id in routed:
+            self._held[call_id] = self._held.get(call_id, HELD_ROUNDS) - 1
+            if self._held[call_id] <= 0:
+                stuck.append(call_id)
+        if stuck:
+            await self._calls.ended_in_asterisk(stuck)
+        due = {call_id for call_id in stuck if self._calls.routes(call_id)}
+        for call_id in sorted(due):
+            log.warning(
+                "call %s: Asterisk ended it %d rounds ago and this run still routes it;"
+                " recorded from Asterisk's trace",
+                call_id,
+                HELD_ROUNDS,
+            )
+        return {c for c in routed if c not in stuck}, due
 
     async def _apply_legs(self, legs: list[LegLanding]) -> None:
         for leg in legs:

@@ -13,6 +13,7 @@ from continuity.ari_app.client.errors import (
     AriUnprocessable,
 )
 from continuity.ari_app.client.models import Bridge as AriBridge
+from continuity.ari_app.client.models import Channel as AriChannel
 from continuity.ari_app.executor import Executor
 from continuity.core.call.commands import (
     BridgeInDialplan,
@@ -34,6 +35,9 @@ class Asterisk:
     def __init__(self, fail: Mapping[str, AriError] | None = None) -> None:
         self.fail = dict(fail or {})
         self.requests: list[str] = []
+        #: What ``list_channels`` answers, and the channel variables it has.
+        self.channels: list[AriChannel] = []
+        self.variables: dict[tuple[str, str], str] = {}
 
     async def _req(self, name: str) -> None:
         self.requests.append(name)
@@ -70,6 +74,17 @@ class Asterisk:
 
     async def list_bridges(self) -> list[AriBridge]:
         return []
+
+    async def list_channels(self) -> list[AriChannel]:
+        await self._req("list_channels")
+        return list(self.channels)
+
+    async def get_variable(self, channel_id: str, name: str) -> str:
+        await self._req(f"get {channel_id} {name}")
+        try:
+            return self.variables[channel_id, name]
+        except KeyError:
+            raise _err(AriNotFound, 404) from None
 
 
 def _err(kind: type[AriError], status: int) -> AriError:
