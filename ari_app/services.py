@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
-from continuity.ari_app.client.errors import AriNotFound
+from continuity.ari_app.client.errors import AriError, AriNotFound
 from continuity.ari_app.executor import Executor
 from continuity.ari_app.orphans import release_orphans
 from continuity.ari_app.rest import CallRest
@@ -293,7 +293,11 @@ class CallService:
         stuck = [key for key in call_ids if key in self.calls]
         if not stuck:
             return
-        live = await self.live_channels()
+        try:
+            live = await self.live_channels()
+        except AriError as exc:  # Asterisk's trace records them meanwhile
+            log.warning("could not list Asterisk's channels to end %s: %s", stuck, exc)
+            return
         for key in stuck:
             log.warning("call %s: its caller hung up and the end never reached us", key)
             await self._step(key, CaughtUp(live))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from continuity import names
+from continuity.ari_app.client.errors import AriConnectionError
 from continuity.ari_app.client.models import Channel
 from continuity.ari_app.services import CallService
 from continuity.ari_app.takeover import take_over_strays
@@ -126,6 +127,21 @@ async def test_a_call_taken_over_as_it_ended_is_ended_by_catching_up_and_has_one
     ]
     assert sink.records == []  # the run's own record is the one
     assert not list(trace.parent.glob("*.ingest"))
+
+
+async def test_a_stuck_call_is_recorded_from_the_trace_when_asterisk_cannot_be_asked(
+    tmp_path: Path,
+) -> None:
+    asterisk = Asterisk({"list_channels": AriConnectionError("GET", "/channels", "refused")})
+    sink, service = Sink(), _service(asterisk, [])
+    await service.adopt(CALLER, NUMBER, "+15550000055", "", LEG, PRIMARY, True, True)
+    ingester = CallTraceIngester(_trace(tmp_path, call_line() + leg_line()), sink, service)
+
+    for _ in range(HELD_ROUNDS):
+        await ingester.ingest()
+
+    assert [r.call_id for r in sink.records] == [CALLER]
+    assert sink.legs == [LegLanding(CALLER, PRIMARY)]
 
 
 async def test_a_call_the_run_still_routes_after_catching_up_is_recorded_from_the_trace(
