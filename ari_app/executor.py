@@ -24,7 +24,7 @@ from continuity.ari_app.rest import CallRest
 from continuity.core.call.commands import (
     BEST_EFFORT,
     Answer,
-    BridgeInDialplan,
+    Bridge,
     Command,
     ContinueInDialplan,
     DestroyBridge,
@@ -77,10 +77,9 @@ class Executor:
                 await ari.ring(channel)
             case Answer(channel_id=channel):
                 await ari.answer(channel)
-            case BridgeInDialplan(caller_id=caller, leg_id=leg):
-                # The context's extension is the leg's step: it bridges <caller>~<step>.
-                step = leg.rsplit(names.ID_SEP, 1)[-1]
-                await ari.continue_in_dialplan(caller, names.CTX_BRIDGE, step, 1)
+            case Bridge(bridge_id=bridge, channel_ids=channels):
+                await ari.create_bridge("mixing", bridge)
+                await ari.add_to_bridge(bridge, list(channels))
             case Watch(channel_id=channel):
                 await ari.subscribe(names.ARI_APP, f"channel:{channel}")
             case HangUp(channel_id=channel, reason=reason):

@@ -8,7 +8,6 @@ command comes back as an event and is stepped the same way.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -22,7 +21,7 @@ from continuity.ari_app.executor import Executor
 from continuity.ari_app.orphans import release_orphans
 from continuity.ari_app.rest import CallRest
 from continuity.config import UnknownNumberPolicy
-from continuity.core.call import Call, Phase, Policy, call_key, new_call, step
+from continuity.core.call import Call, Policy, call_key, new_call, step
 from continuity.core.call.events import (
     Adopt,
     CallerEntered,
@@ -32,9 +31,7 @@ from continuity.core.call.events import (
     LegAnswered,
     LegGone,
     Resume,
-    Timer,
 )
-from continuity.core.call.state import BRIDGE_TIMEOUT
 from continuity.core.model import Destination
 from continuity.core.records import CallRecord, RoutedBy
 from continuity.router import Router
@@ -77,20 +74,14 @@ class CallService:
         dial_timeout: int,
         *,
         handoff_after: float = 0.5,
-        bridge_timeout: float = BRIDGE_TIMEOUT,
     ) -> None:
         self._ari = ari
         self._router = router
         self._executor = Executor(ari, record)
         self._policy = Policy(
-            dial_timeout, unknown_number.action, unknown_number.value, handoff_after, bridge_timeout
+            dial_timeout, unknown_number.action, unknown_number.value, handoff_after
         )
         self._handoffs = _Tally()
-        #: Steps the bridge deadline started (kept until done).
-        self._timers: set[asyncio.Task[None]] = set()
-        #: Each bridging call's deadline, cancelled once the call leaves BRIDGING: a
-        #: timer left to fire woke the event loop once per call for nothing (issue 13).
-        self._deadlines: dict[str, asyncio.TimerHandle] = {}
         self.calls: dict[str, Call] = {}
         #: Calls this process ended recently: their late events need no orphan check.
         self._ended: OrderedDict[str, None] = OrderedDict()
@@ -115,33 +106,10 @@ class CallService:
         while (before := self.calls.get(call_id)) is not None:
             call, commands = step(before, event, _now())
             self._keep(call)
-            if call.phase is Phase.BRIDGING and before.phase is not Phase.BRIDGING:
-                self._bridge_deadline(call_id)
-            elif before.phase is Phase.BRIDGING and call.phase is not Phase.BRIDGING:
-                deadline = self._deadlines.pop(call_id, None)
-                if deadline is not None:
-                    deadline.cancel()
             failed = await self._executor.run(commands)
             if failed is None:
                 return
             event = failed
-
-    def _bridge_deadline(self, call_id: str) -> None:
-        """Step :class:`Timer` once the caller's ``Bridge()`` is overdue (the machine
-        ends a call whose leg is still waiting then); no request unless it is."""
-        delay = self._policy.bridge_timeout + 0.05
-        loop = asyncio.get_running_loop()
-        self._deadlines[call_id] = loop.call_later(delay, self._bridge_overdue, call_id)
-
-    def _bridge_overdue(self, call_id: str) -> None:
-        self._deadlines.pop(call_id, None)
-        call = self.calls.get(call_id)
-        if call is None or call.phase is not Phase.BRIDGING:
-            return
-        log.warning("call %s: the caller never reached its bridge; ending the call", call_id)
-        task = asyncio.create_task(self._step(call_id, Timer()), name=f"bridge-overdue:{call_id}")
-        self._timers.add(task)
-        task.add_done_callback(self._timers.discard)
 
     def _keep(self, call: Call) -> None:
         if not call.ended:

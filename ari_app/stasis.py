@@ -25,7 +25,6 @@ from continuity.core.call.events import (
     AnnouncementFinished,
     CallerGone,
     LegAnswered,
-    LegBridged,
     LegGone,
     LegSipResponse,
 )
@@ -78,9 +77,6 @@ class StasisTranslator:
                 await service.on_event(channel.id, gone)
             case StasisEnd(channel=channel) if _is_caller(channel.id):
                 await service.on_event(channel.id, CallerGone())
-            case StasisEnd(channel=channel):
-                # A leg leaves our app when the caller's Bridge() takes it (or it hung up).
-                await service.on_event(channel.id, LegBridged(channel.id))
             case UnknownEvent(raw=raw) if (
                 raw.get("type") == "ChannelUserevent"
                 and raw.get("eventname") == names.USEREVENT_LEG_CAUSE

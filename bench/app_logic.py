@@ -55,6 +55,11 @@ class InstantRest:
         self.requests += 1
 
     answer = ring = hangup = continue_in_dialplan = destroy_bridge = subscribe = _one
+    add_to_bridge = _one
+
+    async def create_bridge(self, bridge_type: str, bridge_id: str | None = None) -> Bridge:
+        self.requests += 1
+        return Bridge(bridge_id or "", bridge_type, "simple_bridge", "", ())
 
     async def play(self, *_: object, **__: object) -> object:
         self.requests += 1
@@ -82,9 +87,9 @@ def _frame(kind: str, channel_id: str, **extra: Any) -> str:
 
 
 def call_frames(caller: str, with_dial: bool) -> list[str]:
-    """A bridged call's events in Asterisk 22's order, the caller hanging up first: the
-    flow of the generated bridge context (the caller's StasisEnd when it is sent on,
-    the leg's when its Bridge() takes it, the leg's end)."""
+    """A bridged call's events in Asterisk 22's order, the caller hanging up first:
+    both sides in the call's ARI bridge, the caller's StasisEnd and end, then the
+    leg's once the app hung it up."""
     leg = f"{caller}{names.ID_SEP}0"
     frames = [_frame("StasisStart", caller, args=[])]
     if with_dial:
@@ -98,6 +103,7 @@ def call_frames(caller: str, with_dial: bool) -> list[str]:
     frames += [
         _frame("StasisStart", leg, args=[names.ARI_LEG_ARG]),
         _frame("StasisEnd", caller),
+        _frame("ChannelDestroyed", caller, cause=16, cause_txt="Normal Clearing"),
         _frame("StasisEnd", leg),
         # No ChannelUserevent: the leg's hangup handler reports a SIP response only for
         # a leg that never answered.
@@ -189,4 +195,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     logging.getLogger("asyncio").setLevel(logging.WARNING)
     sys.exit(main())
-

@@ -1,8 +1,11 @@
-"""Issue 13: a bridged call is bridged in dialplan, in a dozen WebSocket messages.
+"""Issue 13: a bridged call is bridged in one ARI bridge, both sides in our app.
 
-Once the primary answers, the app sends the caller on to the generated bridge
-context (``Answer()``, ``Bridge(<leg>)``): no ARI bridge is created, and the
-call's record is written when the call really ends, whichever side hangs up.
+Once the primary answers, the app answers the caller, creates the call's bridge
+and adds both channels with one ``addChannel``. Neither channel is yanked out of
+Stasis, as the caller's ``Bridge(<leg>)`` in a generated bridge context did:
+Asterisk 22's masquerade could leave the leg's old channel behind for good
+(``Surrogate/...``, about 1 call in 150 under load). Whichever side hangs up, the
+app hangs up the other, destroys the bridge and writes the call's record.
 """
 
 from __future__ import annotations
@@ -11,13 +14,15 @@ import asyncio
 
 from continuity import names
 from continuity.core.call import Phase
+from continuity.core.call.state import bridge_id
 from continuity.core.records import CallRecord
 from tests.scenario import Scenario
 
 MAIN = "+12125550101"
-#: originate + continue and their replies, StasisStart and StasisEnd of both
-#: channels, the leg's end: 9; at most 12 (issue 13's target).
-MOST_MESSAGES = 12
+#: StasisStart and ChannelDestroyed of both channels, StasisEnd of both; originate,
+#: answer, bridge create, addChannel, the other side's hangup, bridge destroy, each
+#: with its reply: 18.
+MOST_MESSAGES = 18
 
 
 def messages(scenario: Scenario) -> int:
@@ -31,13 +36,13 @@ async def records_of_this_test(scenario: Scenario) -> list[CallRecord]:
 
 
 async def until_bridged(scenario: Scenario) -> None:
-    """Until the app's call says its leg was taken by the caller's Bridge()."""
+    """Until the app's call is in its ARI bridge."""
     async with asyncio.timeout(10):
-        while not any(c.phase is Phase.BRIDGED for c in scenario.app.calls.calls.values()):
+        while not any(c.phase is Phase.ARI_BRIDGED for c in scenario.app.calls.calls.values()):
             await asyncio.sleep(0.02)
 
 
-async def test_the_primary_answers_and_the_caller_is_bridged_in_dialplan_not_in_an_ari_bridge(
+async def test_the_primary_answers_and_both_sides_stay_in_the_app_in_one_ari_bridge(
     scenario: Scenario,
 ) -> None:
     await scenario.tracking_number(MAIN)
@@ -51,16 +56,19 @@ async def test_the_primary_answers_and_the_caller_is_bridged_in_dialplan_not_in_
     channels = await scenario.app.rest.list_channels()
     [caller] = [c for c in channels if names.ID_SEP not in c.id]
     [leg] = [c for c in channels if c.id.startswith(caller.id + names.ID_SEP)]
-    assert (caller.context, caller.app_name, caller.state) == (names.CTX_BRIDGE, "Bridge", "Up")
-    assert caller.app_data == leg.id  # Bridge(<the leg's channel id>)
-    assert not [b for b in await scenario.pbx_bridges() if b.endswith(f"{names.ID_SEP}bridge")]
+    assert [(c.app_name, c.app_data.split(",")[0], c.state) for c in (caller, leg)] == [
+        ("Stasis", names.ARI_APP, "Up"),
+        ("Stasis", names.ARI_APP, "Up"),
+    ]
+    [bridge] = [b for b in await scenario.app.rest.list_bridges() if b.id == bridge_id(caller.id)]
+    assert sorted(bridge.channels) == sorted([caller.id, leg.id])
     assert await records_of_this_test(scenario) == []  # still talking: no record yet
     checks = messages(scenario) - during
 
     await call.hangup()
     record = await scenario.call_record(MAIN)
     assert messages(scenario) - before - checks <= MOST_MESSAGES
-    assert await scenario.pbx_quiet_within(1.0) < 1.0  # Asterisk hung up the leg
+    assert await scenario.pbx_quiet_within(1.0) < 1.0  # the leg hung up, the bridge gone
     assert (record.outcome, record.answered_kind, record.answered_target) == (
         "answered",
         "primary",
@@ -70,7 +78,7 @@ async def test_the_primary_answers_and_the_caller_is_bridged_in_dialplan_not_in_
     assert record.answered_at is not None and record.ended_at > record.answered_at
 
 
-async def test_the_far_end_hangs_up_first_and_asterisk_releases_the_caller_one_record(
+async def test_the_far_end_hangs_up_first_and_the_caller_is_released_with_one_record(
     scenario: Scenario,
 ) -> None:
     await scenario.tracking_number(MAIN)

@@ -16,7 +16,6 @@ import pytest
 
 from continuity.admin import Admin
 from continuity.config import Config
-from continuity.core.call import Phase
 from continuity.core.model import ContinuitySettings, Line, LineKind, TrackingNumber
 from continuity.core.records import RoutedBy
 from continuity.db.pool import Pool
@@ -95,8 +94,8 @@ async def test_a_call_whose_primary_gave_up_while_the_app_was_cut_off_moves_on_a
 async def test_a_call_bridged_while_the_app_was_cut_off_is_recorded_when_it_ends_later(
     own_stack: LocalStack, state: str, ari_link: TcpProxy, tmp_path: Path
 ) -> None:
-    """The caller is bridged with its leg in dialplan; the app reconnects and still
-    hears the leg's end (it subscribes to the leg again), and writes the one record."""
+    """The caller is bridged with its leg in the call's ARI bridge; the app reconnects
+    and still hears the caller's end, hangs up the leg, and writes the one record."""
     stack = own_stack
     config = await through(ari_link, stack, state, tmp_path)
     async with running_app(config) as app:
@@ -104,7 +103,7 @@ async def test_a_call_bridged_while_the_app_was_cut_off_is_recorded_when_it_ends
         call = await stack.place_call(NUMBER, "+13125550132", hold_seconds=60)
         await call.wait_answered()
         async with asyncio.timeout(10):
-            while not any(c.phase is Phase.BRIDGED for c in app.calls.calls.values()):
+            while not [b for b in await app.rest.list_bridges() if len(b.channels) == 2]:
                 await asyncio.sleep(0.05)
         connections = app.ari.events.connections
 
@@ -116,7 +115,7 @@ async def test_a_call_bridged_while_the_app_was_cut_off_is_recorded_when_it_ends
         async with asyncio.timeout(20):
             while not (app.ari.events.connected and app.ari.events.connections > connections):
                 await asyncio.sleep(0.05)
-        await asyncio.sleep(1.0)  # the reconnection's catch-up (and its subscription) ran
+        await asyncio.sleep(1.0)  # the reconnection's catch-up ran
         assert not call.ended.is_set()  # still talking
         assert len(app.calls.calls) == 1
 

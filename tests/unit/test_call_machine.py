@@ -10,7 +10,7 @@ from continuity import names
 from continuity.core.call import Phase, Policy
 from continuity.core.call.commands import (
     Answer,
-    BridgeInDialplan,
+    Bridge,
     ContinueInDialplan,
     DestroyBridge,
     HangUp,
@@ -29,12 +29,10 @@ from continuity.core.call.events import (
     CommandFailed,
     Failure,
     LegAnswered,
-    LegBridged,
     LegGone,
     LegRinging,
     LegSipResponse,
     Resume,
-    Timer,
 )
 from continuity.core.model import Destination, DestinationKind
 from continuity.core.outcome import Outcome
@@ -54,7 +52,7 @@ C = "1733050000.42"
 BRIDGE = f"{C}~bridge"
 
 
-def test_the_primary_answers_and_is_bridged_in_dialplan_until_the_caller_hangs_up() -> None:
+def test_the_primary_answers_and_is_bridged_until_the_caller_hangs_up() -> None:
     call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
 
     [dial] = call.on(CallerEntered())
@@ -70,19 +68,19 @@ def test_the_primary_answers_and_is_bridged_in_dialplan_until_the_caller_hangs_u
 
     assert call.on(LegRinging(f"{C}~0")) == [Ring(C)]
     assert call.on(LegRinging(f"{C}~0")) == []  # told once
-    # One request: the caller goes on to the bridge context, which answers it and
-    # bridges it with the leg.
-    assert call.on(LegAnswered(f"{C}~0")) == [BridgeInDialplan(C, f"{C}~0")]
-    phases = [call.call.phase]
-    assert call.on(CallerGone()) == []  # it left our app for the bridge context
-    assert call.on(LegBridged(f"{C}~0")) == []  # its Bridge() took the leg
-    phases.append(call.call.phase)
-    assert phases == [Phase.BRIDGING, Phase.BRIDGED]
+    # The caller is answered and bridged with the leg in the call's ARI bridge: both
+    # stay in our app (no channel is yanked out of it, as a Bridge() in dialplan did).
+    assert call.on(LegAnswered(f"{C}~0")) == [Answer(C), Bridge(BRIDGE, (C, f"{C}~0"))]
+    assert call.call.phase is Phase.ARI_BRIDGED
     assert call.records == []  # still talking
 
-    # The caller hangs up: Asterisk hangs up the leg, whose end ends the call. Nothing
-    # is left to hang up or destroy.
-    assert call.on(LegGone(f"{C}~0", 16), after=42.0) == [Record(call.record)]
+    # The caller hangs up: this run hangs up the leg and destroys the bridge.
+    assert call.on(CallerGone(), after=42.0) == [
+        HangUp(f"{C}~0"),
+        DestroyBridge(BRIDGE),
+        Record(call.record),
+    ]
+    assert call.on(LegGone(f"{C}~0", 16)) == []  # the leg's end comes after: nothing
     record = call.record
     assert (record.outcome, record.answered_kind, record.answered_target) == (
         Outcome.ANSWERED,
@@ -91,7 +89,7 @@ def test_the_primary_answers_and_is_bridged_in_dialplan_until_the_caller_hangs_u
     )
     assert [(a.kind, a.result) for a in record.attempts] == [("primary", "answered")]
     assert record.answered_at is not None and record.path is RoutedBy.APP
-    assert (record.ended_at - record.answered_at).total_seconds() == 42.2  # the real end
+    assert (record.ended_at - record.answered_at).total_seconds() == 42.0  # the real end
 
 
 def test_primary_503_answering_service_busy_then_voicemail_takes_the_call() -> None:
@@ -178,58 +176,31 @@ def test_the_caller_hangs_up_while_the_primary_rings() -> None:
     assert len(call.records) == 1
 
 
-def test_the_answering_side_hangs_up_and_asterisk_releases_the_caller() -> None:
+def test_the_answering_side_hangs_up_and_the_caller_is_released() -> None:
     call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
     call.on(CallerEntered())
     call.on(LegAnswered(f"{C}~0"))
-    call.on(CallerGone())
-    call.on(LegBridged(f"{C}~0"))
-    assert call.on(LegGone(f"{C}~0", 16)) == [Record(call.record)]
+    assert call.on(LegGone(f"{C}~0", 16)) == [
+        HangUp(C),
+        DestroyBridge(BRIDGE),
+        Record(call.record),
+    ]
     assert call.record.outcome == Outcome.ANSWERED
     assert [(a.kind, a.result) for a in call.record.attempts] == [("primary", "answered")]
 
 
-def test_the_answering_side_hanging_up_before_the_bridge_releases_the_caller() -> None:
-    call = a_call(plan(PRIMARY))
-    call.on(CallerEntered())
-    call.on(LegAnswered(f"{C}~0"))
-    assert call.on(LegGone(f"{C}~0", 16)) == [HangUp(C), Record(call.record)]
-    assert call.record.outcome == Outcome.ANSWERED
-
-
-def test_a_caller_gone_before_it_could_be_sent_to_its_bridge_ends_the_call() -> None:
-    call = a_call(plan(PRIMARY))
-    call.on(CallerEntered())
-    [bridge] = call.on(LegAnswered(f"{C}~0"))
-    assert call.on(CommandFailed(bridge, Failure.GONE)) == [
-        HangUp(f"{C}~0"),
-        Record(call.record),
-    ]
-
-
-def test_a_caller_hung_up_on_its_way_to_the_bridge_releases_the_leg() -> None:
-    call = a_call(plan(PRIMARY))
-    call.on(CallerEntered())
-    call.on(LegAnswered(f"{C}~0"))
-    assert call.on(CallerGone(destroyed=True)) == [HangUp(f"{C}~0"), Record(call.record)]
-
-
-def test_a_leg_still_waiting_for_its_bridge_past_the_deadline_is_hung_up() -> None:
-    call = a_call(plan(PRIMARY), Policy(bridge_timeout=5.0))
-    call.on(CallerEntered())
-    call.on(LegAnswered(f"{C}~0"))
-    call.on(CallerGone())  # the caller left for the bridge context, and hung up there
-    assert call.on(Timer(), after=1.0) == []  # not overdue yet
-    assert call.on(Timer(), after=4.5) == [HangUp(f"{C}~0"), HangUp(C), Record(call.record)]
-    assert call.record.answered_kind == "primary"
-
-
-def test_a_bridged_call_ignores_the_bridge_deadline() -> None:
-    call = a_call(plan(PRIMARY), Policy(bridge_timeout=5.0))
-    call.on(CallerEntered())
-    call.on(LegAnswered(f"{C}~0"))
-    call.on(LegBridged(f"{C}~0"))
-    assert call.on(Timer(), after=60.0) == []
+def test_a_caller_gone_before_it_could_be_answered_or_bridged_ends_the_call() -> None:
+    for failed in (0, 1):  # the answer, or the bridge
+        call = a_call(plan(PRIMARY))
+        call.on(CallerEntered())
+        command = call.on(LegAnswered(f"{C}~0"))[failed]
+        assert call.on(CommandFailed(command, Failure.GONE)) == [
+            HangUp(f"{C}~0"),
+            HangUp(C),
+            DestroyBridge(BRIDGE),
+            Record(call.record),
+        ]
+        assert call.record.answered_kind == "primary"
 
 
 def test_a_leg_that_is_not_the_one_dialing_is_hung_up_when_it_answers() -> None:
@@ -333,7 +304,10 @@ def test_a_call_taken_over_mid_chain_resumes_at_the_next_step() -> None:
 
 def test_a_call_taken_over_after_its_answer_is_bridged_by_this_run() -> None:
     call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
-    assert call.on(Adopt(f"{C}~1", None, bridged=False)) == [BridgeInDialplan(C, f"{C}~1")]
+    assert call.on(Adopt(f"{C}~1", None, bridged=False)) == [
+        Answer(C),
+        Bridge(BRIDGE, (C, f"{C}~1")),
+    ]
     call.on(LegGone(f"{C}~1", 16))
     assert (call.record.answered_kind, call.record.answered_target) == (
         "external",
@@ -360,7 +334,6 @@ def test_a_taken_over_call_whose_leg_ended_before_it_was_watched_is_recorded_at_
 
 
 def test_a_call_in_an_ari_bridge_taken_over_is_released_and_its_bridge_destroyed() -> None:
-    # An older version of the app bridged calls in ARI bridges.
     agent = Destination(DestinationKind.VOICE_AGENT, "agent")
     call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
     assert call.on(Adopt(f"{C}~1", agent, bridged=True)) == []
@@ -386,16 +359,17 @@ def test_after_a_reconnection_a_leg_that_ended_unheard_moves_the_call_on() -> No
 def test_after_a_reconnection_a_leg_that_answered_unheard_is_bridged() -> None:
     call = a_call(plan(PRIMARY))
     call.on(CallerEntered())
-    assert call.on(CaughtUp({C: True, f"{C}~0": True})) == [BridgeInDialplan(C, f"{C}~0")]
+    assert call.on(CaughtUp({C: True, f"{C}~0": True})) == [
+        Answer(C),
+        Bridge(BRIDGE, (C, f"{C}~0")),
+    ]
     assert call.on(CaughtUp({C: True, f"{C}~0": True})) == []  # nothing more to catch up
-    assert call.on(CaughtUp({C: True})) == [HangUp(C), Record(call.record)]
+    assert call.on(CaughtUp({C: True})) == [HangUp(C), DestroyBridge(BRIDGE), Record(call.record)]
 
 
 def test_after_a_reconnection_a_call_bridged_in_dialplan_is_watched_again() -> None:
-    call = a_call(plan(PRIMARY))
-    call.on(CallerEntered())
-    call.on(LegAnswered(f"{C}~0"))
-    call.on(LegBridged(f"{C}~0"))
+    call = a_call(plan(PRIMARY), path=RoutedBy.TAKEN_OVER)
+    call.on(Adopt(f"{C}~0", None, bridged=True, in_dialplan=True))
     assert call.on(CaughtUp({C: False, f"{C}~0": False})) == [Watch(f"{C}~0")]
     assert call.on(CaughtUp({C: False})) == [Record(call.record)]  # its leg ended meanwhile
 
@@ -404,7 +378,7 @@ def test_a_ringing_leg_still_ringing_after_a_reconnection_is_left_alone() -> Non
     call = a_call(plan(PRIMARY))
     call.on(CallerEntered())
     assert call.on(CaughtUp({C: True, f"{C}~0": False})) == []
-    assert call.on(Timer()) == []
+    assert call.call.phase is Phase.DIALING
 
 
 def test_a_call_already_routing_ignores_a_second_arrival() -> None:

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from continuity.core.call import Phase, Policy
 from continuity.core.call.commands import (
-    BridgeInDialplan,
+    Bridge,
     Command,
     ContinueInDialplan,
+    DestroyBridge,
     HangUp,
     Originate,
     Watch,
@@ -32,12 +33,10 @@ from continuity.core.call.events import (
     Event,
     Failure,
     LegAnswered,
-    LegBridged,
     LegGone,
     LegRinging,
     LegSipResponse,
     Resume,
-    Timer,
 )
 from continuity.core.model import DestinationKind
 from continuity.core.outcome import Outcome
@@ -75,12 +74,9 @@ CURRENT = "current"
 legs = st.sampled_from([*LEGS, CURRENT, CURRENT, CURRENT, CURRENT])
 # A command to fail is picked among those issued so far, by position.
 FAIL = "fail"
-#: The clock's timer, past every deadline (the bridge's).
-LATE = "late"
 leg_events = st.one_of(
     st.builds(LegRinging, legs),
     st.builds(LegAnswered, legs),
-    st.builds(LegBridged, legs),
     st.builds(LegSipResponse, legs, st.sampled_from([None, 486, 503])),
     st.builds(LegGone, legs, st.sampled_from(CAUSES), st.sampled_from([None, 503])),
 )
@@ -99,8 +95,6 @@ events = st.one_of(
     st.just(CallerGone()),
     st.just(CallerGone(destroyed=True)),
     st.just(AnnouncementFinished()),
-    st.just(Timer()),
-    st.just(LATE),
     st.builds(Resume, st.integers(0, 3), st.sampled_from([None, 0, 1])),
     st.builds(Adopt, legs, st.none(), st.booleans(), st.booleans()),
     st.builds(CaughtUp, live),
@@ -113,8 +107,6 @@ def _run(route: RoutePlan, policy: Policy, script: list[object]) -> tuple[Driven
     seen: list[Event] = []
     for item in script:
         after = 0.1
-        if item == LATE:
-            item, after = Timer(), 2 * policy.bridge_timeout
         if isinstance(item, tuple):
             _, index, failure = item
             issued = [c for c in call.commands if not isinstance(c, HangUp)]
@@ -129,7 +121,7 @@ def _run(route: RoutePlan, policy: Policy, script: list[object]) -> tuple[Driven
         _check_no_dead_end(before, event, produced)
         _check_alive(call)
     for event in _caller_hangs_up(call):
-        call.on(event, 2 * policy.bridge_timeout)
+        call.on(event, 10.0)
         seen.append(event)
     return call, seen
 
@@ -140,17 +132,15 @@ def _caller_hangs_up(call: Driven) -> list[Event]:
     if state.ended:
         return []
     if state.phase is Phase.BRIDGED and state.leg is not None:
-        # Its Bridge() ends and Asterisk hangs up the leg, whose end reaches us.
+        # Its Bridge() (an older version's) ends and Asterisk hangs up the leg, whose
+        # end reaches us.
         return [CallerGone(), LegGone(state.leg.channel_id, 16)]
-    if state.phase is Phase.BRIDGING:
-        # It hung up on its way to the bridge context: the leg waits until the deadline.
-        return [CallerGone(), Timer()]
     return [CallerGone()]
 
 
 def _current(event: Event, call: Driven) -> Event:
     leg = call.call.leg.channel_id if call.call.leg is not None else f"{C}~0"
-    leg_events = LegRinging | LegAnswered | LegBridged | LegSipResponse | LegGone | Adopt
+    leg_events = LegRinging | LegAnswered | LegSipResponse | LegGone | Adopt
     if isinstance(event, leg_events) and event.leg_id == CURRENT:
         return replace(event, leg_id=leg)
     return event
@@ -218,8 +208,10 @@ def test_every_call_ends_with_one_record_and_no_leg_left_up(
         if isinstance(e, CommandFailed) and isinstance(e.command, Originate)
     }
     created = {c.leg_id for c in call.commands if isinstance(c, Originate)} - failed
-    created |= {c.leg_id for c in call.commands if isinstance(c, BridgeInDialplan)}
     created |= {c.channel_id for c in call.commands if isinstance(c, Watch)}
+    created |= {  # the legs it bridged (one it adopted included)
+        leg for c in call.commands if isinstance(c, Bridge) for leg in c.channel_ids if leg != C
+    }
     hung_up = {c.channel_id for c in call.commands if isinstance(c, HangUp)}
     gone = {e.leg_id for e in seen if isinstance(e, LegGone)}
     gone |= {  # a leg no longer there to watch
@@ -233,6 +225,10 @@ def test_every_call_ends_with_one_record_and_no_leg_left_up(
         if isinstance(e, CaughtUp):
             gone |= {leg for leg in created if leg not in e.live}
     assert created <= hung_up | gone
+
+    # Every ARI bridge the app created is destroyed by it.
+    bridges = {c.bridge_id for c in call.commands if isinstance(c, Bridge)}
+    assert bridges <= {c.bridge_id for c in call.commands if isinstance(c, DestroyBridge)}
 
 
 #: What happens next to the leg being dialed, in a call that goes the usual way.

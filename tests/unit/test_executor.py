@@ -3,10 +3,11 @@ core events. ``Asterisk`` records each request and fails those it is told to."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from continuity import names
 from continuity.ari_app.client.errors import (
+    AriBadRequest,
     AriError,
     AriNotFound,
     AriServerError,
@@ -16,7 +17,8 @@ from continuity.ari_app.client.models import Bridge as AriBridge
 from continuity.ari_app.client.models import Channel as AriChannel
 from continuity.ari_app.executor import Executor
 from continuity.core.call.commands import (
-    BridgeInDialplan,
+    Answer,
+    Bridge,
     Command,
     ContinueInDialplan,
     DestroyBridge,
@@ -69,6 +71,14 @@ class Asterisk:
     async def subscribe(self, app: str, event_source: str) -> None:
         await self._req(f"subscribe {app} {event_source}")
 
+    async def create_bridge(self, bridge_type: str, bridge_id: str | None = None) -> AriBridge:
+        await self._req(f"create_bridge {bridge_id}")
+        return AriBridge(bridge_id or "", bridge_type, "simple_bridge", "", ())
+
+    async def add_to_bridge(self, bridge_id: str, channel_ids: str | Sequence[str]) -> None:
+        listed = [channel_ids] if isinstance(channel_ids, str) else list(channel_ids)
+        await self._req(f"add {bridge_id} {','.join(listed)}")
+
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._req("destroy_bridge")
 
@@ -104,22 +114,23 @@ def _records() -> tuple[Executor, Asterisk, list[CallRecord]]:
     return Executor(asterisk, record), asterisk, written
 
 
-async def test_an_answered_leg_is_bridged_by_sending_the_caller_on_with_the_legs_step() -> None:
+async def test_an_answered_leg_is_bridged_with_its_caller_in_one_ari_bridge() -> None:
     executor, asterisk, _ = _records()
-    assert await executor.run([BridgeInDialplan("C", "C~2")]) is None
-    assert asterisk.requests == [f"continue C {names.CTX_BRIDGE},2,1"]  # one request
+    assert await executor.run([Answer("C"), Bridge("C~bridge", ("C", "C~2"))]) is None
+    # One addChannel with both channels: neither leaves our app.
+    assert asterisk.requests == ["answer", "create_bridge C~bridge", "add C~bridge C,C~2"]
 
 
 async def test_a_caller_gone_before_its_bridge_comes_back_as_a_gone_failure() -> None:
     executor, asterisk, _ = _records()
-    continuing = f"continue C {names.CTX_BRIDGE},0,1"
-    asterisk.fail[continuing] = _err(AriNotFound, 404)
-    bridge = BridgeInDialplan("C", "C~0")
+    adding = "add C~bridge C,C~0"
+    asterisk.fail[adding] = _err(AriBadRequest, 400)  # "Channel not found"
+    bridge = Bridge("C~bridge", ("C", "C~0"))
 
     failed = await executor.run([bridge, HangUp("C~0")])
 
-    assert failed == CommandFailed(bridge, Failure.GONE, str(asterisk.fail[continuing]))
-    assert asterisk.requests == [continuing]  # stopped there
+    assert failed == CommandFailed(bridge, Failure.GONE, str(asterisk.fail[adding]))
+    assert asterisk.requests == ["create_bridge C~bridge", adding]  # stopped there
 
 
 async def test_watching_a_leg_that_is_gone_already_comes_back_as_gone() -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 from continuity import names
 from continuity.core.call.commands import (
     Answer,
-    BridgeInDialplan,
+    Bridge,
     Command,
     ContinueInDialplan,
     DestroyBridge,
@@ -129,9 +129,9 @@ def not_placed(call: Call, now: dt.datetime) -> Step:
 
 
 def answered(call: Call, leg: str, now: dt.datetime) -> Step:
-    """The destination answered (its leg entered our app): send the caller on to the
-    bridge context, which answers it and bridges it with the leg. A leg that is not
-    the one being dialed is hung up."""
+    """The destination answered (its leg entered our app): answer the caller and
+    bridge the two in the call's ARI bridge. A leg that is not the one being dialed
+    is hung up."""
     current = call.leg
     if current is None or current.channel_id != leg:
         return call, [HangUp(leg)]
@@ -140,8 +140,8 @@ def answered(call: Call, leg: str, now: dt.datetime) -> Step:
     if call.phase is not Phase.DIALING:
         return call, [HangUp(leg)]
     taken = evolve(current, answered=True)
-    call = evolve(call, leg=taken, answered_at=now, phase=Phase.BRIDGING)
-    return call, [BridgeInDialplan(call.caller_id, leg)]
+    call = evolve(call, leg=taken, answered_at=now, phase=Phase.ARI_BRIDGED)
+    return call, [Answer(call.caller_id), Bridge(call.bridge_id, (call.caller_id, leg))]
 
 
 # -- the end -----------------------------------------------------------------------

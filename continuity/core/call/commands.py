@@ -40,20 +40,22 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
-class BridgeInDialplan:
-    """Send the caller on to the generated bridge context, which answers it and
-    bridges it with the answered leg ``leg_id`` (``names.CTX_BRIDGE``). Asterisk
-    hangs up the other side whichever side leaves first; no ARI bridge to create,
-    fill or destroy. The leg's end (its ``ChannelDestroyed``) ends the call."""
+class Bridge:
+    """Create the mixing bridge ``bridge_id`` and put the channels in it, both kept in
+    our app. No channel is yanked out of Stasis, as the caller's ``Bridge()`` in
+    dialplan did: Asterisk 22's masquerade could leave the leg's old channel behind,
+    unkillable (1 call in 150 under load). The first side's end ends the call: this
+    run hangs up the other side and destroys the bridge."""
 
-    caller_id: str
-    leg_id: str
+    bridge_id: str
+    channel_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Watch:
-    """Subscribe the app to the channel's events: a leg this run did not dial (a call
-    taken over), or after a reconnection, so that its end still reaches us."""
+    """Subscribe the app to the channel's events: the leg of a call bridged in dialplan
+    (by an older version of the app) that this run took over, or after a
+    reconnection, so that its end still reaches us."""
 
     channel_id: str
 
@@ -84,7 +86,7 @@ class Play:
 
 @dataclass(frozen=True, slots=True)
 class DestroyBridge:
-    """Destroy the ARI bridge of a call another run bridged that way (an older version)."""
+    """Destroy the call's ARI bridge: the call ended."""
 
     bridge_id: str
 
@@ -100,7 +102,7 @@ Command = (
     Originate
     | Ring
     | Answer
-    | BridgeInDialplan
+    | Bridge
     | Watch
     | HangUp
     | ContinueInDialplan

@@ -34,13 +34,6 @@ class LegAnswered:
 
 
 @dataclass(frozen=True, slots=True)
-class LegBridged:
-    """The answered leg left our app: the caller's ``Bridge()`` in dialplan took it."""
-
-    leg_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class LegSipResponse:
     """The leg's hangup handler reported the final SIP response that ended it."""
 
@@ -83,8 +76,8 @@ class Resume:
 class Adopt:
     """Taken over from another run with leg ``leg_id`` answered: already bridged,
     or to bridge now. ``destination``: what the leg said it dialed, if it said.
-    ``in_dialplan``: bridged by the generated bridge context (``bridged`` alone: in
-    an ARI bridge, as an older version of the app did)."""
+    ``in_dialplan``: bridged by the generated bridge context, as an older version of
+    the app did (``bridged`` alone: in its ARI bridge)."""
 
     leg_id: str
     destination: Destination | None
@@ -116,19 +109,10 @@ class CommandFailed:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Timer:
-    """The clock moved on. Asterisk times each leg out itself
-    (``Originate(timeout=...)``); the one deadline the app keeps is the bridge in
-    dialplan's (``Policy.bridge_timeout``): a caller sent on to be bridged whose leg
-    never left our app (the caller hung up on its way there) is ended."""
-
-
 Event = (
     CallerEntered
     | LegRinging
     | LegAnswered
-    | LegBridged
     | LegSipResponse
     | LegGone
     | CallerGone
@@ -137,5 +121,4 @@ Event = (
     | Adopt
     | CaughtUp
     | CommandFailed
-    | Timer
 )

@@ -23,7 +23,7 @@ from continuity.core.call.chain import (
 )
 from continuity.core.call.commands import (
     Answer,
-    BridgeInDialplan,
+    Bridge,
     ContinueInDialplan,
     Originate,
     Play,
@@ -40,12 +40,10 @@ from continuity.core.call.events import (
     Event,
     Failure,
     LegAnswered,
-    LegBridged,
     LegGone,
     LegRinging,
     LegSipResponse,
     Resume,
-    Timer,
 )
 from continuity.core.call.state import ID_SEP, Call, Leg, Phase, evolve
 from continuity.core.causes import NO_ANSWER_CAUSE
@@ -72,8 +70,6 @@ def step(call: Call, event: Event, now: dt.datetime) -> Step:
             return call.with_leg(sip_code=code), []
         case LegAnswered(leg_id=leg):
             return answered(call, leg, now)
-        case LegBridged(leg_id=leg) if call.leg_is(leg) and call.phase is Phase.BRIDGING:
-            return evolve(call, phase=Phase.BRIDGED), []
         case LegGone(leg_id=leg, cause=cause, sip_code=code) if call.leg_is(leg):
             if code is not None:
                 call = call.with_leg(sip_code=code)
@@ -90,8 +86,6 @@ def step(call: Call, event: Event, now: dt.datetime) -> Step:
             return _caught_up(call, live, now)
         case CommandFailed():
             return _failed(call, event, now)
-        case Timer() if call.phase is Phase.BRIDGING:
-            return _bridge_overdue(call, now)
     return call, []
 
 
@@ -112,20 +106,11 @@ def _entered(call: Call, waited: float, lag: float, now: dt.datetime) -> Step:
 def _caller_gone(call: Call, destroyed: bool, now: dt.datetime) -> Step:
     if call.phase is Phase.HANDED_OVER:
         return end(call, now, hang_up=False)  # dialplan has it now
-    if call.phase in (Phase.BRIDGING, Phase.BRIDGED) and not destroyed:
-        return call, []  # on its way to the bridge context: the leg's end ends the call
+    if call.phase is Phase.BRIDGED and not destroyed:
+        return call, []  # in the bridge context (an older version's): the leg's end ends it
     if not call.talking and call.outcome is None:
         call = evolve(call, outcome=Outcome.CALLER_HANGUP)
     return end(call, now, gone=call.caller_id)
-
-
-def _bridge_overdue(call: Call, now: dt.datetime) -> Step:
-    """The caller was sent on to be bridged, and its ``Bridge()`` never took the leg:
-    the caller hung up on its way there. The leg is not left waiting."""
-    assert call.answered_at is not None
-    if (now - call.answered_at).total_seconds() < call.policy.bridge_timeout:
-        return call, []
-    return end(call, now)
 
 
 # -- after a restart or a reconnection --------------------------------------------
@@ -207,10 +192,8 @@ def _failed(call: Call, event: CommandFailed, now: dt.datetime) -> Step:
                 call = evolve(call, phase=Phase.ROUTING, outcome=None, path=RoutedBy.APP)
                 return dial_next(call, now)
             return _voicemail_refused(call, now)
-        case BridgeInDialplan(leg_id=leg) if call.leg_is(leg) and call.phase is Phase.BRIDGING:
-            if event.failure is Failure.GONE:
-                return end(call, now, gone=call.caller_id)  # the caller hung up meanwhile
-            return end(call, now)
+        case Answer() | Bridge() if call.phase is Phase.ARI_BRIDGED:
+            return end(call, now)  # a side hung up meanwhile, or Asterisk refused
         case Watch(channel_id=leg) if call.leg_is(leg) and event.failure is Failure.GONE:
             return end(call, now, hang_up=False, gone=leg)  # it ended before we watched
         case Answer() | Play() if call.phase is Phase.ANNOUNCING:

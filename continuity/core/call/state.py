@@ -50,23 +50,16 @@ def evolve(obj: _T, **changes: Any) -> _T:
 class Phase(enum.Enum):
     ROUTING = "routing"
     DIALING = "dialing"
-    #: The leg answered and the caller was sent on to the bridge context; the leg
-    #: waits in our app until the caller's ``Bridge()`` takes it.
-    BRIDGING = "bridging"
-    #: Bridged in dialplan: Asterisk ends the other side whichever side hangs up; the
-    #: leg's end ends the call.
+    #: Bridged in dialplan, by an older version of the app (a call taken over):
+    #: Asterisk ends the other side whichever side hangs up; the leg's end ends the call.
     BRIDGED = "bridged"
-    #: In an ARI bridge of ours (a call an older version of the app bridged, taken
-    #: over): this run hangs up the other side and destroys the bridge.
+    #: In the call's ARI bridge: this run hangs up the other side when one side's
+    #: end reaches it, and destroys the bridge.
     ARI_BRIDGED = "ari_bridged"
     ANNOUNCING = "announcing"
     #: Sent on to dialplan (fallback or voicemail): no longer ours to hang up.
     HANDED_OVER = "handed_over"
     ENDED = "ended"
-
-
-#: Seconds after the answer by which the caller's ``Bridge()`` must have taken the leg.
-BRIDGE_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +74,6 @@ class Policy:
     unknown_value: str = "unallocated"
     #: Seconds behind from which new callers go to the fallback dialplan.
     handoff_after: float = 0.5
-    #: Seconds after the answer by which the caller's ``Bridge()`` must have taken the
-    #: leg out of our app; past them the call is ended (the caller hung up on its way).
-    bridge_timeout: float = BRIDGE_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +135,7 @@ class Call:
         return evolve(self, leg=evolve(self.leg, **changes))
 
 
-_TALKING = frozenset({Phase.BRIDGING, Phase.BRIDGED, Phase.ARI_BRIDGED})
+_TALKING = frozenset({Phase.BRIDGED, Phase.ARI_BRIDGED})
 
 
 def _copier(cls: type[_T]) -> Callable[..., _T]:
