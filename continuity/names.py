@@ -61,8 +61,9 @@ CALL_TRACE_FILE: Final = "continuity/call-trace.psv"
 #: leg ``<caller>~<step>``, bridge ``<caller>~bridge``.
 ID_SEP: Final = "~"
 #: How Asterisk names the channel a masquerade leaves behind (``ast_channel_yank``):
-#: the caller's ``Bridge()`` takes the answered leg out of Stasis that way, and about
-#: once in 1,000 ARI calls (bench, Asterisk 22.10) the old channel is never hung up.
+#: a ``Bridge()`` in dialplan takes a channel out of Stasis that way (earlier versions
+#: of the app bridged every call so), and in Asterisk 22.5 and later the old channel is
+#: now and then never hung up (about once in 1,000 such calls, bench, Asterisk 22.10).
 LEFT_BEHIND_PREFIX: Final = "Surrogate/"
 
 #: appArgs of the channels the app creates, to tell them from callers in StasisStart.

@@ -53,8 +53,9 @@ def left_behind(channels: Sequence[Channel]) -> Result:
     return Result.failed(
         LEFT_BEHIND,
         f"Asterisk keeps {len(stuck)} channel(s) a masquerade left behind ({shown}): Down,"
-        " running nothing, no call in them; an Asterisk race when the caller's Bridge()"
-        " takes the answered leg out of Stasis",
+        " running nothing, no call in them; an Asterisk 22 race in a masquerade (a Bridge()"
+        " in dialplan taking a channel out of Stasis, as earlier versions of this app did"
+        " for every call; a transfer or a pickup)",
         "they cannot be hung up; they go when Asterisk restarts (`core restart gracefully`"
         " at a quiet hour)",
     )

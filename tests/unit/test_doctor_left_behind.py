@@ -1,6 +1,6 @@
-"""The doctor names the channels a masquerade left behind in Asterisk (the caller's
-``Bridge()`` takes the answered leg out of Stasis; now and then Asterisk never hangs
-the old channel up), and leaves live calls alone."""
+"""The doctor names the channels a masquerade left behind in Asterisk (a ``Bridge()``
+in dialplan takes a channel out of Stasis; now and then Asterisk never hangs the old
+channel up), and leaves live calls alone."""
 
 from __future__ import annotations
 
