@@ -6,7 +6,8 @@ stack sleeps between almost every message (at 20 calls/s a message comes every f
 milliseconds), and a process woken from sleep runs its first microseconds on cold
 caches; on a virtual machine waking a vCPU costs more. This bench measures that
 floor: a stand-in for Asterisk (a process of its own) plays each call the way
-Asterisk 22 does for the app's 9-message bridged call (``bench.flow_probe``):
+Asterisk 22 does for the 9-message call bridged in dialplan (``bench.flow_probe``; the
+app's flow until it moved to an ARI bridge):
 
 - ``StasisStart`` of the caller; the client answers with one REST request (the
   originate), replied 1 ms later; 3 ms after that the leg's ``StasisStart``;
@@ -48,7 +49,7 @@ from bench.wire_floor import EVENT, REPLY_BODY, stand_in
 
 #: Per flow, the client's REST requests and what the stand-in sends after each reply:
 #: (milliseconds after the reply, event type, the leg's channel or the caller's).
-#: ``bridged`` is the product's flow today (9 messages a call); ``least`` is the fewest
+#: ``bridged`` is the dialplan-bridge flow (9 messages a call); ``least`` is the fewest
 #: an ARI app can see of a bridged call (5): the caller's arrival, one originate whose
 #: leg bridges itself in the dialplan on answer, the caller leaving the app, its end.
 FLOWS: dict[str, dict[str, list[tuple[float, str, bool]]]] = {
@@ -310,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--flow",
         choices=sorted(FLOWS),
         default="bridged",
-        help="the messages of a call: bridged (today's 9) or least (5)",
+        help="the messages of a call: bridged (the dialplan-bridge flow's 9) or least (5)",
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per client (3)")
     parser.add_argument(
