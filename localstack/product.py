@@ -110,8 +110,8 @@ async def stop_app(task: asyncio.Task[None]) -> None:
     if not done:
         stuck = io.StringIO()
         for other in asyncio.all_tasks():
-            print(f"task {other.get_name()}:", file=stuck)
-            other.print_stack(limit=6, file=stuck)
+            print(f"task {other.get_name()}: {other.get_coro()!r}", file=stuck)
+            print(_stack(other), file=stuck)
         # Known, intermittent (seen after a node's Asterisk was killed): reported with every
         # task's stack so it can be found, and left behind so the run goes on.
         logger.error(
@@ -122,6 +122,25 @@ async def stop_app(task: asyncio.Task[None]) -> None:
         return
     with contextlib.suppress(asyncio.CancelledError):
         task.result()
+
+
+def _stack(task: asyncio.Task[object]) -> str:
+    """Where ``task`` waits: its chain of awaits, innermost last. Written out frame by
+    frame: ``Task.print_stack`` reads each frame's source line, and raises on a frame of
+    a compiled module (picows), which has no line number."""
+    lines = []
+    awaited: object = task.get_coro()
+    for _ in range(12):
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None:
+            code = frame.f_code
+            lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        if awaited is None:
+            break
+    if awaited is not None:
+        lines.append(f"  awaiting {awaited!r}")
+    return "\n".join(lines) or "  (no Python frame)"
 
 
 async def wait_for_state(app: App, version: int, timeout: float = 5.0) -> float:
