@@ -65,6 +65,18 @@ async def fallback_dials(stack: LocalStack, num: str, target: str) -> bool:
     return f"@{names.ENDPOINT_PSTN}" in shown and target in shown
 
 
+async def killed(serve: asyncio.subprocess.Process, stack: LocalStack) -> None:
+    """SIGKILL ``continuity serve`` and wait until Asterisk no longer has its ARI app:
+    from then on Stasis() fails at once and the fallback dialplan routes. (A caller that
+    came in before Asterisk saw the WebSocket close would wait in Stasis for a new run
+    to take it over, which these tests never start.)"""
+    serve.send_signal(signal.SIGKILL)
+    await serve.wait()
+    async with asyncio.timeout(10):
+        while names.ARI_APP in await stack.pbx.cli("ari show apps"):
+            await asyncio.sleep(0.1)
+
+
 async def test_ten_thousand_imported_numbers_and_one_changed_route_by_the_app_and_without_it(
     own_stack: LocalStack, config: Config, tmp_path: Path
 ) -> None:
@@ -117,8 +129,7 @@ async def test_ten_thousand_imported_numbers_and_one_changed_route_by_the_app_an
         except TimeoutError:
             pytest.fail(f"records say {paths}; serve's log ends:\n{log.read_text()[-4000:]}")
 
-        serve.send_signal(signal.SIGKILL)
-        await serve.wait()
+        await killed(serve, stack)
         routed_by_fallback = {}
         for num in (CHANGED, UNCHANGED):
             call = await stack.place_call(num, "+13125550113")
@@ -182,8 +193,7 @@ async def test_the_astdb_fallback_follows_business_hours_and_holidays(
                 assert serve.returncode is None, log.read_text()[-3000:]
                 await asyncio.sleep(0.2)
     finally:
-        serve.send_signal(signal.SIGKILL)
-        await serve.wait()
+        await killed(serve, stack)
 
     where = {}
     for num in (OPEN_NOW, CLOSED_NOW):
