@@ -258,7 +258,7 @@ class CallService:
     async def ended_in_asterisk(self, call_ids: list[str]) -> None:
         """Asterisk's call trace says these calls ended, and their end never reached
         this run: each catches up with the channels Asterisk has (:class:`CaughtUp`)."""
-        stuck = [key for key in call_ids if key in self.calls]
+        stuck = [key for key in call_ids if self.routes(key)]
         if not stuck:
             return
         try:

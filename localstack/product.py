@@ -132,15 +132,15 @@ def _stack(task: asyncio.Task[object]) -> str:
     awaited: object = task.get_coro()
     for _ in range(12):
         frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
-        if frame is not None:
-            code = frame.f_code
-            lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+        if frame is None:  # a future, or a compiled coroutine: what the chain ends on
+            lines.append(f"  awaiting {awaited!r}")
+            break
+        code = frame.f_code
+        lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
         awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
         if awaited is None:
             break
-    if awaited is not None:
-        lines.append(f"  awaiting {awaited!r}")
-    return "\n".join(lines) or "  (no Python frame)"
+    return "\n".join(lines)
 
 
 async def wait_for_state(app: App, version: int, timeout: float = 5.0) -> float:
