@@ -22,6 +22,7 @@ def loopback(host: int) -> str:
         raise ValueError(f"loopback host {host}: give 1 to 254")
     return f"127.0.0.{host}"
 
+
 #: RTP ranges are carved out of [RTP_FLOOR, RTP_CEILING), under the Linux
 #: ephemeral range (32768-60999).
 RTP_FLOOR = 10000
@@ -31,6 +32,9 @@ RTP_CEILING = 32000
 TCP_FLOOR = 10000
 #: TCP ports handed out by every allocator of this process.
 _TCP_GIVEN: set[int] = set()
+#: RTP ports handed out by every allocator of this process: two instances built with
+#: their own allocators must never share a range (CI once drew the same block twice).
+_RTP_GIVEN: set[int] = set()
 
 
 class PortAllocator:
@@ -61,16 +65,22 @@ class PortAllocator:
         raise OSError(f"no free TCP port between {TCP_FLOOR} and {ceiling}")
 
     def rtp_range(self, size: int = 200) -> tuple[int, int]:
-        """An even-aligned ``(start, end)`` UDP range, free and distinct."""
+        """An even-aligned ``(start, end)`` UDP range, free and not handed out before
+        in this process, so instances built with their own allocators never share one.
+
+        Only when every block has been handed out (a long test run) does it take one
+        again, and then only a block whose ports are all free, its instance gone."""
         blocks = list(range(RTP_FLOOR, RTP_CEILING - size, size))
         self._rng.shuffle(blocks)
-        for start in blocks:
-            ports = range(start, start + size)
-            if any(port in self._given for port in ports):
-                continue
-            if all(_bindable(port, socket.SOCK_DGRAM) for port in ports[::2]):
-                self._given.update(ports)
-                return start, start + size - 1
+        for fresh_only in (True, False):
+            for start in blocks:
+                ports = range(start, start + size)
+                if fresh_only and any(port in _RTP_GIVEN for port in ports):
+                    continue
+                probed = ports[::2] if fresh_only else ports  # a reused one: every port
+                if all(_bindable(port, socket.SOCK_DGRAM) for port in probed):
+                    _RTP_GIVEN.update(ports)
+                    return start, start + size - 1
         raise OSError(f"no free RTP range of {size} ports between {RTP_FLOOR} and {RTP_CEILING}")
 
     def _free(self, kind: socket.SocketKind, host: str) -> int:
