@@ -2,9 +2,13 @@
 
 ARI's errors become core events: the first command that fails stops the rest and
 comes back as a :class:`~continuity.core.call.events.CommandFailed`, which the
-service steps. Best-effort requests (hang-ups, ringing, destroying a bridge)
+service steps. Best-effort requests (hang-ups, ringing, releasing a bridge)
 never stop a step: when the channel is gone there is nothing left to do, and the
 call's record must still be written.
+
+Calls are bridged in mixing bridges of :class:`~continuity.ari_app.bridges.BridgePool`,
+kept from call to call: a bridge is created only when none is free, and destroyed
+only when it could not be emptied.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from continuity import names
+from continuity.ari_app.bridges import BridgePool
 from continuity.ari_app.client.errors import (
     AriBadRequest,
     AriError,
@@ -27,11 +32,11 @@ from continuity.core.call.commands import (
     Bridge,
     Command,
     ContinueInDialplan,
-    DestroyBridge,
     HangUp,
     Originate,
     Play,
     Record,
+    ReleaseBridge,
     Ring,
     Watch,
 )
@@ -47,9 +52,15 @@ GONE = (AriNotFound, AriBadRequest, AriUnprocessable)
 
 
 class Executor:
-    def __init__(self, ari: CallRest, record: Callable[[CallRecord], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        ari: CallRest,
+        record: Callable[[CallRecord], Awaitable[None]],
+        bridges: BridgePool | None = None,
+    ) -> None:
         self._ari = ari
         self._record = record
+        self.bridges = bridges or BridgePool()
         #: How long Asterisk recently took to start a leg (see ``core.overload``).
         self.lag = Lag()
 
@@ -77,9 +88,8 @@ class Executor:
                 await ari.ring(channel)
             case Answer(channel_id=channel):
                 await ari.answer(channel)
-            case Bridge(bridge_id=bridge, channel_ids=channels):
-                await ari.create_bridge("mixing", bridge)
-                await ari.add_to_bridge(bridge, list(channels))
+            case Bridge(call_id=call, channel_ids=channels):
+                await self._bridge(call, channels)
             case Watch(channel_id=channel):
                 await ari.subscribe(names.ARI_APP, f"channel:{channel}")
             case HangUp(channel_id=channel, reason=reason):
@@ -88,10 +98,36 @@ class Executor:
                 await ari.continue_in_dialplan(channel, context, exten, command.priority)
             case Play(channel_id=channel, media=media, playback_id=playback):
                 await ari.play(channel, media, playback_id=playback)
-            case DestroyBridge(bridge_id=bridge):
-                await ari.destroy_bridge(bridge)
+            case ReleaseBridge(call_id=call):
+                self.bridges.release(call)
             case Record(record=record):
                 await self._record(record)
+
+    async def _bridge(self, call: str, channels: Sequence[str]) -> None:
+        pool = self.bridges
+        await self._destroy_stale()
+        bridge, new = pool.take(call)
+        if new:
+            try:
+                await self._ari.create_bridge("mixing", bridge)
+            except AriError:
+                pool.lost(call)
+                raise
+        pool.joined(bridge, channels)  # not free again until they have left
+        await self._ari.add_to_bridge(bridge, list(channels))
+
+    async def _destroy_stale(self) -> None:
+        """Destroy the released bridges whose channels were not all seen leaving."""
+        pool = self.bridges
+        for bridge in pool.stale():
+            pool.forget(bridge)
+            log.warning("destroying bridge %s: its channels were not all seen leaving", bridge)
+            try:
+                await self._ari.destroy_bridge(bridge)
+            except AriNotFound:
+                pass
+            except AriError as exc:
+                log.warning("could not destroy bridge %s: %s", bridge, exc)
 
     async def _originate(self, command: Originate) -> None:
         # One request creates and dials the leg; the app is subscribed to it from the

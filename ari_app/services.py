@@ -157,6 +157,10 @@ class CallService:
                 self.handoff_after,
             )
 
+    def left_app(self, channel_id: str) -> None:
+        """The channel left our app (``StasisEnd``), and with it any bridge of ours."""
+        self._executor.bridges.left(channel_id)
+
     async def on_event(self, channel_id: str, event: Event) -> None:
         """``event`` about channel ``channel_id`` (a caller or one of its legs)."""
         key = call_key(channel_id)
@@ -233,6 +237,15 @@ class CallService:
             leg_id,
         )
         await self._start(call, Adopt(leg_id, destination, bridged, in_dialplan))
+
+    def has_bridge(self, bridge_id: str) -> bool:
+        """The bridge is one of this run's (held by a call, draining or free)."""
+        return self._executor.bridges.knows(bridge_id)
+
+    def adopt_bridge(self, bridge_id: str, channel_ids: list[str], call_id: str) -> None:
+        """Another run's bridge holds ``call_id``'s channels, a call this run took over:
+        released at the call's end like one of this run's."""
+        self._executor.bridges.adopt(bridge_id, channel_ids, call_id)
 
     async def hang_up_stray(self, channel_id: str, why: str) -> None:
         log.warning("channel %s of another run of the app hung up: %s", channel_id, why)

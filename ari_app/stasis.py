@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from continuity import names
 from continuity.ari_app.client.events import (
     AriEvent,
-    ChannelDestroyed,
     PlaybackFinished,
     StasisEnd,
     StasisStart,
@@ -26,7 +27,6 @@ from continuity.core.call.events import (
     CallerGone,
     LegAnswered,
     LegGone,
-    LegSipResponse,
 )
 from continuity.core.causes import sip_code
 
@@ -37,10 +37,12 @@ log = logging.getLogger(__name__)
 #: (``AriClient(event_types=...)``), which spares ~45 events per call. No Dial
 #: events: the dialplan rings the caller (``Ringing()`` before ``Stasis()``), so the
 #: app has nothing to do when a leg rings (3 events and a request fewer per call).
+#: No ChannelDestroyed: a caller's end is its StasisEnd, an answered leg's too, and
+#: a leg that never answered reports its end, cause and SIP response from its hangup
+#: handler (``names.USEREVENT_LEG_CAUSE``): one event per channel, not two.
 HANDLED_EVENTS = (
     "StasisStart",
     "StasisEnd",
-    "ChannelDestroyed",
     "ChannelUserevent",
     "PlaybackFinished",
 )
@@ -54,6 +56,15 @@ def event_key(event: AriEvent) -> str | None:
 
 def _is_caller(channel_id: str) -> bool:
     return call_key(channel_id) == channel_id
+
+
+def _leg_ended(leg_id: str, raw: Mapping[str, Any]) -> LegGone:
+    """The leg's hangup handler's report: its Q.850 cause and SIP response."""
+    userevent = raw.get("userevent")
+    fields = userevent if isinstance(userevent, dict) else {}
+    cause = str(fields.get("cause", "")).strip()
+    code = sip_code(str(fields.get("tech_cause", "")))
+    return LegGone(leg_id, int(cause) if cause.isdigit() else None, code)
 
 
 class StasisTranslator:
@@ -71,20 +82,17 @@ class StasisTranslator:
                 await service.caller_entered(
                     channel.id, channel.exten, channel.caller_number, channel.caller_name, waited
                 )
-            case ChannelDestroyed(channel=channel, cause=cause):
-                caller = _is_caller(channel.id)
-                gone = CallerGone(destroyed=True) if caller else LegGone(channel.id, cause)
+            case StasisEnd(channel=channel):
+                # Out of our app, out of its bridge too.
+                service.left_app(channel.id)
+                gone = CallerGone() if _is_caller(channel.id) else LegGone(channel.id, None)
                 await service.on_event(channel.id, gone)
-            case StasisEnd(channel=channel) if _is_caller(channel.id):
-                await service.on_event(channel.id, CallerGone())
             case UnknownEvent(raw=raw) if (
                 raw.get("type") == "ChannelUserevent"
                 and raw.get("eventname") == names.USEREVENT_LEG_CAUSE
                 and event.channel_id
             ):
-                userevent = raw.get("userevent") or {}
-                code = sip_code(str(userevent.get("tech_cause", "")))
-                await service.on_event(event.channel_id, LegSipResponse(event.channel_id, code))
+                await service.on_event(event.channel_id, _leg_ended(event.channel_id, raw))
             case PlaybackFinished() if event.channel_id:
                 await service.on_event(event.channel_id, AnnouncementFinished())
             case _:

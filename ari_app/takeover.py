@@ -52,7 +52,11 @@ def listed(channel: Channel, bridged: set[str]) -> Listed:
 
 
 def _ours(bridge: Bridge) -> bool:
-    return bridge.id == bridge_id(call_key(bridge.id))
+    """A bridge of the pool of some run of the app, or the per-call bridge of an
+    earlier version."""
+    return bridge.id.startswith(names.BRIDGE_POOL_PREFIX) or bridge.id == bridge_id(
+        call_key(bridge.id)
+    )
 
 
 async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
@@ -60,7 +64,8 @@ async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
     return how many calls were taken over."""
     channels = await rest.list_channels()
     bridges = [bridge for bridge in await rest.list_bridges() if _ours(bridge)]
-    in_bridges = {channel for bridge in bridges for channel in bridge.channels}
+    bridge_of = {channel: bridge.id for bridge in bridges for channel in bridge.channels}
+    in_bridges = set(bridge_of)
     actions = take_over([listed(c, in_bridges) for c in channels], service.owned())
     taken = 0
     for action in actions:
@@ -79,6 +84,8 @@ async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
                         # adopted now said it dialed the bridge context's "0"; issue 18).
                         await service.hang_up_stray(leg.id, "its caller hung up")
                         continue
+                elif action.bridged:  # in another run's bridge, released at the call's end
+                    service.adopt_bridge(bridge_of[caller.id], [caller.id, leg.id], caller.id)
                 await service.adopt(
                     caller.id,
                     dialed,
@@ -102,9 +109,8 @@ async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
                 taken += 1
             case HangUp(channel_id=channel_id, why=why):
                 await service.hang_up_stray(channel_id, why)
-    owned = service.owned()
     for bridge in bridges:
-        if call_key(bridge.id) not in owned:
+        if not service.has_bridge(bridge.id):  # another run's, no call of ours in it
             log.warning("destroying bridge %s, which no run of the app owns", bridge.id)
             with contextlib.suppress(AriNotFound):
                 await rest.destroy_bridge(bridge.id)

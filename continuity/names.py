@@ -42,9 +42,12 @@ VOICEMAIL_CONTEXT: Final = "continuity"
 AGI_ROUTE: Final = "continuity_route"
 
 #: Hangup handler of every leg the ARI app dials; it raises USEREVENT_LEG_CAUSE with
-#: the SIP response that ended a leg that never answered (generated).
+#: the cause and SIP response that ended a leg that never reached the app (generated).
 CTX_LEG_HANGUP: Final = "continuity-leg-hangup"
 USEREVENT_LEG_CAUSE: Final = "ContinuityLegCause"
+#: Names of the ARI app's pooled mixing bridges: ``<prefix><run>-<n>``; a bridge is
+#: kept from call to call (creating and destroying one per call cost 4 messages).
+BRIDGE_POOL_PREFIX: Final = "continuity-pool-"
 
 #: Pre-dial handler (Dial option ``b``) of every continuity leg the dialplan dials:
 #: sets the leg's redirecting identity (Diversion / History-Info) and caller ID

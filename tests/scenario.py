@@ -157,10 +157,13 @@ class Scenario:
         return [c.name for c in await self.app.rest.list_channels()]
 
     async def pbx_bridges(self) -> list[str]:
-        return [b.id for b in await self.app.rest.list_bridges()]
+        """The pbx's bridges that hold a channel (the app keeps its empty bridges
+        for the next calls)."""
+        return [b.id for b in await self.app.rest.list_bridges() if b.channels]
 
     async def pbx_quiet_within(self, seconds: float) -> float:
-        """Wait until the pbx has no channel and no bridge; return how long it took."""
+        """Wait until the pbx has no channel and no bridge holds one; return how long
+        it took."""
         loop = asyncio.get_running_loop()
         start = loop.time()
         async with asyncio.timeout(seconds):

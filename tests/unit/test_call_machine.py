@@ -12,11 +12,11 @@ from continuity.core.call.commands import (
     Answer,
     Bridge,
     ContinueInDialplan,
-    DestroyBridge,
     HangUp,
     Originate,
     Play,
     Record,
+    ReleaseBridge,
     Ring,
     Watch,
 )
@@ -31,7 +31,6 @@ from continuity.core.call.events import (
     LegAnswered,
     LegGone,
     LegRinging,
-    LegSipResponse,
     Resume,
 )
 from continuity.core.model import Destination, DestinationKind
@@ -49,7 +48,6 @@ from tests.unit.call_machine_helpers import (
 )
 
 C = "1733050000.42"
-BRIDGE = f"{C}~bridge"
 
 
 def test_the_primary_answers_and_is_bridged_until_the_caller_hangs_up() -> None:
@@ -70,14 +68,14 @@ def test_the_primary_answers_and_is_bridged_until_the_caller_hangs_up() -> None:
     assert call.on(LegRinging(f"{C}~0")) == []  # told once
     # The caller is answered and bridged with the leg in the call's ARI bridge: both
     # stay in our app (no channel is yanked out of it, as a Bridge() in dialplan did).
-    assert call.on(LegAnswered(f"{C}~0")) == [Answer(C), Bridge(BRIDGE, (C, f"{C}~0"))]
+    assert call.on(LegAnswered(f"{C}~0")) == [Answer(C), Bridge(C, (C, f"{C}~0"))]
     assert call.call.phase is Phase.ARI_BRIDGED
     assert call.records == []  # still talking
 
     # The caller hangs up: this run hangs up the leg and destroys the bridge.
     assert call.on(CallerGone(), after=42.0) == [
         HangUp(f"{C}~0"),
-        DestroyBridge(BRIDGE),
+        ReleaseBridge(C),
         Record(call.record),
     ]
     assert call.on(LegGone(f"{C}~0", 16)) == []  # the leg's end comes after: nothing
@@ -95,9 +93,7 @@ def test_the_primary_answers_and_is_bridged_until_the_caller_hangs_up() -> None:
 def test_primary_503_answering_service_busy_then_voicemail_takes_the_call() -> None:
     call = a_call(plan(PRIMARY, SERVICE, VOICEMAIL))
     call.on(CallerEntered())
-    call.on(LegSipResponse(f"{C}~0", 503))
-
-    [dial] = call.on(LegGone(f"{C}~0", 34))
+    [dial] = call.on(LegGone(f"{C}~0", 34, sip_code=503))
     assert isinstance(dial, Originate) and dial.leg_id == f"{C}~1"
     assert dial.endpoint == f"PJSIP/{ANSWERING_SERVICE}@{names.ENDPOINT_PSTN}"
     assert dial.variables["REDIRECTING(from-num,i)"] == MAIN
@@ -182,7 +178,7 @@ def test_the_answering_side_hangs_up_and_the_caller_is_released() -> None:
     call.on(LegAnswered(f"{C}~0"))
     assert call.on(LegGone(f"{C}~0", 16)) == [
         HangUp(C),
-        DestroyBridge(BRIDGE),
+        ReleaseBridge(C),
         Record(call.record),
     ]
     assert call.record.outcome == Outcome.ANSWERED
@@ -197,7 +193,7 @@ def test_a_caller_gone_before_it_could_be_answered_or_bridged_ends_the_call() ->
         assert call.on(CommandFailed(command, Failure.GONE)) == [
             HangUp(f"{C}~0"),
             HangUp(C),
-            DestroyBridge(BRIDGE),
+            ReleaseBridge(C),
             Record(call.record),
         ]
         assert call.record.answered_kind == "primary"
@@ -306,7 +302,7 @@ def test_a_call_taken_over_after_its_answer_is_bridged_by_this_run() -> None:
     call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
     assert call.on(Adopt(f"{C}~1", None, bridged=False)) == [
         Answer(C),
-        Bridge(BRIDGE, (C, f"{C}~1")),
+        Bridge(C, (C, f"{C}~1")),
     ]
     call.on(LegGone(f"{C}~1", 16))
     assert (call.record.answered_kind, call.record.answered_target) == (
@@ -333,11 +329,11 @@ def test_a_taken_over_call_whose_leg_ended_before_it_was_watched_is_recorded_at_
     assert call.on(CommandFailed(watch, Failure.REFUSED)) == []  # ended: nothing more
 
 
-def test_a_call_in_an_ari_bridge_taken_over_is_released_and_its_bridge_destroyed() -> None:
+def test_a_call_in_an_ari_bridge_taken_over_is_released_and_its_bridge_given_back() -> None:
     agent = Destination(DestinationKind.VOICE_AGENT, "agent")
     call = a_call(plan(PRIMARY, SERVICE), path=RoutedBy.TAKEN_OVER)
     assert call.on(Adopt(f"{C}~1", agent, bridged=True)) == []
-    assert call.on(LegGone(f"{C}~1", 16)) == [HangUp(C), DestroyBridge(BRIDGE), Record(call.record)]
+    assert call.on(LegGone(f"{C}~1", 16)) == [HangUp(C), ReleaseBridge(C), Record(call.record)]
     assert (call.record.answered_kind, call.record.answered_target) == ("voice_agent", "agent")
     assert call.record.path is RoutedBy.TAKEN_OVER
 
@@ -361,10 +357,10 @@ def test_after_a_reconnection_a_leg_that_answered_unheard_is_bridged() -> None:
     call.on(CallerEntered())
     assert call.on(CaughtUp({C: True, f"{C}~0": True})) == [
         Answer(C),
-        Bridge(BRIDGE, (C, f"{C}~0")),
+        Bridge(C, (C, f"{C}~0")),
     ]
     assert call.on(CaughtUp({C: True, f"{C}~0": True})) == []  # nothing more to catch up
-    assert call.on(CaughtUp({C: True})) == [HangUp(C), DestroyBridge(BRIDGE), Record(call.record)]
+    assert call.on(CaughtUp({C: True})) == [HangUp(C), ReleaseBridge(C), Record(call.record)]
 
 
 def test_after_a_reconnection_a_call_bridged_in_dialplan_is_watched_again() -> None:

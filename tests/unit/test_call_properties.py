@@ -18,9 +18,9 @@ from continuity.core.call.commands import (
     Bridge,
     Command,
     ContinueInDialplan,
-    DestroyBridge,
     HangUp,
     Originate,
+    ReleaseBridge,
     Watch,
 )
 from continuity.core.call.events import (
@@ -35,7 +35,6 @@ from continuity.core.call.events import (
     LegAnswered,
     LegGone,
     LegRinging,
-    LegSipResponse,
     Resume,
 )
 from continuity.core.model import DestinationKind
@@ -77,7 +76,6 @@ FAIL = "fail"
 leg_events = st.one_of(
     st.builds(LegRinging, legs),
     st.builds(LegAnswered, legs),
-    st.builds(LegSipResponse, legs, st.sampled_from([None, 486, 503])),
     st.builds(LegGone, legs, st.sampled_from(CAUSES), st.sampled_from([None, 503])),
 )
 # After a reconnection: the caller is mostly still there, its legs maybe not.
@@ -93,7 +91,6 @@ events = st.one_of(
     leg_events,
     st.builds(CallerEntered, waited=st.sampled_from([0.0, 1.0]), lag=st.just(0.0)),
     st.just(CallerGone()),
-    st.just(CallerGone(destroyed=True)),
     st.just(AnnouncementFinished()),
     st.builds(Resume, st.integers(0, 3), st.sampled_from([None, 0, 1])),
     st.builds(Adopt, legs, st.none(), st.booleans(), st.booleans()),
@@ -140,7 +137,7 @@ def _caller_hangs_up(call: Driven) -> list[Event]:
 
 def _current(event: Event, call: Driven) -> Event:
     leg = call.call.leg.channel_id if call.call.leg is not None else f"{C}~0"
-    leg_events = LegRinging | LegAnswered | LegSipResponse | LegGone | Adopt
+    leg_events = LegRinging | LegAnswered | LegGone | Adopt
     if isinstance(event, leg_events) and event.leg_id == CURRENT:
         return replace(event, leg_id=leg)
     return event
@@ -226,9 +223,9 @@ def test_every_call_ends_with_one_record_and_no_leg_left_up(
             gone |= {leg for leg in created if leg not in e.live}
     assert created <= hung_up | gone
 
-    # Every ARI bridge the app created is destroyed by it.
-    bridges = {c.bridge_id for c in call.commands if isinstance(c, Bridge)}
-    assert bridges <= {c.bridge_id for c in call.commands if isinstance(c, DestroyBridge)}
+    # Every call that took a bridge releases it.
+    bridged = {c.call_id for c in call.commands if isinstance(c, Bridge)}
+    assert bridged <= {c.call_id for c in call.commands if isinstance(c, ReleaseBridge)}
 
 
 #: What happens next to the leg being dialed, in a call that goes the usual way.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from continuity import names
+from continuity.ari_app.bridges import BridgePool
 from continuity.ari_app.client.errors import (
     AriBadRequest,
     AriError,
@@ -21,10 +22,10 @@ from continuity.core.call.commands import (
     Bridge,
     Command,
     ContinueInDialplan,
-    DestroyBridge,
     HangUp,
     Originate,
     Record,
+    ReleaseBridge,
     Watch,
 )
 from continuity.core.call.events import CommandFailed, Failure
@@ -80,7 +81,7 @@ class Asterisk:
         await self._req(f"add {bridge_id} {','.join(listed)}")
 
     async def destroy_bridge(self, bridge_id: str) -> None:
-        await self._req("destroy_bridge")
+        await self._req(f"destroy_bridge {bridge_id}")
 
     async def list_bridges(self) -> list[AriBridge]:
         return []
@@ -104,33 +105,101 @@ def _err(kind: type[AriError], status: int) -> AriError:
 RECORD = CallRecord("C", "+1", "+2", "", "normal", Outcome.ANSWERED, T0, T0)
 
 
-def _records() -> tuple[Executor, Asterisk, list[CallRecord]]:
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+POOLED = "continuity-pool-r-"
+
+
+def _records(clock: Clock | None = None) -> tuple[Executor, Asterisk, list[CallRecord]]:
     written: list[CallRecord] = []
 
     async def record(r: CallRecord) -> None:
         written.append(r)
 
     asterisk = Asterisk()
-    return Executor(asterisk, record), asterisk, written
+    pool = BridgePool(run="r", drain_after=5.0, clock=clock or Clock())
+    return Executor(asterisk, record, pool), asterisk, written
 
 
 async def test_an_answered_leg_is_bridged_with_its_caller_in_one_ari_bridge() -> None:
     executor, asterisk, _ = _records()
-    assert await executor.run([Answer("C"), Bridge("C~bridge", ("C", "C~2"))]) is None
+    assert await executor.run([Answer("C"), Bridge("C", ("C", "C~2"))]) is None
     # One addChannel with both channels: neither leaves our app.
-    assert asterisk.requests == ["answer", "create_bridge C~bridge", "add C~bridge C,C~2"]
+    assert asterisk.requests == ["answer", f"create_bridge {POOLED}1", f"add {POOLED}1 C,C~2"]
+
+
+async def test_the_next_call_is_bridged_in_the_bridge_the_last_one_left_empty() -> None:
+    executor, asterisk, _ = _records()
+    await executor.run([Bridge("A", ("A", "A~0"))])
+    await executor.run([HangUp("A"), ReleaseBridge("A")])
+    executor.bridges.left("A~0")
+    executor.bridges.left("A")
+
+    asterisk.requests.clear()
+    await executor.run([Bridge("B", ("B", "B~1"))])
+    # Neither created nor destroyed: 4 WebSocket messages fewer per call.
+    assert asterisk.requests == [f"add {POOLED}1 B,B~1"]
+
+
+async def test_a_bridge_a_channel_has_not_left_yet_is_never_given_to_another_call() -> None:
+    executor, asterisk, _ = _records()
+    await executor.run([Bridge("A", ("A", "A~0"))])
+    await executor.run([ReleaseBridge("A")])
+    executor.bridges.left("A~0")  # the caller's StasisEnd has not come yet
+
+    await executor.run([Bridge("B", ("B", "B~0"))])
+    assert asterisk.requests[-2:] == [f"create_bridge {POOLED}2", f"add {POOLED}2 B,B~0"]
+
+    executor.bridges.left("A")  # now it is empty: the next call takes it
+    await executor.run([Bridge("D", ("D", "D~0"))])
+    assert asterisk.requests[-1] == f"add {POOLED}1 D,D~0"
+
+
+async def test_a_bridge_whose_channel_is_never_seen_leaving_is_destroyed_not_reused() -> None:
+    clock = Clock()
+    executor, asterisk, _ = _records(clock)
+    await executor.run([Bridge("A", ("A", "A~0"))])
+    await executor.run([ReleaseBridge("A")])
+    executor.bridges.left("A")  # the leg's StasisEnd was lost (a reconnection)
+
+    clock.now += 6.0
+    await executor.run([Bridge("B", ("B", "B~0"))])
+    assert asterisk.requests[-3:] == [
+        f"destroy_bridge {POOLED}1",
+        f"create_bridge {POOLED}2",
+        f"add {POOLED}2 B,B~0",
+    ]
+    assert not executor.bridges.knows(f"{POOLED}1")
+
+
+async def test_a_bridge_that_could_not_be_created_is_never_handed_out() -> None:
+    executor, asterisk, _ = _records()
+    asterisk.fail[f"create_bridge {POOLED}1"] = _err(AriServerError, 500)
+    bridge = Bridge("A", ("A", "A~0"))
+    failed = await executor.run([bridge])
+    assert failed is not None and failed.failure is Failure.REFUSED
+    await executor.run([ReleaseBridge("A")])
+
+    await executor.run([Bridge("B", ("B", "B~0"))])
+    assert asterisk.requests[-2:] == [f"create_bridge {POOLED}2", f"add {POOLED}2 B,B~0"]
 
 
 async def test_a_caller_gone_before_its_bridge_comes_back_as_a_gone_failure() -> None:
     executor, asterisk, _ = _records()
-    adding = "add C~bridge C,C~0"
+    adding = f"add {POOLED}1 C,C~0"
     asterisk.fail[adding] = _err(AriBadRequest, 400)  # "Channel not found"
-    bridge = Bridge("C~bridge", ("C", "C~0"))
+    bridge = Bridge("C", ("C", "C~0"))
 
     failed = await executor.run([bridge, HangUp("C~0")])
 
     assert failed == CommandFailed(bridge, Failure.GONE, str(asterisk.fail[adding]))
-    assert asterisk.requests == ["create_bridge C~bridge", adding]  # stopped there
+    assert asterisk.requests == [f"create_bridge {POOLED}1", adding]  # stopped there
 
 
 async def test_watching_a_leg_that_is_gone_already_comes_back_as_gone() -> None:
@@ -154,12 +223,11 @@ async def test_hang_ups_of_channels_already_gone_never_stop_the_record() -> None
     executor, asterisk, written = _records()
     asterisk.fail["hangup C~0"] = _err(AriNotFound, 404)
     asterisk.fail["hangup C"] = _err(AriServerError, 500)
-    asterisk.fail["destroy_bridge"] = _err(AriNotFound, 404)
 
     commands: list[Command] = [
         HangUp("C~0"),
         HangUp("C"),
-        DestroyBridge("C~bridge"),
+        ReleaseBridge("C"),
         Record(RECORD),
     ]
     assert await executor.run(commands) is None

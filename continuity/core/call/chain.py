@@ -14,11 +14,11 @@ from continuity.core.call.commands import (
     Bridge,
     Command,
     ContinueInDialplan,
-    DestroyBridge,
     HangUp,
     Originate,
     Play,
     Record,
+    ReleaseBridge,
 )
 from continuity.core.call.legs import leg_variables
 from continuity.core.call.record import call_record, leg_attempt
@@ -141,7 +141,7 @@ def answered(call: Call, leg: str, now: dt.datetime) -> Step:
         return call, [HangUp(leg)]
     taken = evolve(current, answered=True)
     call = evolve(call, leg=taken, answered_at=now, phase=Phase.ARI_BRIDGED)
-    return call, [Answer(call.caller_id), Bridge(call.bridge_id, (call.caller_id, leg))]
+    return call, [Answer(call.caller_id), Bridge(call.caller_id, (call.caller_id, leg))]
 
 
 # -- the end -----------------------------------------------------------------------
@@ -161,7 +161,7 @@ def end(
     if hang_up and call.caller_id != gone:
         commands.append(HangUp(call.caller_id, reason))
     if call.phase is Phase.ARI_BRIDGED:  # an ARI bridge outlives its channels
-        commands.append(DestroyBridge(call.bridge_id))
+        commands.append(ReleaseBridge(call.caller_id))
     call = evolve(call, phase=Phase.ENDED)
     commands.append(Record(call_record(call, now)))
     return call, commands

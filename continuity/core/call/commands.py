@@ -41,13 +41,13 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Bridge:
-    """Create the mixing bridge ``bridge_id`` and put the channels in it, both kept in
-    our app. No channel is yanked out of Stasis, as the caller's ``Bridge()`` in
-    dialplan did: Asterisk 22's masquerade could leave the leg's old channel behind,
-    unkillable (1 call in 150 under load). The first side's end ends the call: this
-    run hangs up the other side and destroys the bridge."""
+    """Put the channels in a mixing bridge of the call's own, both kept in our app.
+    No channel is yanked out of Stasis, as the caller's ``Bridge()`` in dialplan did:
+    Asterisk 22's masquerade could leave the leg's old channel behind, unkillable (1
+    call in 150 under load). The first side's end ends the call: this run hangs up
+    the other side and releases the bridge (:class:`ReleaseBridge`)."""
 
-    bridge_id: str
+    call_id: str
     channel_ids: tuple[str, ...]
 
 
@@ -85,10 +85,11 @@ class Play:
 
 
 @dataclass(frozen=True, slots=True)
-class DestroyBridge:
-    """Destroy the call's ARI bridge: the call ended."""
+class ReleaseBridge:
+    """The call ended: its bridge is done with. The adapter may keep it for another
+    call once the channels it held are gone."""
 
-    bridge_id: str
+    call_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +108,10 @@ Command = (
     | HangUp
     | ContinueInDialplan
     | Play
-    | DestroyBridge
+    | ReleaseBridge
     | Record
 )
 
 #: Best-effort requests: when one fails (most often "not found": the channel is gone
 #: already) the adapter logs it and runs the rest, so the record is always written.
-BEST_EFFORT = (HangUp, Ring, DestroyBridge)
+BEST_EFFORT = (HangUp, Ring, ReleaseBridge)

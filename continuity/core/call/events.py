@@ -34,16 +34,10 @@ class LegAnswered:
 
 
 @dataclass(frozen=True, slots=True)
-class LegSipResponse:
-    """The leg's hangup handler reported the final SIP response that ended it."""
-
-    leg_id: str
-    sip_code: int | None
-
-
-@dataclass(frozen=True, slots=True)
 class LegGone:
-    """The leg hung up or failed, with its Q.850 cause (and SIP code when known)."""
+    """The leg hung up or failed, with its Q.850 cause (and SIP code when known): its
+    hangup handler's report of a leg that never answered, or an answered leg leaving
+    our app (cause not known)."""
 
     leg_id: str
     cause: int | None
@@ -53,9 +47,7 @@ class LegGone:
 @dataclass(frozen=True, slots=True)
 class CallerGone:
     """The caller's channel left our app: it hung up, or dialplan took it on
-    (``StasisEnd``). ``destroyed``: its channel is gone (``ChannelDestroyed``)."""
-
-    destroyed: bool = False
+    (``StasisEnd``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +105,6 @@ Event = (
     CallerEntered
     | LegRinging
     | LegAnswered
-    | LegSipResponse
     | LegGone
     | CallerGone
     | AnnouncementFinished

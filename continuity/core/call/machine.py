@@ -42,7 +42,6 @@ from continuity.core.call.events import (
     LegAnswered,
     LegGone,
     LegRinging,
-    LegSipResponse,
     Resume,
 )
 from continuity.core.call.state import ID_SEP, Call, Leg, Phase, evolve
@@ -66,16 +65,14 @@ def step(call: Call, event: Event, now: dt.datetime) -> Step:
             if call.leg.ringing:
                 return call, []
             return call.with_leg(ringing=True), [Ring(call.caller_id)]
-        case LegSipResponse(leg_id=leg, sip_code=code) if call.leg_is(leg):
-            return call.with_leg(sip_code=code), []
         case LegAnswered(leg_id=leg):
             return answered(call, leg, now)
         case LegGone(leg_id=leg, cause=cause, sip_code=code) if call.leg_is(leg):
             if code is not None:
                 call = call.with_leg(sip_code=code)
             return leg_gone(call, cause, now)
-        case CallerGone(destroyed=destroyed):
-            return _caller_gone(call, destroyed, now)
+        case CallerGone():
+            return _caller_gone(call, now)
         case AnnouncementFinished() if call.phase is Phase.ANNOUNCING:
             return end(call, now)
         case Resume(step=at, interrupted=interrupted) if _fresh(call):
@@ -103,10 +100,10 @@ def _entered(call: Call, waited: float, lag: float, now: dt.datetime) -> Step:
     return route(call, now)
 
 
-def _caller_gone(call: Call, destroyed: bool, now: dt.datetime) -> Step:
+def _caller_gone(call: Call, now: dt.datetime) -> Step:
     if call.phase is Phase.HANDED_OVER:
         return end(call, now, hang_up=False)  # dialplan has it now
-    if call.phase is Phase.BRIDGED and not destroyed:
+    if call.phase is Phase.BRIDGED:
         return call, []  # in the bridge context (an older version's): the leg's end ends it
     if not call.talking and call.outcome is None:
         call = evolve(call, outcome=Outcome.CALLER_HANGUP)

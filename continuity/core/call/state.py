@@ -29,6 +29,8 @@ def leg_id(caller_id: str, step: int) -> str:
 
 
 def bridge_id(caller_id: str) -> str:
+    """The ARI bridge an earlier version of the app made for each call (a takeover
+    still finds such calls); bridges now come from the adapter's pool."""
     return f"{caller_id}{ID_SEP}bridge"
 
 
@@ -113,10 +115,6 @@ class Call:
     handed_to: Destination | None = None
     #: Which path routes it: this run from the start, or this run after another's.
     path: RoutedBy = RoutedBy.APP
-
-    @property
-    def bridge_id(self) -> str:
-        return bridge_id(self.caller_id)
 
     @property
     def ended(self) -> bool:
