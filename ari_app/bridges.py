@@ -6,10 +6,11 @@ is free for another call once every channel it held has left our app (their
 destroying a bridge per call cost four WebSocket messages of 16 (issue 13).
 
 No call ever shares a bridge with a channel of another: a bridge whose channels
-are not all seen leaving within ``drain_after`` seconds of its release (an event
-lost in a reconnection, a channel gone while being added) is never reused; the
-executor destroys it. This module only keeps the books; the executor does the
-requests.
+are not all seen leaving within ``drain_after`` seconds of its release (a hangup
+handler that did not hang up the other side, an event lost in a reconnection, a
+channel gone while being added) is never reused; the executor hangs up what is
+left in it and destroys it. This module only keeps the books; the executor does
+the requests.
 """
 
 from __future__ import annotations
@@ -109,15 +110,17 @@ class BridgePool:
             stale.append(bridge)
         return stale
 
-    def forget(self, bridge: str) -> None:
-        """``bridge`` is destroyed (or was never made)."""
+    def forget(self, bridge: str) -> set[str]:
+        """``bridge`` is destroyed (or was never made); the channels still in it."""
         self._draining.pop(bridge, None)
-        for channel in self._in.pop(bridge, ()):
+        left = self._in.pop(bridge, set())
+        for channel in left:
             self._where.pop(channel, None)
         if bridge in self._free:
             self._free.remove(bridge)
         for call_id in [c for c, b in self._held.items() if b == bridge]:
             del self._held[call_id]
+        return left
 
     def adopt(self, bridge: str, channels: Iterable[str], call_id: str) -> None:
         """A bridge another run made, holding ``channels`` of ``call_id``, which this
@@ -127,3 +130,14 @@ class BridgePool:
 
     def knows(self, bridge: str) -> bool:
         return bridge in self._in
+
+    def known(self) -> set[str]:
+        return set(self._in)
+
+    def keep_only(self, existing: set[str], among: set[str]) -> list[str]:
+        """Of the bridges ``among`` (known before Asterisk listed ``existing``), forget
+        those it no longer has (a restart of Asterisk took them all); their names."""
+        gone = [bridge for bridge in among if bridge in self._in and bridge not in existing]
+        for bridge in gone:
+            self.forget(bridge)
+        return gone

@@ -105,7 +105,6 @@ class Executor:
 
     async def _bridge(self, call: str, channels: Sequence[str]) -> None:
         pool = self.bridges
-        await self._destroy_stale()
         bridge, new = pool.take(call)
         if new:
             try:
@@ -114,20 +113,40 @@ class Executor:
                 pool.lost(call)
                 raise
         pool.joined(bridge, channels)  # not free again until they have left
-        await self._ari.add_to_bridge(bridge, list(channels))
+        try:
+            await self._ari.add_to_bridge(bridge, list(channels))
+        except AriNotFound:  # addChannel's 404 is the bridge's: gone behind our back
+            if new:
+                raise
+            log.warning(
+                "bridge %s is gone from Asterisk; bridging call %s in a new one", bridge, call
+            )
+            pool.lost(call)
+            await self._bridge(call, channels)
 
-    async def _destroy_stale(self) -> None:
-        """Destroy the released bridges whose channels were not all seen leaving."""
+    async def sweep(self) -> None:
+        """Hang up what is left in each released bridge that did not empty in time,
+        and destroy it: no channel stays alone in a bridge, none is reused unclean."""
         pool = self.bridges
         for bridge in pool.stale():
-            pool.forget(bridge)
-            log.warning("destroying bridge %s: its channels were not all seen leaving", bridge)
-            try:
-                await self._ari.destroy_bridge(bridge)
-            except AriNotFound:
-                pass
-            except AriError as exc:
-                log.warning("could not destroy bridge %s: %s", bridge, exc)
+            left = pool.forget(bridge)
+            log.warning(
+                "bridge %s still held %s after its call ended: hanging up, destroying it",
+                bridge,
+                ", ".join(sorted(left)) or "a channel",
+            )
+            for channel in sorted(left):
+                await self._best_effort(self._ari.hangup(channel), f"hanging up {channel}")
+            await self._best_effort(self._ari.destroy_bridge(bridge), f"destroying {bridge}")
+
+    @staticmethod
+    async def _best_effort(request: Awaitable[None], what: str) -> None:
+        try:
+            await request
+        except AriNotFound:
+            pass  # gone already
+        except AriError as exc:
+            log.warning("%s failed: %s", what, exc)
 
     async def _originate(self, command: Originate) -> None:
         # One request creates and dials the leg; the app is subscribed to it from the

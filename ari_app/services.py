@@ -8,6 +8,7 @@ command comes back as an event and is stepped the same way.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -16,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
+from continuity.ari_app.bridges import DRAIN_AFTER
 from continuity.ari_app.client.errors import AriError, AriNotFound
 from continuity.ari_app.executor import Executor
 from continuity.ari_app.orphans import release_orphans
@@ -237,6 +239,23 @@ class CallService:
             leg_id,
         )
         await self._start(call, Adopt(leg_id, destination, bridged, in_dialplan))
+
+    async def sweep_bridges(self, every: float = DRAIN_AFTER) -> None:
+        """Forever: hang up what is left in bridges that did not empty after their
+        call's end, and destroy them (see :mod:`continuity.ari_app.bridges`)."""
+        while True:
+            await asyncio.sleep(every)
+            await self._executor.sweep()
+
+    def bridges_known(self) -> set[str]:
+        return self._executor.bridges.known()
+
+    def bridges_listed(self, existing: set[str], among: set[str]) -> None:
+        """Asterisk listed ``existing``: of this run's bridges ``among`` (known before
+        the list), forget those it no longer has."""
+        gone = self._executor.bridges.keep_only(existing, among)
+        if gone:
+            log.warning("%d bridge(s) of this run are gone from Asterisk: forgotten", len(gone))
 
     def has_bridge(self, bridge_id: str) -> bool:
         """The bridge is one of this run's (held by a call, draining or free)."""

@@ -63,7 +63,9 @@ async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
     """Take over, resume or hang up every channel of a call this run does not own;
     return how many calls were taken over."""
     channels = await rest.list_channels()
+    known = service.bridges_known()
     bridges = [bridge for bridge in await rest.list_bridges() if _ours(bridge)]
+    service.bridges_listed({bridge.id for bridge in bridges}, known)
     bridge_of = {channel: bridge.id for bridge in bridges for channel in bridge.channels}
     in_bridges = set(bridge_of)
     actions = take_over([listed(c, in_bridges) for c in channels], service.owned())

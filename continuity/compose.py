@@ -299,6 +299,7 @@ class App:
                     ("snapshot-changes", self.snapshots.run),
                     ("call-records", self.recorder.run),
                     ("call-trace", self.trace.run),
+                    ("bridge-sweep", self.calls.sweep_bridges),
                     ("leadership", self.leadership.run),
                     ("outages", self.outages.run),
                     ("voicemail-notices", self.voicemail.run),

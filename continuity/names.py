@@ -113,6 +113,10 @@ VAR_DIALING: Final = "CONTINUITY_DIALING"
 VAR_LANDED: Final = "CONTINUITY_LANDED"
 #: Set on every leg the ARI app dials: its destination (``kind/target``, as above).
 VAR_DESTINATION: Final = "CONTINUITY_DESTINATION"
+#: A SHARED() variable of the caller, set by each leg the ARI app dials: that leg's
+#: channel id. Whichever side of a bridged call hangs up, its hangup handler hangs
+#: up the other, so the app need not (and Asterisk does it while the app is down).
+VAR_CURRENT_LEG: Final = "CONTINUITY_CURRENT_LEG"
 #: The local date (YYYY-MM-DD in the schedule's zone) the fallback checks holidays with.
 VAR_LOCAL_DATE: Final = "CONTINUITY_LOCAL_DATE"
 #: The verification call's id, expected code, keyed digits, and whether it reported them.

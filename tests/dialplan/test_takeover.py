@@ -204,3 +204,26 @@ async def test_a_call_bridged_when_the_app_dies_goes_on_and_the_new_run_ends_and
         "primary",
         BRIDGED,
     )
+
+
+async def test_a_bridged_caller_who_hangs_up_while_the_app_is_down_frees_the_far_side_at_once(
+    own_stack: LocalStack, serving: Serving, state: str
+) -> None:
+    stack = own_stack
+    call = await stack.place_call(BRIDGED, "+13125550125", hold_seconds=60)
+    await call.wait_answered()
+    assert len(await pbx_channels(stack)) == 2
+
+    await serving.kill()  # and it stays down
+    await call.hangup()
+    # The caller's hangup handler hung up the leg: the answering side is not left
+    # talking to nobody until the app is back.
+    await until_no_channel_left(stack, timeout=2.0)
+
+    await serving.start(wait=False)
+    record = await the_record(state, BRIDGED)  # from Asterisk's call trace
+    assert (record.outcome, record.answered_kind, record.answered_target) == (
+        "answered",
+        "primary",
+        BRIDGED,
+    )

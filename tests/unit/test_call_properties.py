@@ -117,6 +117,12 @@ def _run(route: RoutePlan, policy: Policy, script: list[object]) -> tuple[Driven
         seen.append(event)
         _check_no_dead_end(before, event, produced)
         _check_alive(call)
+        if isinstance(event, CallerGone) and call.call.ended and before.leg is not None:
+            # The caller hung up: its hangup handler hangs up its current leg
+            # (generated dialplan), whose end then reaches us.
+            gone = LegGone(before.leg.channel_id, 16)
+            call.on(gone, after)
+            seen.append(gone)
     for event in _caller_hangs_up(call):
         call.on(event, 10.0)
         seen.append(event)
@@ -128,9 +134,9 @@ def _caller_hangs_up(call: Driven) -> list[Event]:
     state = call.call
     if state.ended:
         return []
-    if state.phase is Phase.BRIDGED and state.leg is not None:
-        # Its Bridge() (an older version's) ends and Asterisk hangs up the leg, whose
-        # end reaches us.
+    if state.leg is not None:
+        # Asterisk hangs up the leg: its Bridge() (an older version's) ends, or the
+        # caller's hangup handler does it; the leg's end reaches us.
         return [CallerGone(), LegGone(state.leg.channel_id, 16)]
     return [CallerGone()]
 

@@ -161,21 +161,23 @@ async def test_a_bridge_a_channel_has_not_left_yet_is_never_given_to_another_cal
     assert asterisk.requests[-1] == f"add {POOLED}1 D,D~0"
 
 
-async def test_a_bridge_whose_channel_is_never_seen_leaving_is_destroyed_not_reused() -> None:
+async def test_a_channel_left_in_a_bridge_after_its_call_is_hung_up_and_the_bridge_destroyed() -> (
+    None
+):
     clock = Clock()
     executor, asterisk, _ = _records(clock)
     await executor.run([Bridge("A", ("A", "A~0"))])
     await executor.run([ReleaseBridge("A")])
-    executor.bridges.left("A")  # the leg's StasisEnd was lost (a reconnection)
+    executor.bridges.left("A")  # the caller hung up; its handler did not hang up the leg
 
+    await executor.sweep()
+    assert asterisk.requests[-1] == f"add {POOLED}1 A,A~0"  # not yet: it may still go
     clock.now += 6.0
-    await executor.run([Bridge("B", ("B", "B~0"))])
-    assert asterisk.requests[-3:] == [
-        f"destroy_bridge {POOLED}1",
-        f"create_bridge {POOLED}2",
-        f"add {POOLED}2 B,B~0",
-    ]
-    assert not executor.bridges.knows(f"{POOLED}1")
+    await executor.sweep()
+    assert asterisk.requests[-2:] == ["hangup A~0", f"destroy_bridge {POOLED}1"]
+
+    await executor.run([Bridge("B", ("B", "B~0"))])  # never handed out again
+    assert asterisk.requests[-2:] == [f"create_bridge {POOLED}2", f"add {POOLED}2 B,B~0"]
 
 
 async def test_a_bridge_that_could_not_be_created_is_never_handed_out() -> None:
@@ -240,3 +242,31 @@ async def test_each_originate_round_trip_feeds_the_lag() -> None:
     assert await executor.run([dial]) is None
     assert asterisk.requests == ["originate"]
     assert executor.lag.at is not None
+
+
+async def test_a_free_bridge_gone_behind_our_back_is_replaced_and_the_call_still_bridged() -> None:
+    executor, asterisk, _ = _records()
+    await executor.run([Bridge("A", ("A", "A~0")), ReleaseBridge("A")])
+    executor.bridges.left("A")
+    executor.bridges.left("A~0")
+    asterisk.fail[f"add {POOLED}1 B,B~0"] = _err(AriNotFound, 404)  # "Bridge not found"
+
+    assert await executor.run([Bridge("B", ("B", "B~0"))]) is None
+    assert asterisk.requests[-3:] == [
+        f"add {POOLED}1 B,B~0",
+        f"create_bridge {POOLED}2",
+        f"add {POOLED}2 B,B~0",
+    ]
+    assert not executor.bridges.knows(f"{POOLED}1")
+
+
+async def test_after_asterisk_restarted_the_bridges_it_no_longer_lists_are_forgotten() -> None:
+    executor, asterisk, _ = _records()
+    await executor.run([Bridge("A", ("A", "A~0"))])  # held: B cannot take it
+    known = executor.bridges.known()
+    await executor.run([Bridge("B", ("B", "B~0"))])  # a new one, made after the list
+
+    assert executor.bridges.keep_only(set(), among=known) == [f"{POOLED}1"]
+    assert executor.bridges.knows(f"{POOLED}2")  # not listed, but newer than the list
+    await executor.run([Bridge("D", ("D", "D~0"))])
+    assert asterisk.requests[-2:] == [f"create_bridge {POOLED}3", f"add {POOLED}3 D,D~0"]

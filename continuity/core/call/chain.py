@@ -89,7 +89,7 @@ def dial_next(call: Call, now: dt.datetime) -> Step:
         route_step,
         dial_string(dest),
         route_step.timeout or call.policy.dial_timeout,
-        leg_variables(call, route_step),
+        leg_variables(call, route_step, leg.channel_id),
     )
     return call, [originate]
 
@@ -106,8 +106,8 @@ def leg_gone(call: Call, cause: int | None, now: dt.datetime) -> Step:
     gone = call.leg.channel_id
     if call.phase is Phase.BRIDGED:  # either side hung up: Asterisk ends the caller
         return end(call, now, hang_up=False, gone=gone)
-    if call.talking:  # the answering side hung up before or while bridging
-        return end(call, now, gone=gone)
+    if call.talking:  # the answering side hung up before, while or after bridging
+        return end(call, now, gone=gone, hung_up_by_handler=True)
     route_step = call.leg.step
     result = Outcome(cause_result(cause))
     call = leg_failed(call, result, cause, now)
@@ -152,16 +152,27 @@ def end(
     reason: str | None = None,
     hang_up: bool = True,
     gone: str | None = None,
+    hung_up_by_handler: bool = False,
 ) -> Step:
     """Tear the call down and record it. ``gone``: a channel already hung up, on
-    which no request is spent; ``hang_up=False``: the caller is dialplan's now."""
+    which no request is spent; ``hang_up=False``: the caller is dialplan's now.
+
+    ``hung_up_by_handler``: a side of an ARI-bridged call just hung up, and its
+    hangup handler (generated dialplan) hangs up the other: no request either.
+    Should it not, the bridge is not emptied, and the adapter hangs up what is
+    left in it (``ari_app.bridges``)."""
     commands: list[Command] = []
+    if hung_up_by_handler and call.phase is Phase.ARI_BRIDGED:
+        return _ended(call, now, [ReleaseBridge(call.caller_id)])
     if call.leg is not None and call.leg.channel_id != gone:
         commands.append(HangUp(call.leg.channel_id))
     if hang_up and call.caller_id != gone:
         commands.append(HangUp(call.caller_id, reason))
     if call.phase is Phase.ARI_BRIDGED:  # an ARI bridge outlives its channels
         commands.append(ReleaseBridge(call.caller_id))
+    return _ended(call, now, commands)
+
+
+def _ended(call: Call, now: dt.datetime, commands: list[Command]) -> Step:
     call = evolve(call, phase=Phase.ENDED)
-    commands.append(Record(call_record(call, now)))
-    return call, commands
+    return call, [*commands, Record(call_record(call, now))]

@@ -11,8 +11,8 @@ from continuity.core.redirecting import presented_name
 from continuity.core.routing import RouteStep
 
 
-def leg_variables(call: Call, step: RouteStep) -> dict[str, str]:
-    """Variables set on the new leg before it is dialed.
+def leg_variables(call: Call, step: RouteStep, leg: str) -> dict[str, str]:
+    """Variables set on the new leg ``leg`` (its channel id) before it is dialed.
 
     The reason of a leg after a failed step comes from that step's cause.
     ``i``: set the data without sending an update to a channel not yet dialed.
@@ -42,4 +42,6 @@ def leg_variables(call: Call, step: RouteStep) -> dict[str, str]:
             variables["REDIRECTING(to-num,i)"] = r.to_number
     variables[names.VAR_DESTINATION] = destination_token(step.destination)
     variables["CHANNEL(hangup_handler_push)"] = f"{names.CTX_LEG_HANGUP},s,1"
+    # The caller's current leg: its hangup handler and this leg's hang up the other.
+    variables[f"SHARED({names.VAR_CURRENT_LEG},{call.caller_id})"] = leg
     return variables

@@ -107,7 +107,7 @@ def _caller_gone(call: Call, now: dt.datetime) -> Step:
         return call, []  # in the bridge context (an older version's): the leg's end ends it
     if not call.talking and call.outcome is None:
         call = evolve(call, outcome=Outcome.CALLER_HANGUP)
-    return end(call, now, gone=call.caller_id)
+    return end(call, now, gone=call.caller_id, hung_up_by_handler=True)
 
 
 # -- after a restart or a reconnection --------------------------------------------
@@ -160,6 +160,8 @@ def _caught_up(call: Call, live: Mapping[str, bool], now: dt.datetime) -> Step:
     if leg is None or not (call.phase is Phase.DIALING or call.talking):
         return call, []
     if leg.channel_id not in live:
+        if call.phase is Phase.ARI_BRIDGED:  # its caller is still there: hang it up
+            return end(call, now, gone=leg.channel_id)
         return leg_gone(call, NO_ANSWER_CAUSE, now)
     if call.phase is Phase.DIALING and live[leg.channel_id]:
         return answered(call, leg.channel_id, now)
