@@ -64,6 +64,9 @@ def _leg_ended(leg_id: str, raw: Mapping[str, Any]) -> LegGone:
     fields = userevent if isinstance(userevent, dict) else {}
     cause = str(fields.get("cause", "")).strip()
     code = sip_code(str(fields.get("tech_cause", "")))
+    log.debug(
+        "call %s: leg %s ended unanswered, cause %s, SIP %s", call_key(leg_id), leg_id, cause, code
+    )
     return LegGone(leg_id, int(cause) if cause.isdigit() else None, code)
 
 

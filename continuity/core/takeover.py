@@ -8,8 +8,8 @@ what happens to each of its channels. The ARI adapter executes the decision.
 
 * A caller bridged with an answered leg of ours, in the generated bridge context
   (or, from an older version of the app, in an ARI bridge): the conversation goes
-  on and this run adopts it (it writes the record when the leg ends; in an ARI
-  bridge it also hangs up the other side when one side hangs up).
+  on and this run adopts it (it writes the record when one side ends; in an ARI
+  bridge the hangup handlers hang up the other side).
 * An answered leg not yet bridged with its waiting caller: adopted and bridged.
 * A caller still being routed (a leg ringing, or between steps): the attempt
   under way is abandoned, counted as unanswered, and routing resumes at once with

@@ -66,14 +66,15 @@ async def fallback_dials(stack: LocalStack, num: str, target: str) -> bool:
 
 
 async def killed(serve: asyncio.subprocess.Process, stack: LocalStack) -> None:
-    """SIGKILL ``continuity serve`` and wait until Asterisk no longer has its ARI app:
-    from then on Stasis() fails at once and the fallback dialplan routes. (A caller that
-    came in before Asterisk saw the WebSocket close would wait in Stasis for a new run
-    to take it over, which these tests never start.)"""
+    """SIGKILL ``continuity serve`` and wait until Asterisk has closed its WebSocket:
+    from then on its ARI app is inactive, Stasis() fails at once and the fallback
+    dialplan routes. (A caller that came in before Asterisk saw the WebSocket close
+    would wait in Stasis for a new run to take it over, which these tests never start.
+    The app itself stays listed while the bridges it kept for its calls remain.)"""
     serve.send_signal(signal.SIGKILL)
     await serve.wait()
     async with asyncio.timeout(10):
-        while names.ARI_APP in await stack.pbx.cli("ari show apps"):
+        while names.ARI_APP in await stack.pbx.cli("ari show websocket sessions"):
             await asyncio.sleep(0.1)
 
 

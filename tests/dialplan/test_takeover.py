@@ -24,7 +24,7 @@ from continuity.core.records import CallRecord, RoutedBy
 from continuity.db.pool import Pool
 from continuity.db.records import CallRecordStore
 from continuity.db.store import Store
-from localstack import LocalStack
+from localstack import LocalStack, PlacedCall
 from localstack.product import product_config
 from tests.dialplan.calls import Landing, caller_channel, landing, seen
 from tests.dialplan.serving import Serving, pbx_channels, until_no_channel_left
@@ -107,6 +107,14 @@ async def the_record(url: str, number: str) -> CallRecord:
     return found[0]
 
 
+async def a_bridged_call(stack: LocalStack, caller: str) -> PlacedCall:
+    """A call to the primary, answered and bridged: both channels up on the pbx."""
+    call = await stack.place_call(BRIDGED, caller, hold_seconds=60)
+    await call.wait_answered()
+    assert len(await pbx_channels(stack)) == 2
+    return call
+
+
 async def test_a_caller_ringing_the_primary_when_the_app_dies_reaches_continuity_after_restart(
     own_stack: LocalStack, serving: Serving, state: str
 ) -> None:
@@ -186,9 +194,7 @@ async def test_a_call_bridged_when_the_app_dies_goes_on_and_the_new_run_ends_and
     own_stack: LocalStack, serving: Serving, state: str
 ) -> None:
     stack = own_stack
-    call = await stack.place_call(BRIDGED, "+13125550124", hold_seconds=60)
-    await call.wait_answered()
-    assert len(await pbx_channels(stack)) == 2
+    call = await a_bridged_call(stack, "+13125550124")
 
     await restart(serving)
     await serving.until(serving.ready, "starting again")
@@ -196,7 +202,7 @@ async def test_a_call_bridged_when_the_app_dies_goes_on_and_the_new_run_ends_and
     assert len(await pbx_channels(stack)) == 2  # still talking
     assert not call.ended.is_set()
     await call.hangup()
-    await until_no_channel_left(stack)  # the new run hung up the far side
+    await until_no_channel_left(stack)  # the far side hung up with it
 
     record = await the_record(state, BRIDGED)
     assert (record.path, record.answered_kind, record.answered_target) == (
@@ -210,9 +216,7 @@ async def test_a_bridged_caller_who_hangs_up_while_the_app_is_down_frees_the_far
     own_stack: LocalStack, serving: Serving, state: str
 ) -> None:
     stack = own_stack
-    call = await stack.place_call(BRIDGED, "+13125550125", hold_seconds=60)
-    await call.wait_answered()
-    assert len(await pbx_channels(stack)) == 2
+    call = await a_bridged_call(stack, "+13125550125")
 
     await serving.kill()  # and it stays down
     await call.hangup()

@@ -44,8 +44,8 @@ class Bridge:
     """Put the channels in a mixing bridge of the call's own, both kept in our app.
     No channel is yanked out of Stasis, as the caller's ``Bridge()`` in dialplan did:
     Asterisk 22's masquerade could leave the leg's old channel behind, unkillable (1
-    call in 150 under load). The first side's end ends the call: this run hangs up
-    the other side and releases the bridge (:class:`ReleaseBridge`)."""
+    call in 150 under load). The first side's end ends the call: its hangup handler
+    hangs up the other side, and the call releases the bridge (:class:`ReleaseBridge`)."""
 
     call_id: str
     channel_ids: tuple[str, ...]

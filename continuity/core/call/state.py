@@ -55,8 +55,8 @@ class Phase(enum.Enum):
     #: Bridged in dialplan, by an older version of the app (a call taken over):
     #: Asterisk ends the other side whichever side hangs up; the leg's end ends the call.
     BRIDGED = "bridged"
-    #: In the call's ARI bridge: this run hangs up the other side when one side's
-    #: end reaches it, and destroys the bridge.
+    #: In an ARI bridge: the side that hangs up has its hangup handler hang up the
+    #: other; its end ends the call, which releases the bridge.
     ARI_BRIDGED = "ari_bridged"
     ANNOUNCING = "announcing"
     #: Sent on to dialplan (fallback or voicemail): no longer ours to hang up.
