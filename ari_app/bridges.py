@@ -131,6 +131,11 @@ class BridgePool:
     def knows(self, bridge: str) -> bool:
         return bridge in self._in
 
+    def unheld(self) -> list[str]:
+        """The bridges no call holds: free, or emptying after their call's end."""
+        held = set(self._held.values())
+        return [bridge for bridge in self._in if bridge not in held]
+
     def known(self) -> set[str]:
         return set(self._in)
 

@@ -139,6 +139,13 @@ class Executor:
                 await self._best_effort(self._ari.hangup(channel), f"hanging up {channel}")
             await self._best_effort(self._ari.destroy_bridge(bridge), f"destroying {bridge}")
 
+    async def destroy_unheld(self) -> None:
+        """Destroy the bridges no call holds (the app is stopping); a call still up
+        keeps its bridge, for the next run to take over."""
+        for bridge in self.bridges.unheld():
+            self.bridges.forget(bridge)
+            await self._best_effort(self._ari.destroy_bridge(bridge), f"destroying {bridge}")
+
     @staticmethod
     async def _best_effort(request: Awaitable[None], what: str) -> None:
         try:

@@ -241,11 +241,19 @@ class CallService:
         await self._start(call, Adopt(leg_id, destination, bridged, in_dialplan))
 
     async def sweep_bridges(self, every: float = DRAIN_AFTER) -> None:
-        """Forever: hang up what is left in bridges that did not empty after their
-        call's end, and destroy them (see :mod:`continuity.ari_app.bridges`)."""
-        while True:
-            await asyncio.sleep(every)
-            await self._executor.sweep()
+        """Until cancelled: hang up what is left in bridges that did not empty after
+        their call's end, and destroy them (see :mod:`continuity.ari_app.bridges`).
+        Cancelled (the app stops), it destroys those no call holds: Asterisk would
+        list the stopped app (inactive) for as long as its bridges remain."""
+        try:
+            while True:
+                await asyncio.sleep(every)
+                await self._executor.sweep()
+        except asyncio.CancelledError:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await self._executor.destroy_unheld()
+            raise
 
     def bridges_known(self) -> set[str]:
         return self._executor.bridges.known()

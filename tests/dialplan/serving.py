@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from continuity.config import Config
-from localstack import LocalStack
+from localstack import LocalStack, process
 from localstack.product import fallback_route
 from tests.dialplan.processes import REPO, environment
 
@@ -62,6 +62,12 @@ class Serving:
         self.process.send_signal(signal.SIGKILL)
         assert await self.process.wait() == -signal.SIGKILL
 
+    async def terminate(self) -> None:
+        """SIGTERM, as ``systemctl stop``: the run stops cleanly."""
+        assert self.process is not None
+        await process.terminate(self.process, grace=10.0)
+        assert self.process.returncode == 0, self.tail()
+
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
@@ -80,6 +86,11 @@ class Serving:
 async def pbx_channels(stack: LocalStack) -> list[str]:
     """The pbx's channels, as ``core show channels concise`` lines."""
     return (await stack.pbx.cli("core show channels concise")).splitlines()
+
+
+async def pbx_bridges(stack: LocalStack) -> list[str]:
+    """The pbx's bridges, as ``bridge show all`` lines (none: the header only)."""
+    return (await stack.pbx.cli("bridge show all")).splitlines()[1:]
 
 
 async def until_no_channel_left(stack: LocalStack, timeout: float = 10.0) -> None:

@@ -27,7 +27,7 @@ from continuity.db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.product import product_config
 from tests.dialplan.calls import Landing, caller_channel, landing, seen
-from tests.dialplan.serving import Serving, pbx_channels, until_no_channel_left
+from tests.dialplan.serving import Serving, pbx_bridges, pbx_channels, until_no_channel_left
 from tests.scenario import external
 
 RINGING_PRIMARY = "+12125550301"
@@ -231,3 +231,18 @@ async def test_a_bridged_caller_who_hangs_up_while_the_app_is_down_frees_the_far
         "primary",
         BRIDGED,
     )
+
+
+async def test_an_app_stopped_as_systemctl_stop_does_leaves_neither_bridge_nor_app_behind(
+    own_stack: LocalStack, serving: Serving
+) -> None:
+    stack = own_stack
+    call = await a_bridged_call(stack, "+13125550126")
+    await call.hangup()
+    await until_no_channel_left(stack)
+    assert len(await pbx_bridges(stack)) == 1  # kept for the next call
+
+    await serving.terminate()
+    assert await pbx_bridges(stack) == []
+    # Its kept bridges would have kept the stopped app listed (inactive) in Asterisk.
+    assert names.ARI_APP not in await stack.pbx.cli("ari show apps")

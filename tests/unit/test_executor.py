@@ -270,3 +270,20 @@ async def test_after_asterisk_restarted_the_bridges_it_no_longer_lists_are_forgo
     assert executor.bridges.knows(f"{POOLED}2")  # not listed, but newer than the list
     await executor.run([Bridge("D", ("D", "D~0"))])
     assert asterisk.requests[-2:] == [f"create_bridge {POOLED}3", f"add {POOLED}3 D,D~0"]
+
+
+async def test_a_stopping_app_destroys_the_bridges_no_call_holds_and_keeps_the_held_one() -> None:
+    executor, asterisk, _ = _records()
+    await executor.run([Bridge("A", ("A", "A~0")), ReleaseBridge("A")])
+    executor.bridges.left("A")
+    executor.bridges.left("A~0")
+    await executor.run([Bridge("B", ("B", "B~0"))])  # takes bridge 1 again
+    await executor.run([Bridge("D", ("D", "D~0")), ReleaseBridge("D")])
+    executor.bridges.left("D")
+    executor.bridges.left("D~0")  # bridge 2 is free
+    await executor.run([Bridge("E", ("E", "E~0")), ReleaseBridge("E")])  # E's end: 2 empties
+
+    await executor.destroy_unheld()
+    assert asterisk.requests[-1] == f"destroy_bridge {POOLED}2"
+    # B is still talking: its bridge stays, for the next run to take over.
+    assert executor.bridges.known() == {f"{POOLED}1"}
