@@ -60,7 +60,7 @@ class Executor:
     ) -> None:
         self._ari = ari
         self._record = record
-        self.bridges = bridges or BridgePool()
+        self.bridges = bridges if bridges is not None else BridgePool()
         #: How long Asterisk recently took to start a leg (see ``core.overload``).
         self.lag = Lag()
 
@@ -157,7 +157,7 @@ class Executor:
 
     async def _originate(self, command: Originate) -> None:
         # One request creates and dials the leg; the app is subscribed to it from the
-        # start (Dial RINGING/ANSWER, ChannelDestroyed) and it enters Stasis once answered.
+        # start (its hangup handler's UserEvent) and it enters Stasis once answered.
         asked = time.monotonic()
         try:
             await self._ari.originate(
