@@ -131,6 +131,14 @@ class BridgePool:
     def knows(self, bridge: str) -> bool:
         return bridge in self._in
 
+    def counts(self) -> dict[str, int]:
+        """How many bridges are held by a call, emptying after their call's end, free."""
+        return {
+            "held": len(set(self._held.values())),
+            "emptying": len(self._draining),
+            "free": len(self._free),
+        }
+
     def unheld(self) -> list[str]:
         """The bridges no call holds: free, or emptying after their call's end."""
         held = set(self._held.values())

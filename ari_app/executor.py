@@ -61,6 +61,8 @@ class Executor:
         self._ari = ari
         self._record = record
         self.bridges = bridges if bridges is not None else BridgePool()
+        #: Bridges the sweep destroyed, a channel still in them after their call's end.
+        self.bridges_swept = 0
         #: How long Asterisk recently took to start a leg (see ``core.overload``).
         self.lag = Lag()
 
@@ -130,6 +132,7 @@ class Executor:
         pool = self.bridges
         for bridge in pool.stale():
             left = pool.forget(bridge)
+            self.bridges_swept += 1
             log.warning(
                 "bridge %s still held %s after its call ended: hanging up, destroying it",
                 bridge,

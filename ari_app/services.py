@@ -255,6 +255,14 @@ class CallService:
                     await self._executor.destroy_unheld()
             raise
 
+    def bridge_counts(self) -> dict[str, int]:
+        """This run's bridges by state (held, emptying, free)."""
+        return self._executor.bridges.counts()
+
+    def bridges_swept(self) -> int:
+        """Bridges the sweep destroyed with a channel still in them after their call."""
+        return self._executor.bridges_swept
+
     def bridges_known(self) -> set[str]:
         return self._executor.bridges.known()
 

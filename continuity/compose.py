@@ -195,6 +195,8 @@ class App:
             ari_connected=lambda: events.connected,
             ari_reconnects=lambda: max(0, events.connections - 1),
             ari_messages=lambda: (events.frames_received, events.frames_sent),
+            ari_bridges=self.calls.bridge_counts,
+            ari_bridges_swept=self.calls.bridges_swept,
             ami_connected=lambda: watch.connected,
             ami_reconnects=lambda: max(0, watch.logins - 1),
             leads=lambda: self.leadership.leads,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -145,6 +145,10 @@ class Probes:
     leads: Callable[[], bool] = lambda: True
     #: WebSocket messages exchanged with ARI since start: (received, sent).
     ari_messages: Callable[[], tuple[int, int]] = lambda: (0, 0)
+    #: The ARI app's kept bridges by state (held, emptying, free).
+    ari_bridges: Callable[[], Mapping[str, int]] = dict
+    #: Kept bridges the sweep destroyed, a channel still in them after their call.
+    ari_bridges_swept: Callable[[], int] = lambda: 0
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
@@ -229,6 +233,22 @@ class StateCollector(Collector):
         messages.add_metric(["received"], received)
         messages.add_metric(["sent"], sent)
         yield messages
+        bridges = GaugeMetricFamily(
+            "continuity_ari_bridges",
+            "The ARI app's mixing bridges, kept from call to call: held by a call,"
+            " emptying after their call's end, or free for the next call.",
+            labels=["state"],
+        )
+        for state, count in sorted(p.ari_bridges().items()):
+            bridges.add_metric([state], count)
+        yield bridges
+        yield CounterMetricFamily(
+            "continuity_ari_bridges_swept",
+            "Kept bridges destroyed because a channel was still in them 5 s after their"
+            " call ended (hung up by the sweep; each one a hangup handler that did not act"
+            " or an event lost).",
+            value=p.ari_bridges_swept(),
+        )
         yield _gauge(
             "continuity_ami_connected",
             "1 while the AMI session that watches trunk health is logged in.",

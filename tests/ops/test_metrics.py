@@ -16,7 +16,11 @@ ANSWERING_SERVICE = "+13125550150"
 
 async def _all_recorded(scenario: Scenario) -> None:
     async with asyncio.timeout(10):
-        while scenario.app.calls.calls or not scenario.app.recorder.idle():
+        while (
+            scenario.app.calls.calls
+            or not scenario.app.recorder.idle()
+            or scenario.app.calls.bridge_counts()["emptying"]  # both StasisEnds in
+        ):
             await asyncio.sleep(0.02)
 
 
@@ -63,6 +67,10 @@ async def test_after_real_calls_the_counters_moved_by_exactly_those_calls_by_rou
     messages = delta(before, after, "continuity_ari_websocket_messages_total")
     assert messages[(("direction", "sent"),)] >= 4
     assert messages[(("direction", "received"),)] > messages[(("direction", "sent"),)]
+    # The calls ended: their bridges are kept for the next ones, none had to be swept.
+    assert after[("continuity_ari_bridges", (("state", "held"),))] == 0
+    assert after[("continuity_ari_bridges", (("state", "free"),))] >= 1
+    assert delta(before, after, "continuity_ari_bridges_swept_total") == {}
     assert after[("continuity_ami_connected", ())] == 1
     assert after[("continuity_call_records_spooled", ())] == 0
     assert after[("continuity_routing_state_from_database", ())] == 1
