@@ -68,7 +68,10 @@ async def test_after_real_calls_the_counters_moved_by_exactly_those_calls_by_rou
     assert messages[(("direction", "sent"),)] >= 4
     assert messages[(("direction", "received"),)] > messages[(("direction", "sent"),)]
     # The calls ended: their bridges are kept for the next ones, none had to be swept.
-    assert after[("continuity_ari_bridges", (("state", "held"),))] == 0
+    # (As many held as before: an earlier test of this shared app may have made it
+    # forget a call, as a restart would, and its bridge is another run's to release.)
+    held = ("continuity_ari_bridges", (("state", "held"),))
+    assert after[held] == before[held]
     assert after[("continuity_ari_bridges", (("state", "free"),))] >= 1
     assert delta(before, after, "continuity_ari_bridges_swept_total") == {}
     assert after[("continuity_ami_connected", ())] == 1
