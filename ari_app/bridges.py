@@ -18,12 +18,27 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from continuity import names
+from continuity.core.call.state import bridge_id, call_key
 
 #: Seconds a released bridge may still hold channels before it is destroyed.
 DRAIN_AFTER = 5.0
+
+
+def call_of(bridge: str, channels: Sequence[str]) -> str | None:
+    """The call a bridge of some run of the app holds: a kept bridge's channels say,
+    an earlier version's per-call bridge its name."""
+    if bridge.startswith(names.BRIDGE_POOL_PREFIX):
+        return call_key(channels[0]) if channels else None
+    key = call_key(bridge)
+    return key if bridge == bridge_id(key) else None
+
+
+def ours(bridge: str) -> bool:
+    """A kept bridge of some run of the app, or an earlier version's per-call one."""
+    return bridge.startswith(names.BRIDGE_POOL_PREFIX) or call_of(bridge, ()) is not None
 
 
 class BridgePool:
@@ -48,6 +63,8 @@ class BridgePool:
         self._where: dict[str, str] = {}
         #: Bridges released with channels still in them -> when released (oldest first).
         self._draining: OrderedDict[str, float] = OrderedDict()
+        #: Bridges :meth:`sweep` gave up on, a channel still in them after their call.
+        self.swept = 0
 
     def take(self, call_id: str) -> tuple[str, bool]:
         """The bridge for ``call_id``: the one it holds, a free one, or a new name
@@ -99,16 +116,17 @@ class BridgePool:
         if bridge is not None:
             self.forget(bridge)
 
-    def stale(self) -> list[str]:
-        """Released bridges whose channels did not all leave in time: to destroy
-        (and :meth:`forget`)."""
+    def sweep(self) -> list[tuple[str, set[str]]]:
+        """Forget the released bridges whose channels did not all leave in time, and
+        return each with the channels still in it: to hang up, and to destroy."""
         deadline = self._clock() - self._drain_after
         stale = []
         for bridge, released in self._draining.items():
             if released > deadline:
                 break
             stale.append(bridge)
-        return stale
+        self.swept += len(stale)
+        return [(bridge, self.forget(bridge)) for bridge in stale]
 
     def forget(self, bridge: str) -> set[str]:
         """``bridge`` is destroyed (or was never made); the channels still in it."""

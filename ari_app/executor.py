@@ -61,8 +61,6 @@ class Executor:
         self._ari = ari
         self._record = record
         self.bridges = bridges if bridges is not None else BridgePool()
-        #: Bridges the sweep destroyed, a channel still in them after their call's end.
-        self.bridges_swept = 0
         #: How long Asterisk recently took to start a leg (see ``core.overload``).
         self.lag = Lag()
 
@@ -129,10 +127,7 @@ class Executor:
     async def sweep(self) -> None:
         """Hang up what is left in each released bridge that did not empty in time,
         and destroy it: no channel stays alone in a bridge, none is reused unclean."""
-        pool = self.bridges
-        for bridge in pool.stale():
-            left = pool.forget(bridge)
-            self.bridges_swept += 1
+        for bridge, left in self.bridges.sweep():
             log.warning(
                 "bridge %s still held %s after its call ended: hanging up, destroying it",
                 bridge,

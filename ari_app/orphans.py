@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Container, Sequence
+from collections.abc import Container
 
-from continuity import names
+from continuity.ari_app.bridges import call_of
 from continuity.ari_app.client.errors import AriNotFound
 from continuity.ari_app.rest import CallRest
-from continuity.core.call.state import bridge_id, call_key
 
 log = logging.getLogger(__name__)
-
-
-def _call_of(bridge: str, channels: Sequence[str]) -> str | None:
-    """The call a bridge of ours holds: a pooled bridge's channels say, an earlier
-    version's per-call bridge its name."""
-    if bridge.startswith(names.BRIDGE_POOL_PREFIX):
-        return call_key(channels[0]) if channels else None
-    key = call_key(bridge)
-    return key if bridge == bridge_id(key) else None
 
 
 async def release_orphans(ari: CallRest, owned: Container[str], keys: Container[str]) -> None:
     """Hang up the lone channel left in the bridge of each call in ``keys`` this run
     does not own, and destroy the bridge."""
     for bridge in await ari.list_bridges():
-        key = _call_of(bridge.id, bridge.channels)
+        key = call_of(bridge.id, bridge.channels)
         if key is None or key in owned or key not in keys:
             continue
         if len(bridge.channels) > 1:

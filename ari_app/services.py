@@ -80,6 +80,8 @@ class CallService:
         self._ari = ari
         self._router = router
         self._executor = Executor(ari, record)
+        #: This run's mixing bridges, kept from call to call (``ari_app.bridges``).
+        self.bridges = self._executor.bridges
         self._policy = Policy(
             dial_timeout, unknown_number.action, unknown_number.value, handoff_after
         )
@@ -158,10 +160,6 @@ class CallService:
                 behind,
                 self.handoff_after,
             )
-
-    def left_app(self, channel_id: str) -> None:
-        """The channel left our app (``StasisEnd``), and with it any bridge of ours."""
-        self._executor.bridges.left(channel_id)
 
     async def on_event(self, channel_id: str, event: Event) -> None:
         """``event`` about channel ``channel_id`` (a caller or one of its legs)."""
@@ -254,33 +252,6 @@ class CallService:
                 async with asyncio.timeout(2.0):
                     await self._executor.destroy_unheld()
             raise
-
-    def bridge_counts(self) -> dict[str, int]:
-        """This run's bridges by state (held, emptying, free)."""
-        return self._executor.bridges.counts()
-
-    def bridges_swept(self) -> int:
-        """Bridges the sweep destroyed with a channel still in them after their call."""
-        return self._executor.bridges_swept
-
-    def bridges_known(self) -> set[str]:
-        return self._executor.bridges.known()
-
-    def bridges_listed(self, existing: set[str], among: set[str]) -> None:
-        """Asterisk listed ``existing``: of this run's bridges ``among`` (known before
-        the list), forget those it no longer has."""
-        gone = self._executor.bridges.keep_only(existing, among)
-        if gone:
-            log.warning("%d bridge(s) of this run are gone from Asterisk: forgotten", len(gone))
-
-    def has_bridge(self, bridge_id: str) -> bool:
-        """The bridge is one of this run's (held by a call, draining or free)."""
-        return self._executor.bridges.knows(bridge_id)
-
-    def adopt_bridge(self, bridge_id: str, channel_ids: list[str], call_id: str) -> None:
-        """Another run's bridge holds ``call_id``'s channels, a call this run took over:
-        released at the call's end like one of this run's."""
-        self._executor.bridges.adopt(bridge_id, channel_ids, call_id)
 
     async def hang_up_stray(self, channel_id: str, why: str) -> None:
         log.warning("channel %s of another run of the app hung up: %s", channel_id, why)

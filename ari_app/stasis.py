@@ -87,7 +87,7 @@ class StasisTranslator:
                 )
             case StasisEnd(channel=channel):
                 # Out of our app, out of its bridge too.
-                service.left_app(channel.id)
+                service.bridges.left(channel.id)
                 gone = CallerGone() if _is_caller(channel.id) else LegGone(channel.id, None)
                 await service.on_event(channel.id, gone)
             case UnknownEvent(raw=raw) if (

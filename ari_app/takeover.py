@@ -12,10 +12,11 @@ import logging
 from typing import Protocol
 
 from continuity import names
+from continuity.ari_app.bridges import ours
 from continuity.ari_app.client.errors import AriNotFound
 from continuity.ari_app.client.models import Bridge, Channel
 from continuity.ari_app.services import CallService
-from continuity.core.call.state import ID_SEP, bridge_id, call_key
+from continuity.core.call.state import ID_SEP, call_key
 from continuity.core.call_trace import parse_destination_token
 from continuity.core.takeover import Adopt, HangUp, Listed, Resume, take_over
 
@@ -51,21 +52,16 @@ def listed(channel: Channel, bridged: set[str]) -> Listed:
     )
 
 
-def _ours(bridge: Bridge) -> bool:
-    """A bridge of the pool of some run of the app, or the per-call bridge of an
-    earlier version."""
-    return bridge.id.startswith(names.BRIDGE_POOL_PREFIX) or bridge.id == bridge_id(
-        call_key(bridge.id)
-    )
-
-
 async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
     """Take over, resume or hang up every channel of a call this run does not own;
     return how many calls were taken over."""
     channels = await rest.list_channels()
-    known = service.bridges_known()
-    bridges = [bridge for bridge in await rest.list_bridges() if _ours(bridge)]
-    service.bridges_listed({bridge.id for bridge in bridges}, known)
+    pool = service.bridges
+    known = pool.known()
+    bridges = [bridge for bridge in await rest.list_bridges() if ours(bridge.id)]
+    gone = pool.keep_only({bridge.id for bridge in bridges}, among=known)
+    if gone:
+        log.warning("%d bridge(s) of this run are gone from Asterisk: forgotten", len(gone))
     bridge_of = {channel: bridge.id for bridge in bridges for channel in bridge.channels}
     in_bridges = set(bridge_of)
     actions = take_over([listed(c, in_bridges) for c in channels], service.owned())
@@ -87,7 +83,7 @@ async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
                         await service.hang_up_stray(leg.id, "its caller hung up")
                         continue
                 elif action.bridged:  # in another run's bridge, released at the call's end
-                    service.adopt_bridge(bridge_of[caller.id], [caller.id, leg.id], caller.id)
+                    pool.adopt(bridge_of[caller.id], [caller.id, leg.id], caller.id)
                 await service.adopt(
                     caller.id,
                     dialed,
@@ -112,7 +108,7 @@ async def take_over_strays(rest: TakeoverRest, service: CallService) -> int:
             case HangUp(channel_id=channel_id, why=why):
                 await service.hang_up_stray(channel_id, why)
     for bridge in bridges:
-        if not service.has_bridge(bridge.id):  # another run's, no call of ours in it
+        if not pool.knows(bridge.id):  # another run's, no call of ours in it
             log.warning("destroying bridge %s, which no run of the app owns", bridge.id)
             with contextlib.suppress(AriNotFound):
                 await rest.destroy_bridge(bridge.id)

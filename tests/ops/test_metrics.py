@@ -19,7 +19,7 @@ async def _all_recorded(scenario: Scenario) -> None:
         while (
             scenario.app.calls.calls
             or not scenario.app.recorder.idle()
-            or scenario.app.calls.bridge_counts()["emptying"]  # both StasisEnds in
+            or scenario.app.calls.bridges.counts()["emptying"]  # both StasisEnds in
         ):
             await asyncio.sleep(0.02)
 

@@ -175,7 +175,7 @@ async def test_a_channel_left_in_a_bridge_after_its_call_is_hung_up_and_the_brid
     clock.now += 6.0
     await executor.sweep()
     assert asterisk.requests[-2:] == ["hangup A~0", f"destroy_bridge {POOLED}1"]
-    assert executor.bridges_swept == 1  # continuity_ari_bridges_swept_total
+    assert executor.bridges.swept == 1  # continuity_ari_bridges_swept_total
 
     await executor.run([Bridge("B", ("B", "B~0"))])  # never handed out again
     assert asterisk.requests[-2:] == [f"create_bridge {POOLED}2", f"add {POOLED}2 B,B~0"]

@@ -161,9 +161,9 @@ def end(
     hangup handler (generated dialplan) hangs up the other: no request either.
     Should it not, the bridge is not emptied, and the adapter hangs up what is
     left in it (``ari_app.bridges``)."""
-    commands: list[Command] = []
     if hung_up_by_handler and call.phase is Phase.ARI_BRIDGED:
         return _ended(call, now, [ReleaseBridge(call.caller_id)])
+    commands: list[Command] = []
     if call.leg is not None and call.leg.channel_id != gone:
         commands.append(HangUp(call.leg.channel_id))
     if hang_up and call.caller_id != gone:
