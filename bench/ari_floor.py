@@ -16,7 +16,8 @@ stack, one call flow at a time, each side by side with pure dialplan:
   destination.
 
 For each flow: the post-dial delay over the dialplan calls it alternated with, and
-the pbx's CPU per call in blocks of one route each (closed loop). The product's
+the pbx's CPU per call in blocks of one route each (closed loop); with
+``--saturate N``, its routed calls/s at N concurrent calls against pure dialplan's. The product's
 own app runs meanwhile but sees none of these calls.
 """
 
@@ -340,7 +341,38 @@ async def _flow(
         f"{row['pbx_cpu_ms_per_call']['dialplan']:.2f} ms ({100 * ratio:.0f} %); the floor app "
         f"{row['floor_app_cpu_ms_per_call']:.2f} ms"
     )
+    if args.saturate:
+        row["saturated"] = await _saturated(r, capture, flow, args.saturate, args.hold, progress)
     return row
+
+
+async def _saturated(
+    r: Any, capture: InviteCapture, flow: str, level: int, hold: float, progress: Any
+) -> dict[str, Any]:
+    """Closed loop at ``level`` concurrent calls: the flow's routed calls/s against pure
+    dialplan's, blocks alternating (flow, dialplan, dialplan, flow)."""
+    rates: dict[str, list[float]] = {flow: [], "dialplan": []}
+    for route in (flow, "dialplan", "dialplan", flow):
+        done = await calls_figures.block(
+            r,
+            capture,
+            (route,),
+            6 * level,
+            concurrency=level,
+            hold=hold,
+            rate=None,
+            progress=progress,
+        )
+        steady = calls_figures.steady_rate(done, level)
+        if steady is not None:
+            rates[route].append(steady)
+    ours, base = (sum(rates[k]) / max(1, len(rates[k])) for k in (flow, "dialplan"))
+    share = ours / base if base else None
+    progress(
+        f"  {level} concurrent: {flow} {ours:.1f} calls/s, dialplan {base:.1f} calls/s"
+        f" ({100 * (share or 0):.0f} %)"
+    )
+    return {"concurrent": level, "calls_per_s": rates, "share_of_dialplan": share}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -356,6 +388,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--hold", type=float, default=1.0)
     parser.add_argument("--numbers", type=int, default=20)
+    parser.add_argument(
+        "--saturate",
+        type=int,
+        default=0,
+        help="also compare routed calls/s with pure dialplan's at this many concurrent calls",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
