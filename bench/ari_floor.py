@@ -375,6 +375,13 @@ async def _saturated(
     return {"concurrent": level, "calls_per_s": rates, "share_of_dialplan": share}
 
 
+def _flows(text: str) -> list[str]:
+    chosen = [f for f in text.split(",") if f]
+    if not chosen or set(chosen) - set(FLOWS):
+        raise argparse.ArgumentTypeError(f"flows are some of {','.join(FLOWS)}")
+    return chosen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--serve"]:
@@ -382,12 +389,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(serve(*argv[1:4]))
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench.ari_floor", description=__doc__)
-    parser.add_argument("--flows", type=lambda s: s.split(","), default=list(FLOWS))
+    parser.add_argument(
+        "--flows",
+        type=_flows,
+        default=list(FLOWS),
+        help=f"comma-separated, of {','.join(FLOWS)} (default: all)",
+    )
     parser.add_argument("--calls", type=int, default=300, help="calls per block (default 300)")
-    parser.add_argument("--rate", type=float, default=20.0, help="calls/s per route")
-    parser.add_argument("--concurrency", type=int, default=100)
-    parser.add_argument("--hold", type=float, default=1.0)
-    parser.add_argument("--numbers", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=20.0, help="calls/s per route (default 20)")
+    parser.add_argument(
+        "--concurrency", type=int, default=100, help="most calls up at once (default 100)"
+    )
+    parser.add_argument(
+        "--hold", type=float, default=1.0, help="seconds each call is held (default 1)"
+    )
+    parser.add_argument(
+        "--numbers", type=int, default=20, help="numbers per flow the calls spread over"
+    )
     parser.add_argument(
         "--saturate",
         type=int,
