@@ -42,7 +42,7 @@ import orjson
 from bench import calls_figures, dialplan
 from bench.capture import InviteCapture
 from bench.carrier import BASELINE_CONTEXT
-from bench.options import RESULTS
+from bench.options import RESULTS, write_results
 from bench.rig import rig
 from continuity import names
 
@@ -418,12 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("bench.ari_floor: run as root (Asterisk runs with chroot)", file=sys.stderr)
         return 2
     results = asyncio.run(run(args))
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = args.out / f"{stamp}.ari-floor.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results["flows"], indent=2))
-    print(f"wrote {path}", file=sys.stderr)
+    write_results(args.out, "ari-floor", results)
     return 0
 
 

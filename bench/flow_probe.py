@@ -32,7 +32,7 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.carrier import BASELINE_CONTEXT, TO_BASELINE
-from bench.options import RESULTS
+from bench.options import RESULTS, write_results
 from bench.rig import rig
 from continuity import names
 
@@ -417,12 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _HOLD[0] = args.hold
     results = asyncio.run(run(args))
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = args.out / f"{stamp}.flow-probe.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
-    print(f"wrote {path}", file=sys.stderr)
+    write_results(args.out, "flow-probe", results)
     return 0
 
 

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import sys
 from pathlib import Path
+from typing import Any
 
 FIGURES = ("pdd", "rate", "outage", "cli", "onset")
 #: What a run measures unless told: the open-loop ramp (onset) is asked for by name.
 DEFAULT_FIGURES = ("pdd", "rate", "outage", "cli")
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_results(out: Path, name: str, results: Any) -> Path:
+    """Write ``results`` as ``<out>/<UTC time>.<name>.json`` (the smaller tools' files)
+    and say where on stderr."""
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"{stamp}.{name}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {path}", file=sys.stderr)
+    return path
 
 
 def _levels(text: str) -> list[int]:

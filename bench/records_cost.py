@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.options import RESULTS
+from bench.options import RESULTS, write_results
 from continuity.core.outcome import Outcome
 from continuity.core.records import CallRecord
 from continuity.db import migrate
@@ -107,12 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             k: {"median": statistics.median(v), "runs": v} for k, v in runs.items()
         },
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = args.out / f"{stamp}.records-cost.json"
-    path.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out["cpu_ms_per_record"], indent=2))
-    print(f"wrote {path}", file=sys.stderr)
+    write_results(args.out, "records-cost", out)
     return 0
 
 

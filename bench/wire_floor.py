@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.options import RESULTS
+from bench.options import RESULTS, write_results
 from bench.wire_clients import CLIENTS, Calls
 from bench.wire_clients import codec as wire_codec
 
@@ -261,14 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, v in runs.items()
         },
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = args.out / f"{stamp}.wire-floor-{2 * args.requests + args.events}msg.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.out, f"wire-floor-{2 * args.requests + args.events}msg", results)
     print(f"{'library/codec/loop':32} median ms/call (min-max)  vs first")
     for name, r in results["client_cpu_ms_per_call"].items():
         print(f"{name:32} {r['median']:.3f} ({r['min']:.3f}-{r['max']:.3f})  {r['vs_first']:.2f}x")
-    print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

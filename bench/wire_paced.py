@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.app_process import wakeups
-from bench.options import RESULTS
+from bench.options import RESULTS, write_results
 from bench.wire_clients import product_stream
 from bench.wire_floor import EVENT, REPLY_BODY, stand_in
 
@@ -374,18 +374,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, rs in runs.items()
         },
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     rate = f"{args.rate:g}cps" if args.rate else "burst"
-    path = args.out / f"{stamp}.wire-paced-{args.flow}-{rate}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.out, f"wire-paced-{args.flow}-{rate}", results)
     print(f"{'client':12} marginal ms/call (runs)  wake-ups/call  us/wake-up  idle ms/s")
     for name, r in results["client_cpu_ms_per_call"].items():
         print(
             f"{name:12} {r['marginal_ms_per_call']:.3f} {r['runs']}  "
             f"{r['wakeups_per_call']:.1f}  {r['us_per_wakeup']:.0f}  {r['idle_ms_per_s']:.2f}"
         )
-    print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
