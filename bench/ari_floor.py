@@ -1,8 +1,8 @@
-"""``python -m bench.ari_floor``: what the ARI route costs Asterisk, with an app that costs nothing.
+"""``python -m bench.ari_floor``: what the ARI route costs Asterisk, with an app doing nothing else.
 
 The floor of issue 13's post-dial-delay and hand-off-onset figures. A minimal
 Stasis app (``floor``, not the product's: a process of its own, raw WebSocket
-frames encoded ahead, no routing, no records) routes calls on the benchmark's
+frames, no routing, no records) routes calls on the benchmark's
 stack, one call flow at a time, each side by side with pure dialplan:
 
 * ``originate``: the product's flow. The app originates the leg into itself;
@@ -103,14 +103,14 @@ def render() -> str:
 
 # -- the app: its own process, so that its CPU is nobody else's -----------------
 class Floor:
-    """Answers each event with frames it mostly encoded ahead; reads no reply."""
+    """Answers each event at once with the frames it calls for; reads no reply."""
 
     def __init__(self, send: Any) -> None:
         self._send = send
         self._ids = 0
         self._free: list[str] = []
         self._bridges = 0
-        #: bridge -> channels still in it; call -> bridge.
+        #: bridge -> channels still in it; channel -> its bridge.
         self._held: dict[str, set[str]] = {}
         self._of: dict[str, str] = {}
 
