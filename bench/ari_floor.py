@@ -33,7 +33,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from bench import calls_figures, dialplan
 from bench.capture import InviteCapture
 from bench.carrier import BASELINE_CONTEXT
 from bench.options import RESULTS, write_results
-from bench.rig import rig
+from bench.rig import include_dialplan, rig
 from continuity import names
 
 APP = "floor"
@@ -247,12 +247,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ) as r:
             pbx = r.stack.pbx
             results["asterisk"] = (await pbx.cli("core show version")).split(" built")[0]
-            pbx.write_config(INCLUDE, render())
-            own = pbx.etc_dir / "extensions.conf"
-            line = f'#include "{INCLUDE}"\n'
-            if line not in own.read_text():
-                own.write_text(own.read_text() + line)
-            await pbx.reload_dialplan()
+            await include_dialplan(pbx, INCLUDE, render())
             for flow, (_, first) in RANGES.items():
                 r.numbers[flow] = [f"+{first + i}" for i in range(args.numbers)]
                 dialplan.ENTRANCE[flow] = dialplan.ENTRANCE["dialplan"]
@@ -316,21 +311,13 @@ async def _flow(
     # pbx CPU per call: blocks of one route each, the flow's then dialplan's, twice.
     cpu: dict[str, list[float]] = {flow: [], "dialplan": []}
     floor_cpu: list[float] = []
-    for route in (flow, "dialplan", "dialplan", flow):
-        alone = await calls_figures.block(
-            r,
-            capture,
-            (route,),
-            args.calls,
-            concurrency=args.concurrency,
-            hold=args.hold,
-            rate=args.rate,
-            progress=progress,
-        )
+    blocks = _alone(r, capture, flow, args.calls, args.concurrency, args.hold, args.rate, progress)
+    async for route, alone in blocks:
         calls = len(alone.of(route))
-        cpu[route].append(1000 * alone.marginal_cpu()["pbx"] / calls)
+        marginal = alone.marginal_cpu()
+        cpu[route].append(1000 * marginal["pbx"] / calls)
         if route == flow:
-            floor_cpu.append(1000 * alone.marginal_cpu()["floor"] / calls)
+            floor_cpu.append(1000 * marginal["floor"] / calls)
     row["pbx_cpu_ms_per_call"] = {k: sum(v) / len(v) for k, v in cpu.items()}
     row["pbx_cpu_ms_per_call_blocks"] = cpu
     row["floor_app_cpu_ms_per_call"] = sum(floor_cpu) / len(floor_cpu)
@@ -346,23 +333,39 @@ async def _flow(
     return row
 
 
+async def _alone(
+    r: Any,
+    capture: InviteCapture,
+    flow: str,
+    calls: int,
+    concurrency: int,
+    hold: float,
+    rate: float | None,
+    progress: Any,
+) -> AsyncIterator[tuple[str, calls_figures.Block]]:
+    """Blocks of one route each, alternating (flow, dialplan, dialplan, flow), so that
+    drift in the machine's load hits both alike."""
+    for route in (flow, "dialplan", "dialplan", flow):
+        done = await calls_figures.block(
+            r,
+            capture,
+            (route,),
+            calls,
+            concurrency=concurrency,
+            hold=hold,
+            rate=rate,
+            progress=progress,
+        )
+        yield route, done
+
+
 async def _saturated(
     r: Any, capture: InviteCapture, flow: str, level: int, hold: float, progress: Any
 ) -> dict[str, Any]:
     """Closed loop at ``level`` concurrent calls: the flow's routed calls/s against pure
     dialplan's, blocks alternating (flow, dialplan, dialplan, flow)."""
     rates: dict[str, list[float]] = {flow: [], "dialplan": []}
-    for route in (flow, "dialplan", "dialplan", flow):
-        done = await calls_figures.block(
-            r,
-            capture,
-            (route,),
-            6 * level,
-            concurrency=level,
-            hold=hold,
-            rate=None,
-            progress=progress,
-        )
+    async for route, done in _alone(r, capture, flow, 6 * level, level, hold, None, progress):
         steady = calls_figures.steady_rate(done, level)
         if steady is not None:
             rates[route].append(steady)

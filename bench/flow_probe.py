@@ -33,7 +33,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from bench.carrier import BASELINE_CONTEXT, TO_BASELINE
 from bench.options import RESULTS, write_results
-from bench.rig import rig
+from bench.rig import include_dialplan, rig
 from continuity import names
 
 APP = "probe"
@@ -335,12 +335,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ) as r:
             pbx = r.stack.pbx
             results["asterisk"] = (await pbx.cli("core show version")).split(" built")[0]
-            pbx.write_config(INCLUDE, _DIALPLAN)
-            own = pbx.etc_dir / "extensions.conf"
-            line = f'#include "{INCLUDE}"\n'
-            if line not in own.read_text():
-                own.write_text(own.read_text() + line)
-            await pbx.reload_dialplan()
+            await include_dialplan(pbx, INCLUDE, _DIALPLAN)
             # The local stack loads only what the product uses; a default install has it.
             await pbx.cli("module load app_channelredirect.so")
             creds = pbx.ari

@@ -26,6 +26,7 @@ from continuity.db.pool import Pool
 from continuity.db.store import Store
 from localstack import LocalStack, resolve_database_url, temporary_database
 from localstack.carrier import CarrierControl
+from localstack.instance import AsteriskInstance
 from localstack.ports import LOOPBACK, PortAllocator
 from localstack.product import product_config
 from localstack.rendering import render
@@ -72,16 +73,23 @@ async def widen_rtp(stack: LocalStack, size: int) -> None:
         await instance.reload_module("res_rtp_asterisk.so")
 
 
+async def include_dialplan(pbx: AsteriskInstance, relative: str, text: str) -> None:
+    """Write a benchmark's dialplan file, ``#include`` it (once) from the pbx's own
+    extensions.conf and reload the dialplan."""
+    pbx.write_config(relative, text)
+    own = pbx.etc_dir / "extensions.conf"
+    include = f'#include "{relative}"\n'
+    current = own.read_text()
+    if include not in current:
+        own.write_text(current + include)
+    await pbx.reload_dialplan()
+
+
 async def install_bench_dialplan(stack: LocalStack, config: Config, agi_url: str | None) -> None:
     """Write the baselines' file and ``#include`` it from the pbx's own extensions.conf."""
     pbx = stack.pbx
-    pbx.write_config(dialplan.INCLUDE, dialplan.render_bench_dialplan(config.dial_timeout, agi_url))
-    own = pbx.etc_dir / "extensions.conf"
-    include = f'#include "{dialplan.INCLUDE}"\n'
-    text = own.read_text()
-    if include not in text:
-        own.write_text(text + include)
-    await pbx.reload_dialplan()
+    text = dialplan.render_bench_dialplan(config.dial_timeout, agi_url)
+    await include_dialplan(pbx, dialplan.INCLUDE, text)
     shown = await pbx.cli(f"dialplan show {dialplan.numbers('dialplan', 1)[0]}@{BASELINE_CONTEXT}")
     if "bench dialplan baseline" not in shown:
         raise RuntimeError(f"the benchmark dialplan did not load:\n{shown}")
