@@ -51,6 +51,17 @@ log = logging.getLogger(__name__)
 GONE = (AriNotFound, AriBadRequest, AriUnprocessable)
 
 
+def _no_label(command: Command, exc: AriError) -> bool:
+    """``continue`` to a label the loaded dialplan lacks (ARI 404 "Requested label can
+    not be found"): the app dials the chain itself. A caller that is gone instead (404
+    too) also left Stasis, and its ``StasisEnd`` ends the call."""
+    return (
+        isinstance(command, ContinueInDialplan)
+        and command.label is not None
+        and isinstance(exc, AriNotFound)
+    )
+
+
 class Executor:
     def __init__(
         self,
@@ -74,7 +85,8 @@ class Executor:
                     if not isinstance(exc, AriNotFound):
                         log.warning("%s failed: %s", type(command).__name__, exc)
                     continue
-                failure = Failure.GONE if isinstance(exc, GONE) else Failure.REFUSED
+                gone = isinstance(exc, GONE) and not _no_label(command, exc)
+                failure = Failure.GONE if gone else Failure.REFUSED
                 log.info("%s failed (%s): %s", type(command).__name__, failure.value, exc)
                 return CommandFailed(command, failure, str(exc))
         return None
@@ -95,7 +107,9 @@ class Executor:
             case HangUp(channel_id=channel, reason=reason):
                 await ari.hangup(channel, reason=reason)
             case ContinueInDialplan(channel_id=channel, context=context, extension=exten):
-                await ari.continue_in_dialplan(channel, context, exten, command.priority)
+                await ari.continue_in_dialplan(
+                    channel, context, exten, command.priority, label=command.label
+                )
             case Play(channel_id=channel, media=media, playback_id=playback):
                 await ari.play(channel, media, playback_id=playback)
             case ReleaseBridge(call_id=call):

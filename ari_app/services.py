@@ -76,9 +76,13 @@ class CallService:
         dial_timeout: int,
         *,
         handoff_after: float = 0.5,
+        dialplan_label: Callable[[], str | None] | None = None,
     ) -> None:
         self._ari = ari
         self._router = router
+        #: ``dialing = dialplan``: the label of the loaded fallback's entry for the state
+        #: this run routes with, or None while Asterisk holds another (the app dials).
+        self._dialplan_label = dialplan_label
         self._executor = Executor(ari, record)
         #: This run's mixing bridges, kept from call to call (``ari_app.bridges``).
         self.bridges = self._executor.bridges
@@ -144,8 +148,9 @@ class CallService:
         plan = self._router.plan(dialed, now)
         call = new_call(channel_id, dialed, caller_number, caller_name, plan, now, self._policy)
         lag = self.lag()
+        label = self._dialplan_label() if self._dialplan_label is not None else None
         log.debug("call %s from %s to %s: %s", channel_id, caller_number, dialed, plan.reason)
-        await self._start(call, CallerEntered(waited, lag))
+        await self._start(call, CallerEntered(waited, lag, label))
         handed = self.calls.get(channel_id)
         if handed is not None and handed.path is RoutedBy.HANDED_TO_FALLBACK:
             self._handed_off(max(waited, lag))

@@ -19,9 +19,10 @@ from continuity.ari_app.services import CallService
 from continuity.ari_app.stasis import HANDLED_EVENTS, StasisTranslator, event_key
 from continuity.ari_app.takeover import take_over_strays
 from continuity.compose_parts import ami_credentials, make_pool, make_web, node_name
-from continuity.config import Config
+from continuity.config import Config, Dialing
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.core.records import CallRecord
+from continuity.core.static_route import dialplan_label
 from continuity.db.leader import LeaderLease, NodeRegistry
 from continuity.db.listener import ChangeListener
 from continuity.db.outage_summary import OutageSummaryStore
@@ -164,6 +165,7 @@ class App:
             config.unknown_number,
             config.dial_timeout,
             handoff_after=config.overload_handoff_after,
+            dialplan_label=self._dialplan_label if config.dialing is Dialing.DIALPLAN else None,
         )
         #: Asterisk's own trace of every call, into the records of calls this run has none of.
         self.trace = CallTraceIngester(
@@ -231,8 +233,17 @@ class App:
         )
 
     async def _apply_dialplan(self, snapshot: Snapshot) -> None:
+        # Read before the apply: a health that changes meanwhile applies again.
+        label = dialplan_label(snapshot.version, self.router.health)
         await self.dialplan_retry.apply(snapshot)
-        await self.dialplan_status.report(snapshot.version, self.dialplan_retry.failure)
+        await self.dialplan_status.report(snapshot.version, self.dialplan_retry.failure, label)
+
+    def _dialplan_label(self) -> str | None:
+        """``dialing = dialplan``: the label that sends a caller to the fallback, when
+        Asterisk holds the fallback of the state the app routes with; else None."""
+        router = self.router
+        label = dialplan_label(router.snapshot.version, router.health)
+        return label if self.dialplan_status.holds(label) else None
 
     async def _apply_current_dialplan(self) -> None:
         await self._apply_dialplan(self.snapshots.current)

@@ -42,6 +42,18 @@ class FallbackStore(enum.StrEnum):
     ASTDB = "astdb"
 
 
+class Dialing(enum.StrEnum):
+    """Who dials a tracking number's chain once the ARI app has planned it."""
+
+    #: The app: it originates each leg, bridges the answered one, and records every
+    #: attempt with its cause and SIP response (the default).
+    ARI = "ari"
+    #: The generated dialplan, whenever it is of the app's routing state: the app sends
+    #: the caller on with one request, Asterisk's Dial() does the rest, and the call's
+    #: record says where it landed and how the last attempt ended.
+    DIALPLAN = "dialplan"
+
+
 @dataclass(frozen=True, slots=True)
 class UnknownNumberPolicy:
     """What a caller to a number we do not route gets: a rejection or an announcement."""
@@ -86,6 +98,8 @@ class Config:
     #: Asterisk took this long to start a leg the app asked for) from which new
     #: callers go to the generated fallback dialplan, which routes the same.
     overload_handoff_after: float = 0.5
+    #: Who dials the chain the app planned: the app (``ari``) or the generated dialplan.
+    dialing: Dialing = Dialing.ARI
     default_region: str = "US"
     log_level: str = "INFO"
     #: Log lines as ``text`` or ``json`` (one object per line).
@@ -257,6 +271,13 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
 
 
 #: name -> (environment variable, parser)
+def _dialing(text: str) -> Dialing:
+    try:
+        return Dialing(text.strip().lower())
+    except ValueError:
+        raise ValueError("must be ari or dialplan") from None
+
+
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "database_url": ("CONTINUITY_DATABASE_URL", _url(("postgresql://", "postgres://"))),
     "ari_url": ("CONTINUITY_ARI_URL", _url(("http://", "https://"))),
@@ -273,6 +294,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "dial_timeout": ("CONTINUITY_DIAL_TIMEOUT", _positive_int),
     "fallback_store": ("CONTINUITY_FALLBACK_STORE", _fallback_store),
     "overload_handoff_after": ("CONTINUITY_OVERLOAD_HANDOFF_AFTER", _interval),
+    "dialing": ("CONTINUITY_DIALING", _dialing),
     "default_region": ("CONTINUITY_DEFAULT_REGION", str.upper),
     "log_level": ("CONTINUITY_LOG_LEVEL", _log_level),
     "log_format": ("CONTINUITY_LOG_FORMAT", _log_format),

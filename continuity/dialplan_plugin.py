@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from continuity.agi.ami import AmiActions, AmiError
 from continuity.agi.loaded import dialplan_context, endpoint_contacts
-from continuity.config import Config, FallbackStore
+from continuity.config import Config, Dialing, FallbackStore
 from continuity.core.model import Snapshot, TrunkHealth
 from continuity.dialplan_astdb import AstDbRoutes
 from continuity.dialplan_sync import GeneratedFile, Loaded, Reload
@@ -98,11 +98,17 @@ def generated_files(
     """The files the product writes into Asterisk's configuration. The dialplan routes
     around a primary that ``router`` knows is down; without a router, none is."""
     astdb = config.fallback_store == FallbackStore.ASTDB
+    dialplan_dials = config.dialing is Dialing.DIALPLAN
 
     def extensions(snapshot: Snapshot) -> str:
         health = router.health if router is not None else TrunkHealth()
         return render_extensions(
-            snapshot, config.unknown_number, config.dial_timeout, health, astdb=astdb
+            snapshot,
+            config.unknown_number,
+            config.dial_timeout,
+            health,
+            astdb=astdb,
+            dialplan_dials=dialplan_dials,
         )
 
     files = [

@@ -16,6 +16,8 @@ class Applied:
     version: int
     #: None when Asterisk holds it; the error otherwise.
     error: str | None
+    #: The label of its entry for calls the app planned (``core.static_route.dialplan_label``).
+    label: str = ""
 
 
 class DialplanStatus:
@@ -23,10 +25,16 @@ class DialplanStatus:
         self.last: Applied | None = None
         self._changed = asyncio.Condition()
 
-    async def report(self, version: int, error: str | None) -> None:
+    async def report(self, version: int, error: str | None, label: str = "") -> None:
         async with self._changed:
-            self.last = Applied(version, error)
+            self.last = Applied(version, error, label)
             self._changed.notify_all()
+
+    def holds(self, label: str) -> bool:
+        """Asterisk holds the fallback of ``label``'s state: the last apply was of it and
+        succeeded."""
+        last = self.last
+        return last is not None and last.error is None and last.label == label
 
     async def wait_for(self, version: int, timeout: float) -> Applied | None:
         """The first apply of ``version`` or newer, or None if none came in time."""

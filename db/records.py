@@ -31,25 +31,32 @@ _INSERT = sql.SQL("INSERT INTO call_records ({}) VALUES ").format(
     sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
 )
 _ROW = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(_COLUMNS)))
-#: The app's record replaces a row the trace wrote first, but a hand-off's trace row
-#: already says more than the app knows (where the call landed).
+#: The paths on which the app sends a call on to the generated dialplan, which dials it:
+#: the trace says where it landed.
+_DIALPLAN_DIALS = sql.SQL("({})").format(
+    sql.SQL(", ").join(
+        sql.Literal(p.value) for p in (RoutedBy.HANDED_TO_FALLBACK, RoutedBy.DIALPLAN)
+    )
+)
+#: The app's record replaces a row the trace wrote first, but the trace row of a call
+#: the dialplan dialed already says more than the app knows (where the call landed).
 _APP_WINS = sql.SQL(
     " ON CONFLICT (call_id) DO UPDATE SET {} WHERE call_records.source = 'asterisk'"
-    " AND EXCLUDED.path <> {}"
+    " AND EXCLUDED.path NOT IN {}"
 ).format(
     sql.SQL(", ").join(
         sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in _COLUMNS[1:]
     ),
-    sql.Literal(RoutedBy.HANDED_TO_FALLBACK.value),
+    _DIALPLAN_DIALS,
 )
-#: A trace row is new, or completes the app's record of a hand-off (once).
+#: A trace row is new, or completes (once) the app's record of a call the dialplan dialed.
 _TRACE_COMPLETES = sql.SQL(
     " ON CONFLICT (call_id) DO UPDATE SET outcome = EXCLUDED.outcome,"
     " answered_kind = EXCLUDED.answered_kind, answered_target = EXCLUDED.answered_target,"
     " ended_at = EXCLUDED.ended_at, attempts = call_records.attempts || EXCLUDED.attempts,"
     " source = 'merged'"
-    " WHERE call_records.source = 'app' AND call_records.path = {}"
-).format(sql.Literal(RoutedBy.HANDED_TO_FALLBACK.value))
+    " WHERE call_records.source = 'app' AND call_records.path IN {}"
+).format(_DIALPLAN_DIALS)
 _LEG_LANDED = sql.SQL(
     "UPDATE call_records SET answered_kind = %(kind)s, answered_target = %(target)s,"
     " outcome = {} WHERE call_id = %(call)s AND source = 'asterisk'"

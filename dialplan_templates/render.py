@@ -28,6 +28,7 @@ from continuity.core.static_route import (
     UNAVAILABLE_CAUSE,
     DialStep,
     StaticRoute,
+    dialplan_label,
     static_route,
 )
 from continuity.core.verification import CODE_DIGITS, READ_TIMEOUT
@@ -267,17 +268,24 @@ def render_extensions(
     health: TrunkHealth | None = None,
     *,
     astdb: bool = False,
+    dialplan_dials: bool = False,
 ) -> str:
     """The generated extensions file. ``astdb``: its fallback context is generic and reads
     each number's route from AstDB (``continuity.dialplan_templates.astdb``), so the
-    file holds no number at all and changes only with lines, schedules and policies."""
+    file holds no number at all and changes only with lines, schedules and policies.
+    ``dialplan_dials`` (``dialing = dialplan``): the tracking context has the entry the
+    app sends its callers to, labelled with the state rendered (so the file changes with
+    every routing state then, even with ``astdb``)."""
     template = environment().get_template("extensions_continuity.conf.j2")
     routes = [] if astdb else fallback_routes(snapshot, dial_timeout, health)
+    label = dialplan_label(int(snapshot.version), health or TrunkHealth())
     return template.render(
         **constants(),
         # With astdb the file does not change with every routing state, only the routes do.
         state="routes in AstDB" if astdb else f"v{int(snapshot.version)}",
         astdb=astdb,
+        dialplan_label=label if dialplan_dials else None,
+        path_dialplan=RoutedBy.DIALPLAN.value,
         schedules=schedule_hours(snapshot) if astdb else [],
         routes=routes,
         closed_routes=[r for r in routes if r.hours is not None],

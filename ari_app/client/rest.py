@@ -245,9 +245,11 @@ class AriRest:
         return Playback.from_json(await self._object("POST", path, params=params))
 
     async def continue_in_dialplan(
-        self, channel_id: str, context: str, extension: str, priority: int
+        self, channel_id: str, context: str, extension: str, priority: int, label: str | None = None
     ) -> None:
-        params: Params = {"context": context, "extension": extension, "priority": priority}
+        # A label, when given, in place of the priority (Asterisk looks it up).
+        step: Params = {"label": label} if label is not None else {"priority": priority}
+        params: Params = {"context": context, "extension": extension, **step}
         await self._call("POST", f"/channels/{_seg(channel_id)}/continue", params=params)
 
     # --- Bridges ------------------------------------------------------------

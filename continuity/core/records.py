@@ -23,6 +23,10 @@ class RoutedBy(enum.StrEnum):
     FALLBACK = "fallback"
     #: The generated fallback dialplan, to which the app handed the call (overload).
     HANDED_TO_FALLBACK = "handed_to_fallback"
+    #: The app planned it and the generated dialplan dialed the plan (``dialing =
+    #: dialplan``: the file was of the app's routing state). Asterisk's trace says where
+    #: it landed.
+    DIALPLAN = "dialplan"
     #: The app started routing it and died; the call ended before a run took it over.
     #: Asterisk's trace of the call is all there is: where it landed, if anywhere.
     INTERRUPTED = "interrupted"

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from continuity.core.call_trace import destination_token
 from continuity.core.causes import NO_ANSWER_CAUSE
 from continuity.core.dialstrings import dial_string
-from continuity.core.model import DestinationKind
+from continuity.core.model import DestinationKind, TrunkHealth
 from continuity.core.redirecting import Redirect
 from continuity.core.routing import PlanReason, RoutePlan
 
@@ -28,6 +28,15 @@ RING_TIMEOUT_CAUSE = NO_ANSWER_CAUSE
 CAUSE_SEPARATOR = "-"
 #: Separates the arguments of a pre-dial handler in Dial()'s ``b()`` option.
 ARG_SEPARATOR = "^"
+
+
+def dialplan_label(version: int, health: TrunkHealth) -> str:
+    """The label of the generated tracking context's entry into the fallback for calls
+    the ARI app planned (``dialing = dialplan``). It names what the fallback was rendered
+    from, the routing state and the primary's health, so Asterisk refuses a caller the
+    app sends there while it holds another (the app then dials the chain itself).
+    Starts with a letter: ARI reads a label of digits as a priority."""
+    return f"v{version}-primary-{'down' if health.primary_down else 'up'}"
 
 
 def redirect_args(redirect: Redirect | None) -> str:

@@ -262,6 +262,45 @@ def test_a_refused_hand_off_routes_the_call_here() -> None:
     assert (call.record.outcome, call.record.path) == (Outcome.ANSWERED, RoutedBy.APP)
 
 
+# -- dialing = dialplan: the app plans, the generated dialplan of its state dials -------
+LABEL = "v7-primary-up"
+
+
+def test_the_app_sends_a_planned_caller_to_the_dialplan_of_its_state_in_one_request() -> None:
+    call = a_call(plan(PRIMARY, VOICEMAIL))
+    assert call.on(CallerEntered(dialplan_label=LABEL)) == [
+        ContinueInDialplan(C, names.CTX_TRACKING, MAIN, label=LABEL)
+    ]
+    assert call.on(CallerGone()) == [Record(call.record)]  # the dialplan dials it now
+    record = call.record
+    assert (record.outcome, record.path) == (Outcome.HANDED_OVER, RoutedBy.DIALPLAN)
+    assert record.attempts == ()  # Asterisk's trace says where it landed
+
+
+def test_asterisk_holding_another_state_refuses_the_caller_and_the_app_dials_it() -> None:
+    call = a_call(plan(PRIMARY, VOICEMAIL))
+    [entry] = call.on(CallerEntered(dialplan_label=LABEL))
+    [dial] = call.on(CommandFailed(entry, Failure.REFUSED, "Requested label can not be found"))
+    assert isinstance(dial, Originate) and dial.leg_id == f"{C}~0"
+    call.on(LegAnswered(f"{C}~0"))
+    call.on(LegGone(f"{C}~0", 16))
+    assert (call.record.outcome, call.record.path) == (Outcome.ANSWERED, RoutedBy.APP)
+
+
+def test_an_unknown_number_is_answered_by_the_app_even_when_the_dialplan_dials() -> None:
+    call = a_call(UNKNOWN)
+    assert call.on(CallerEntered(dialplan_label=LABEL)) == [
+        HangUp(C, "unallocated"),
+        Record(call.record),
+    ]
+
+
+def test_an_overloaded_app_hands_off_rather_than_to_the_dialplan_entry() -> None:
+    call = a_call(plan(PRIMARY), Policy(handoff_after=0.5))
+    [command] = call.on(CallerEntered(waited=0.9, dialplan_label=LABEL))
+    assert command == ContinueInDialplan(C, names.CTX_FALLBACK, MAIN)
+
+
 def test_a_caller_gone_before_the_hand_off_is_recorded_without_hanging_up() -> None:
     call = a_call(plan(PRIMARY), Policy(handoff_after=0.0))
     [handoff] = call.on(CallerEntered())

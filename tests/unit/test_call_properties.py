@@ -89,7 +89,12 @@ events = st.one_of(
     leg_events,
     leg_events,
     leg_events,
-    st.builds(CallerEntered, waited=st.sampled_from([0.0, 1.0]), lag=st.just(0.0)),
+    st.builds(
+        CallerEntered,
+        waited=st.sampled_from([0.0, 1.0]),
+        lag=st.just(0.0),
+        dialplan_label=st.sampled_from([None, "v1-primary-up"]),
+    ),
     st.just(CallerGone()),
     st.just(AnnouncementFinished()),
     st.builds(Resume, st.integers(0, 3), st.sampled_from([None, 0, 1])),

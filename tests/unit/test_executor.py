@@ -65,9 +65,14 @@ class Asterisk:
         return None
 
     async def continue_in_dialplan(
-        self, channel_id: str, context: str, extension: str, priority: int
+        self,
+        channel_id: str,
+        context: str,
+        extension: str,
+        priority: int,
+        label: str | None = None,
     ) -> None:
-        await self._req(f"continue {channel_id} {context},{extension},{priority}")
+        await self._req(f"continue {channel_id} {context},{extension},{label or priority}")
 
     async def subscribe(self, app: str, event_source: str) -> None:
         await self._req(f"subscribe {app} {event_source}")
@@ -220,6 +225,16 @@ async def test_a_refused_hand_off_comes_back_as_refused() -> None:
     handoff = ContinueInDialplan("C", "continuity-fallback", "+1")
     failed = await executor.run([handoff])
     assert failed is not None and failed.failure is Failure.REFUSED
+
+
+async def test_a_dialplan_entry_asterisk_lacks_comes_back_as_refused_for_the_app_to_dial() -> None:
+    executor, asterisk, _ = _records()
+    request = "continue C continuity-tracking,+1,v8-primary-up"
+    asterisk.fail[request] = AriNotFound(404, "POST", "/x", "Requested label can not be found")
+    entry = ContinueInDialplan("C", "continuity-tracking", "+1", label="v8-primary-up")
+    failed = await executor.run([entry])
+    assert failed is not None and failed.failure is Failure.REFUSED
+    assert asterisk.requests == [request]
 
 
 async def test_hang_ups_of_channels_already_gone_never_stop_the_record() -> None:

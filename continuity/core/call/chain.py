@@ -56,6 +56,17 @@ def hand_to_fallback(call: Call) -> Step:
     return call, [ContinueInDialplan(call.caller_id, names.CTX_FALLBACK, call.dialed)]
 
 
+def dial_in_dialplan(call: Call, label: str) -> Step:
+    """``dialing = dialplan``: the generated dialplan, of this plan's routing state,
+    dials the chain; the app spends one request on the call. Should Asterisk hold
+    another state (no such label), it refuses, and the app dials the chain itself."""
+    call = evolve(
+        call, phase=Phase.HANDED_OVER, outcome=Outcome.HANDED_OVER, path=RoutedBy.DIALPLAN
+    )
+    entry = ContinueInDialplan(call.caller_id, names.CTX_TRACKING, call.dialed, label=label)
+    return call, [entry]
+
+
 def route(call: Call, now: dt.datetime) -> Step:
     if call.plan.known:
         return dial_next(call, now)

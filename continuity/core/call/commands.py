@@ -69,12 +69,15 @@ class HangUp:
 
 @dataclass(frozen=True, slots=True)
 class ContinueInDialplan:
-    """Send the channel on to dialplan: the fallback's, or a voicemail box."""
+    """Send the channel on to dialplan: the fallback's, or a voicemail box. With a
+    ``label``, to that label of the extension in place of ``priority``: Asterisk refuses
+    the request when the loaded dialplan has no such label."""
 
     channel_id: str
     context: str
     extension: str
     priority: int = 1
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,14 @@ from continuity.core.model import Destination
 @dataclass(frozen=True, slots=True)
 class CallerEntered:
     """The caller entered our app. ``waited``: seconds its arrival waited for us;
-    ``lag``: how long Asterisk recently took to start a leg (see ``core.overload``)."""
+    ``lag``: how long Asterisk recently took to start a leg (see ``core.overload``);
+    ``dialplan_label``: with ``dialing = dialplan``, the label of the loaded generated
+    dialplan's entry that dials the app's plan (``core.static_route.dialplan_label``),
+    when it is of the routing state the plan comes from; ``None``: the app dials."""
 
     waited: float = 0.0
     lag: float = 0.0
+    dialplan_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

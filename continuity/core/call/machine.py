@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from continuity.core.call.chain import (
     Step,
     answered,
+    dial_in_dialplan,
     dial_next,
     end,
     hand_to_fallback,
@@ -58,8 +59,8 @@ def step(call: Call, event: Event, now: dt.datetime) -> Step:
     if call.ended:
         return call, []
     match event:
-        case CallerEntered(waited=waited, lag=lag):
-            return _entered(call, waited, lag, now)
+        case CallerEntered(waited=waited, lag=lag, dialplan_label=label):
+            return _entered(call, waited, lag, label, now)
         case LegRinging(leg_id=leg) if call.leg_is(leg):
             assert call.leg is not None
             if call.leg.ringing:
@@ -91,12 +92,14 @@ def _fresh(call: Call) -> bool:
 
 
 # -- the caller --------------------------------------------------------------------
-def _entered(call: Call, waited: float, lag: float, now: dt.datetime) -> Step:
+def _entered(call: Call, waited: float, lag: float, label: str | None, now: dt.datetime) -> Step:
     if not _fresh(call):
         return call, []  # already taken over by a resync
     handoff = route_new_caller(waited, lag, call.policy.handoff_after)
     if call.plan.known and handoff is Route.HAND_OFF:
         return hand_to_fallback(call)
+    if call.plan.known and label is not None:
+        return dial_in_dialplan(call, label)
     return route(call, now)
 
 
