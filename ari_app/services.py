@@ -23,7 +23,7 @@ from continuity.ari_app.executor import Executor
 from continuity.ari_app.orphans import release_orphans
 from continuity.ari_app.rest import CallRest
 from continuity.config import UnknownNumberPolicy
-from continuity.core.call import Call, Policy, call_key, new_call, step
+from continuity.core.call import Call, Phase, Policy, call_key, new_call, step
 from continuity.core.call.events import (
     Adopt,
     CallerEntered,
@@ -33,6 +33,7 @@ from continuity.core.call.events import (
     LegAnswered,
     LegGone,
     Resume,
+    Traced,
 )
 from continuity.core.model import Destination
 from continuity.core.records import CallRecord, RoutedBy
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 
 #: Calls ended lately that are remembered: their late events need no orphan check.
 ENDED_REMEMBERED = 10_000
+#: Seconds between checks for calls the dialplan dialed whose trace never came.
+IN_DIALPLAN_CHECK = 60.0
 
 
 class _Tally:
@@ -278,6 +281,31 @@ class CallService:
             if key not in live:
                 log.warning("call %s vanished while disconnected from Asterisk", key)
             await self._step(key, CaughtUp(live))
+
+    async def traced(self, call_ids: list[str]) -> set[str]:
+        """Asterisk's trace of these calls is recorded: those the generated dialplan
+        dialed for this run end, the trace their record. Return the ones that did."""
+        done = set()
+        for key in call_ids:
+            if key in self.calls:
+                await self._step(key, Traced())
+                if key not in self.calls:
+                    done.add(key)
+        return done
+
+    async def sweep_in_dialplan(self, every: float = IN_DIALPLAN_CHECK) -> None:
+        """Until cancelled: every ``every`` seconds, the calls the dialplan has dialed for
+        longer than that, and whose trace never came, catch up with Asterisk: one whose
+        caller is gone (its trace line lost, or Asterisk restarted) gets the app's record."""
+        while True:
+            await asyncio.sleep(every)
+            since = _now() - dt.timedelta(seconds=every)
+            waiting = [
+                key
+                for key, call in self.calls.items()
+                if call.phase is Phase.IN_DIALPLAN and call.started_at < since
+            ]
+            await self.ended_in_asterisk(waiting)
 
     async def ended_in_asterisk(self, call_ids: list[str]) -> None:
         """Asterisk's call trace says these calls ended, and their end never reached

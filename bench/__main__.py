@@ -115,10 +115,12 @@ async def _on_fresh_stack(
             qualify_frequency=qualify,
             qualify_timeout=QUALIFY_TIMEOUT,
             progress=progress,
+            dialing=args.dialing,
         ) as r:
             version = await r.stack.pbx.cli("core show version")
             results["meta"]["asterisk"] = version.split(" built")[0]
             results["meta"]["routes"] = list(r.routes)
+            results["meta"]["dialing"] = args.dialing
             ports = [r.stack.pbx.sip_port, r.stack.carrier_primary_port, r.stack.carrier_pstn_port]
             try:
                 with InviteCapture(ports) as capture:

@@ -158,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
         "by side with the same bench, stack and dialplan); default: this one",
     )
     p.add_argument(
+        "--dialing",
+        choices=("ari", "dialplan"),
+        default="ari",
+        help="the app's `dialing` setting: the app dials each planned call (ari) or sends "
+        "it to the generated dialplan of its routing state (dialplan); run the bench once "
+        "with each to compare them (default: ari)",
+    )
+    p.add_argument(
         "--profile",
         action="store_true",
         help="also profile the app with py-spy during an extra block of ARI calls",

@@ -19,7 +19,7 @@ from bench.app_process import AppProcess, CpuMeter, app_process
 from bench.carrier import BASELINE_CONTEXT, add_bench_entrance
 from continuity import names
 from continuity.admin import Admin
-from continuity.config import Config
+from continuity.config import Config, Dialing
 from continuity.core.model import TrackingNumber
 from continuity.db import migrate
 from continuity.db.pool import Pool
@@ -118,6 +118,7 @@ async def rig(
     qualify_frequency: int,
     qualify_timeout: float,
     progress: Progress,
+    dialing: str = "ari",
 ) -> AsyncIterator[Rig]:
     """Start the stack, the database and the app; yield the running :class:`Rig`."""
     progress("starting pbx, carrier and primary (real Asterisk) ...")
@@ -143,6 +144,10 @@ async def rig(
                     # Asterisk looks up its host name for every outbound leg, and with no
                     # DNS to answer that stalls every call for seconds (see README).
                     overrides["trunk_transport"] = PBX_TRANSPORT
+                if "dialing" in fields:  # who dials a planned call (an older app: the app)
+                    overrides["dialing"] = Dialing(dialing)
+                elif dialing != "ari":
+                    raise RuntimeError(f"this app has no `dialing` setting: cannot use {dialing}")
                 if "metrics_listen" in fields:  # the bench reads ARI message counts there
                     overrides["metrics_listen"] = f"{LOOPBACK}:{PortAllocator().tcp()}"
                 config = product_config(stack, url, workdir / "state", **overrides)

@@ -169,7 +169,10 @@ class App:
         )
         #: Asterisk's own trace of every call, into the records of calls this run has none of.
         self.trace = CallTraceIngester(
-            Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE, self.records, self.calls
+            Path(config.asterisk_spool_dir) / names.CALL_TRACE_FILE,
+            self.records,
+            self.calls,
+            observe=self._call_ended,
         )
         self.ari = AriClient(
             ari_config,
@@ -206,9 +209,14 @@ class App:
 
     async def _record(self, record: CallRecord) -> None:
         """Where every call record is written: metrics and the call's log line first."""
+        self._call_ended(record)
+        await self.recorder.record(record)
+
+    def _call_ended(self, record: CallRecord) -> None:
+        """A call's end: counted, and its one log line (its record the app's or, for one
+        the generated dialplan dialed, Asterisk's trace)."""
         self.metrics.calls.observe(record)
         log_call_end(record)
-        await self.recorder.record(record)
 
     async def _state_loaded(self, _snapshot: Snapshot) -> None:
         self.state_loaded_at = time.time()
@@ -313,6 +321,7 @@ class App:
                     ("call-records", self.recorder.run),
                     ("call-trace", self.trace.run),
                     ("bridge-sweep", self.calls.sweep_bridges),
+                    ("in-dialplan-sweep", self.calls.sweep_in_dialplan),
                     ("leadership", self.leadership.run),
                     ("outages", self.outages.run),
                     ("voicemail-notices", self.voicemail.run),

@@ -63,6 +63,11 @@ class CallsInFlight(Protocol):
         """This run ended the call lately: its own record is written, or on its way."""
         ...
 
+    async def traced(self, call_ids: list[str]) -> set[str]:
+        """Asterisk's trace of these calls is recorded; return those this run routed
+        that end with it (the generated dialplan dialed them: the trace is their record)."""
+        ...
+
     async def ended_in_asterisk(self, call_ids: list[str]) -> None:
         """Asterisk's trace says these calls ended and this run still routes them (their
         end never reached it): catch up with what Asterisk has, ending what is gone."""

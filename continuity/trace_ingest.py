@@ -25,6 +25,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from continuity.backoff import Backoff
@@ -50,10 +51,14 @@ class CallTraceIngester:
         calls: CallsInFlight,
         every: float = 2.0,
         settle: float = 0.3,
+        observe: Callable[[CallRecord], None] | None = None,
     ) -> None:
         self._path = path
         self._sink = sink
         self._calls = calls
+        #: Told of each record the trace gives a call this run sent to the dialplan to
+        #: dial: it has no record of the app's (metrics, the call's log line).
+        self._observe = observe
         self._lock = asyncio.Lock()
         self._every = every
         self._settle = settle
@@ -108,6 +113,7 @@ class CallTraceIngester:
             calls = [r for r in trace.calls if r.path is not RoutedBy.INTERRUPTED
                      or r.call_id in due or self._unknown(r.call_id)]  # fmt: skip
             await self._sink.insert_traced_records(calls)
+            await self._traced(calls)
             legs = [leg for leg in trace.legs if leg.call_id in due or self._unknown(leg.call_id)]
             await self._apply_legs(legs)
             if waiting:
@@ -117,6 +123,16 @@ class CallTraceIngester:
             written += len(calls)
         self._held = {call_id: self._held[call_id] for call_id in held}
         return written
+
+    async def _traced(self, records: list[CallRecord]) -> None:
+        """The calls the generated dialplan dialed for this run end with their trace."""
+        dialed = {r.call_id: r for r in records if r.path is RoutedBy.DIALPLAN}
+        if not dialed:
+            return
+        ended = await self._calls.traced(list(dialed))
+        if self._observe is not None:
+            for call_id in sorted(ended):
+                self._observe(dialed[call_id])
 
     def _unknown(self, call_id: str) -> bool:
         """Neither routed nor ended by this run: the trace is all the record there is."""

@@ -32,6 +32,7 @@ from continuity.core.call.events import (
     LegGone,
     LegRinging,
     Resume,
+    Traced,
 )
 from continuity.core.model import Destination, DestinationKind
 from continuity.core.outcome import Outcome
@@ -271,10 +272,21 @@ def test_the_app_sends_a_planned_caller_to_the_dialplan_of_its_state_in_one_requ
     assert call.on(CallerEntered(dialplan_label=LABEL)) == [
         ContinueInDialplan(C, names.CTX_TRACKING, MAIN, label=LABEL)
     ]
-    assert call.on(CallerGone()) == [Record(call.record)]  # the dialplan dials it now
+    assert call.on(CallerGone()) == []  # the dialplan dials it now
+    assert call.call.phase is Phase.IN_DIALPLAN
+    assert call.on(Traced()) == []  # Asterisk's trace is its record
+    assert call.call.ended and call.records == []
+
+
+def test_a_call_the_dialplan_dialed_whose_trace_never_came_gets_the_apps_record() -> None:
+    """Asterisk restarted mid-call (no hangup handler ran), or its trace line was lost."""
+    call = a_call(plan(PRIMARY, VOICEMAIL))
+    call.on(CallerEntered(dialplan_label=LABEL))
+    call.on(CallerGone())
+    assert call.on(CaughtUp({C: False})) == []  # still up in the dialplan
+    assert call.on(CaughtUp({})) == [Record(call.record)]  # not hung up: not ours
     record = call.record
     assert (record.outcome, record.path) == (Outcome.HANDED_OVER, RoutedBy.DIALPLAN)
-    assert record.attempts == ()  # Asterisk's trace says where it landed
 
 
 def test_asterisk_holding_another_state_refuses_the_caller_and_the_app_dials_it() -> None:

@@ -12,6 +12,7 @@ and a call it still routes after that is recorded from the trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from continuity import names
@@ -20,6 +21,7 @@ from continuity.ari_app.client.models import Channel
 from continuity.ari_app.services import CallService
 from continuity.ari_app.takeover import take_over_strays
 from continuity.config import UnknownNumberPolicy
+from continuity.core.call.events import CallerGone
 from continuity.core.call_trace import LegLanding, destination_token
 from continuity.core.model import (
     Destination,
@@ -80,6 +82,9 @@ class Run:
     async def ended_in_asterisk(self, call_ids: list[str]) -> None:
         self.asked.append(call_ids)
 
+    async def traced(self, call_ids: list[str]) -> set[str]:
+        return set()
+
 
 def _trace(tmp_path: Path, text: str) -> Path:
     path = tmp_path / names.CALL_TRACE_FILE
@@ -88,7 +93,11 @@ def _trace(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def _service(asterisk: Asterisk, written: list[CallRecord]) -> CallService:
+def _service(
+    asterisk: Asterisk,
+    written: list[CallRecord],
+    dialplan_label: Callable[[], str | None] | None = None,
+) -> CallService:
     async def record(r: CallRecord) -> None:
         written.append(r)
 
@@ -99,6 +108,7 @@ def _service(asterisk: Asterisk, written: list[CallRecord]) -> CallService:
         record,
         UnknownNumberPolicy("reject", "unallocated"),
         30,
+        dialplan_label=dialplan_label,
     )
 
 
@@ -217,3 +227,34 @@ async def test_a_call_bridged_in_dialplan_is_taken_over_with_the_number_its_call
 
     assert service.calls[CALLER].dialed == NUMBER
     assert f"subscribe {names.ARI_APP} channel:{LEG}" in asterisk.requests
+
+
+def dialplan_line(call_id: str = CALLER) -> str:
+    """The line of a call the app sent to the generated dialplan, which dialed the primary."""
+    landed = destination_token(PRIMARY).replace("%", "%25")
+    fields = ["call", call_id, "%2B12125550101", "%2B15550000055", ""]
+    fields += ["1796162074.5", "1796162084.8", "dialplan", "normal", "", landed, "ANSWER", "16"]
+    return "|".join(fields) + "\n"
+
+
+async def test_a_call_the_dialplan_dialed_is_recorded_and_counted_once_from_its_trace(
+    tmp_path: Path,
+) -> None:
+    asterisk, written, sink = Asterisk(), list[CallRecord](), Sink()
+    service = _service(asterisk, written, dialplan_label=lambda: "v1-primary-up")
+    await service.caller_entered(CALLER, NUMBER, "+15550000055", "")
+    assert asterisk.requests == [f"continue {CALLER} {names.CTX_TRACKING},{NUMBER},v1-primary-up"]
+    await service.on_event(CALLER, CallerGone())  # its StasisEnd: the dialplan dials it
+    assert CALLER in service.calls and written == []
+    counted: list[CallRecord] = []
+    ingester = CallTraceIngester(
+        _trace(tmp_path, dialplan_line()), sink, service, settle=0, observe=counted.append
+    )
+
+    await ingester.ingest()
+
+    assert [(r.call_id, r.path, r.answered_kind) for r in sink.records] == [
+        (CALLER, RoutedBy.DIALPLAN, "primary")
+    ]
+    assert counted == sink.records  # metrics and the log line, from the trace
+    assert CALLER not in service.calls and written == []  # no record of the app's

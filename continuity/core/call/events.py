@@ -89,6 +89,12 @@ class CaughtUp:
     live: Mapping[str, bool]
 
 
+@dataclass(frozen=True, slots=True)
+class Traced:
+    """Asterisk's call trace of the call is recorded: the call the generated dialplan
+    dialed (``dialing = dialplan``) has its record, written from the trace."""
+
+
 class Failure(Enum):
     #: A channel it named is gone (ARI 404, or 400/422 "Channel not found").
     GONE = "gone"
@@ -115,5 +121,6 @@ Event = (
     | Resume
     | Adopt
     | CaughtUp
+    | Traced
     | CommandFailed
 )

@@ -44,6 +44,7 @@ from continuity.core.call.events import (
     LegGone,
     LegRinging,
     Resume,
+    Traced,
 )
 from continuity.core.call.state import ID_SEP, Call, Leg, Phase, evolve
 from continuity.core.causes import NO_ANSWER_CAUSE
@@ -82,6 +83,8 @@ def step(call: Call, event: Event, now: dt.datetime) -> Step:
             return _adopt(call, leg, destination, event, now)
         case CaughtUp(live=live):
             return _caught_up(call, live, now)
+        case Traced() if call.path is RoutedBy.DIALPLAN and call.phase in _SENT_ON:
+            return evolve(call, phase=Phase.ENDED), []  # the trace is its record
         case CommandFailed():
             return _failed(call, event, now)
     return call, []
@@ -103,7 +106,13 @@ def _entered(call: Call, waited: float, lag: float, label: str | None, now: dt.d
     return route(call, now)
 
 
+#: Sent on to the generated dialplan, which dials the plan.
+_SENT_ON = frozenset({Phase.HANDED_OVER, Phase.IN_DIALPLAN})
+
+
 def _caller_gone(call: Call, now: dt.datetime) -> Step:
+    if call.phase is Phase.HANDED_OVER and call.path is RoutedBy.DIALPLAN:
+        return evolve(call, phase=Phase.IN_DIALPLAN), []  # until Asterisk's trace records it
     if call.phase is Phase.HANDED_OVER:
         return end(call, now, hang_up=False)  # dialplan has it now
     if call.phase is Phase.BRIDGED:
@@ -157,8 +166,8 @@ def _caught_up(call: Call, live: Mapping[str, bool], now: dt.datetime) -> Step:
     """End a call whose caller vanished; a leg that ended moves the call on (as
     unanswered), one that answered is bridged, a bridged call whose other side
     left is ended."""
-    if call.caller_id not in live:
-        return end(call, now)
+    if call.caller_id not in live:  # the dialplan's callers are not ours to hang up
+        return end(call, now, hang_up=call.phase is not Phase.IN_DIALPLAN)
     leg = call.leg
     if leg is None or not (call.phase is Phase.DIALING or call.talking):
         return call, []

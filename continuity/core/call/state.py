@@ -61,6 +61,10 @@ class Phase(enum.Enum):
     ANNOUNCING = "announcing"
     #: Sent on to dialplan (fallback or voicemail): no longer ours to hang up.
     HANDED_OVER = "handed_over"
+    #: Left our app for the generated dialplan, which dials the app's plan (``dialing =
+    #: dialplan``): Asterisk's trace records the call (``Traced``); should it never come,
+    #: the app writes the record once the caller is gone from Asterisk (``CaughtUp``).
+    IN_DIALPLAN = "in_dialplan"
     ENDED = "ended"
 
 
