@@ -23,6 +23,9 @@ Progress = Callable[[str], None]
 
 #: Seconds with no calls before each block, to take each process's idle CPU rate.
 IDLE_SECONDS = 3.0
+#: Seconds the CPU window stays open after a block's last call: its records are written
+#: (the app's in a quarter second, Asterisk's trace ingested every 2 s) within it.
+RECORDS_SETTLE = 3.0
 
 
 @dataclass
@@ -42,15 +45,21 @@ class Block:
     #: second with no calls just before it.
     app_wakeups: int = 0
     idle_wakeups_per_s: float = 0.0
+    #: Seconds the CPU was measured over: the calls, and their records' writing after.
+    cpu_wall: float = 0.0
+
+    @property
+    def measured(self) -> float:
+        return self.cpu_wall or self.wall
 
     def marginal_wakeups(self) -> float:
         """The block's wake-ups of the app's loop minus its idle rate over as long."""
-        return self.app_wakeups - self.idle_wakeups_per_s * self.wall
+        return self.app_wakeups - self.idle_wakeups_per_s * self.measured
 
     def marginal_cpu(self) -> dict[str, float]:
         """The block's CPU minus what the processes use idle over as long."""
         idle = self.idle or {}
-        return {n: s - idle.get(n, 0.0) * self.wall for n, s in self.cpu.items()}
+        return {n: s - idle.get(n, 0.0) * self.measured for n, s in self.cpu.items()}
 
     def of(self, route: str) -> list[Judged]:
         return [j for j in self.judged if j.result.spec.route == route]
@@ -120,9 +129,9 @@ async def block(
     results, wall = await run_calls(
         rig.carrier, specs, concurrency=concurrency, hold=hold, rate=rate
     )
+    await asyncio.sleep(RECORDS_SETTLE)  # the last calls' records
     after = rig.cpu.sample()
     cpu = after.since(before)
-    await asyncio.sleep(0.5)  # the last calls' records
     messages_after = await rig.app.ari_messages()
     messages = (
         None
@@ -138,7 +147,8 @@ async def block(
         destination_port=rig.stack.carrier_primary_port,
     )
     wakes = after.app_wakeups - before.app_wakeups
-    return Block(judged, wall, cpu, handed, idle, messages, wakes, idle_wakeups)
+    cpu_wall = after.wall - before.wall
+    return Block(judged, wall, cpu, handed, idle, messages, wakes, idle_wakeups, cpu_wall)
 
 
 async def handed_off(rig: Rig) -> int:
@@ -262,7 +272,7 @@ async def post_dial_delay(
             if done.ari_messages is not None and calls_of_route
             else None
         )
-        others.append(done.cpu.get("others", 0.0) / done.wall if done.wall else 0.0)
+        others.append(done.cpu.get("others", 0.0) / done.measured if done.measured else 0.0)
         wakeups = done.marginal_wakeups() / calls_of_route if calls_of_route else None
         per[route] = {
             "pdd_ms": summary.as_json(),
@@ -366,7 +376,7 @@ def _rate_row(level: int, route: str, blocks: Sequence[Block], hold: float) -> d
     overall = [verdicts(b.judged)["routed"] / b.wall for b in blocks if b.wall]
     cpu: dict[str, float] = {}
     marginal: dict[str, float] = {}
-    wall = sum(b.wall for b in blocks)
+    wall = sum(b.measured for b in blocks)
     for b in blocks:
         for name, seconds in b.cpu.items():
             cpu[name] = cpu.get(name, 0.0) + seconds
