@@ -226,6 +226,26 @@ async def serve(url: str, user: str, password: str) -> None:
                     await ws.send(frame)
 
 
+async def serve_on_product_wire(url: str, user: str, password: str) -> None:
+    """As :func:`serve`, over the product's own transport (picows, on uvloop)."""
+    from continuity.ari_app.client.wire import connect  # the app process only
+
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    full = f"{url}?app={APP}&subscribeAll=false"
+    headers = {"Authorization": f"Basic {token}"}
+    connection = await connect(full, headers, open_timeout=10.0, ping_interval=60.0)
+    floor = Floor(connection.send)
+    allowed = [{"type": t} for t in ("StasisStart", "StasisEnd")]
+    floor._request("PUT", f"applications/{APP}/eventFilter", {}, {"allowed": allowed})
+    print("ready", flush=True)
+    connection.deliver_to(floor.on_frame)
+    await connection.closed()
+
+
+#: The floor app's transports: websockets on asyncio's loop, or the product's.
+WIRES = ("websockets", "product")
+
+
 # -- the run ---------------------------------------------------------------------
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
@@ -233,6 +253,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "calls": args.calls,
         "rate": args.rate,
+        "wire": args.wire,
         "flows": {},
     }
     progress = lambda m: print(f"[{dt.datetime.now():%H:%M:%S}] {m}", file=sys.stderr)  # noqa: E731
@@ -258,6 +279,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "-m",
                     "bench.ari_floor",
                     "--serve",
+                    args.wire,
                     creds.events_url,
                     creds.username,
                     creds.password,
@@ -389,7 +411,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--serve"]:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(*argv[1:4]))
+            if argv[1] == "product":
+                import uvloop  # the product's loop
+
+                uvloop.run(serve_on_product_wire(*argv[2:5]))
+            else:
+                asyncio.run(serve(*argv[2:5]))
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench.ari_floor", description=__doc__)
     parser.add_argument(
@@ -414,6 +441,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=0,
         help="also compare routed calls/s with pure dialplan's at this many concurrent calls",
+    )
+    parser.add_argument(
+        "--wire",
+        choices=WIRES,
+        default="websockets",
+        help="the floor app's transport: websockets on asyncio's loop, or the product's "
+        "own (picows on uvloop) (default: websockets)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     args = parser.parse_args(argv)

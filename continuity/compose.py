@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Iterator
@@ -63,6 +64,21 @@ ARI_HTTP_CONNECTIONS = 16
 #: connection (instead of the pool's 5 s each), so that the run reaches ARI at once and
 #: takes over the callers a killed run left waiting in Stasis.
 DOWN_AT_START_WAIT = 0.2
+
+
+#: Allocations between the collector's youngest-generation passes (CPython: 700).
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def _settle_heap() -> None:
+    """Start-up is done (modules, the routing state): what it built lives as long as the
+    process, so the cyclic collector stops walking it (``gc.freeze``), and runs less
+    often. Its passes over that heap were 7 % of the app's samples per call (a native
+    py-spy profile, issue 13); objects freed by reference count are freed as before."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 @contextlib.contextmanager
@@ -305,6 +321,7 @@ class App:
             with _start_up_reads(self.pool, self.snapshots.from_database):
                 await self.outages.start()
                 await self.voicemail.apply(self.snapshots.current)
+            _settle_heap()
             try:
                 self.trace.prepare()
             except OSError as exc:
