@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from continuity.config import UnknownNumberPolicy, load_config
+from continuity.config import Dialing, UnknownNumberPolicy, load_config
 from continuity.errors import ConfigError
 
 
@@ -50,3 +50,10 @@ def test_unknown_number_policies_parse(text: str) -> None:
 def test_bad_unknown_number_policies_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="expected reject"):
         UnknownNumberPolicy.parse(text)
+
+
+def test_who_dials_is_the_app_unless_the_admin_hands_it_to_the_dialplan() -> None:
+    assert load_config({}, {}).dialing is Dialing.ARI
+    assert load_config({}, {"CONTINUITY_DIALING": "Dialplan"}).dialing is Dialing.DIALPLAN
+    with pytest.raises(ConfigError, match="CONTINUITY_DIALING: must be ari or dialplan"):
+        load_config({}, {"CONTINUITY_DIALING": "asterisk"})
