@@ -8,6 +8,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import psycopg
+
+from continuity import names
 from continuity.config import Config
 from localstack import LocalStack, process
 from localstack.product import fallback_route
@@ -97,3 +100,15 @@ async def until_no_channel_left(stack: LocalStack, timeout: float = 10.0) -> Non
     async with asyncio.timeout(timeout):
         while await pbx_channels(stack):
             await asyncio.sleep(0.05)
+
+
+async def a_clean_slate(stack: LocalStack, url: str, numbers: list[str]) -> None:
+    """A reset stack, and no trace line or record of earlier calls to ``numbers``."""
+    await stack.reset()
+    # Calls of other modules on this shared pbx left trace lines for their own databases.
+    trace = stack.pbx.root / "spool" / names.CALL_TRACE_FILE
+    for left in trace.parent.glob(f"{trace.name}*"):
+        left.unlink()
+    # ...and apps of earlier modules on this database may have ingested those already.
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("DELETE FROM call_records WHERE tracking_number = ANY(%s)", (numbers,))

@@ -15,10 +15,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from continuity import names
 from continuity.admin import Admin, SettingsChange
 from continuity.compose import App
 from continuity.config import Dialing, FallbackStore
@@ -31,7 +29,7 @@ from continuity.dialplan_templates.render import extensions_path
 from localstack import LocalStack
 from localstack.product import product_config, running_app
 from tests.dialplan.calls import Landing, landing
-from tests.dialplan.serving import until_no_channel_left
+from tests.dialplan.serving import a_clean_slate, until_no_channel_left
 from tests.scenario import external
 
 NORMAL = "+12125550601"
@@ -62,16 +60,7 @@ async def app(
     own_stack: LocalStack, state: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[App]:
     """The app with ``dialing = dialplan``, the routes in the file or in AstDB."""
-    await own_stack.reset()
-    # Calls of other modules on this shared pbx left trace lines for their own databases.
-    trace = own_stack.pbx.root / "spool" / names.CALL_TRACE_FILE
-    for left in trace.parent.glob(f"{trace.name}*"):
-        left.unlink()
-    async with await psycopg.AsyncConnection.connect(state, autocommit=True) as conn:
-        await conn.execute(
-            "DELETE FROM call_records WHERE tracking_number = ANY(%s)",
-            ([NORMAL, CONTINUITY_ON, VOICEMAIL_ENDING],),
-        )
+    await a_clean_slate(own_stack, state, [NORMAL, CONTINUITY_ON, VOICEMAIL_ENDING])
     config = product_config(
         own_stack, state, tmp_path / "state", dialing=Dialing.DIALPLAN, fallback_store=request.param
     )

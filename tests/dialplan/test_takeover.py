@@ -14,7 +14,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from continuity import names
@@ -27,7 +26,13 @@ from continuity.db.store import Store
 from localstack import LocalStack, PlacedCall
 from localstack.product import product_config
 from tests.dialplan.calls import Landing, caller_channel, landing, seen
-from tests.dialplan.serving import Serving, pbx_bridges, pbx_channels, until_no_channel_left
+from tests.dialplan.serving import (
+    Serving,
+    a_clean_slate,
+    pbx_bridges,
+    pbx_channels,
+    until_no_channel_left,
+)
 from tests.scenario import external
 
 RINGING_PRIMARY = "+12125550301"
@@ -61,17 +66,7 @@ async def state(own_db: str) -> str:
 
 @pytest.fixture
 async def serving(own_stack: LocalStack, state: str, tmp_path: Path) -> AsyncIterator[Serving]:
-    await own_stack.reset()
-    # Calls of other modules on this shared pbx left trace lines for their own databases.
-    trace = own_stack.pbx.root / "spool" / names.CALL_TRACE_FILE
-    for left in trace.parent.glob(f"{trace.name}*"):
-        left.unlink()
-    # ...and apps of earlier modules on this database may have ingested those already.
-    async with await psycopg.AsyncConnection.connect(state, autocommit=True) as conn:
-        await conn.execute(
-            "DELETE FROM call_records WHERE tracking_number = ANY(%s)",
-            ([RINGING_PRIMARY, RINGING_SECOND, IN_VOICEMAIL, BRIDGED],),
-        )
+    await a_clean_slate(own_stack, state, [RINGING_PRIMARY, RINGING_SECOND, IN_VOICEMAIL, BRIDGED])
     config = product_config(own_stack, state, tmp_path / "state")
     running = Serving(own_stack, config, tmp_path / "serve.log", BRIDGED)
     await running.start()
