@@ -270,7 +270,6 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     return check
 
 
-#: name -> (environment variable, parser)
 def _dialing(text: str) -> Dialing:
     try:
         return Dialing(text.strip().lower())
@@ -278,6 +277,7 @@ def _dialing(text: str) -> Dialing:
         raise ValueError("must be ari or dialplan") from None
 
 
+#: name -> (environment variable, parser)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "database_url": ("CONTINUITY_DATABASE_URL", _url(("postgresql://", "postgres://"))),
     "ari_url": ("CONTINUITY_ARI_URL", _url(("http://", "https://"))),

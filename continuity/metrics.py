@@ -1,8 +1,9 @@
 """Prometheus metrics: one registry per app, no global state.
 
 Call metrics are derived from each :class:`CallRecord` as it is written (the
-composition root wraps the recorder), so they count exactly the calls the call
-log holds. Everything else is read at scrape time from the objects that own it,
+composition root wraps the recorder, and has the call trace's ingester report the
+records of calls the generated dialplan dialed for the app), so they count exactly
+the calls the call log holds. Everything else is read at scrape time from the objects that own it,
 through :class:`StateCollector`: nothing here polls.
 
 Naming follows Prometheus conventions: the ``continuity_`` prefix, base units

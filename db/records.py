@@ -2,8 +2,9 @@
 
 Two writers fill the table, keyed by the caller channel's uniqueid: the app
 (its own records) and Asterisk's call trace, ingested by the app. The app's
-record wins over a trace row, except that a hand-off's landing comes from the
-trace; each is written once however often it is retried.
+record wins over a trace row, except for a call the generated dialplan dialed (a
+hand-off, or ``dialing = dialplan``): where it landed comes from the trace. Each row
+is written once however often it is retried.
 """
 
 from __future__ import annotations
