@@ -181,7 +181,7 @@ class App:
             config.unknown_number,
             config.dial_timeout,
             handoff_after=config.overload_handoff_after,
-            dialplan_label=self._dialplan_label if config.dialing is Dialing.DIALPLAN else None,
+            dialplan_label=self.dialplan_entry if config.dialing is Dialing.DIALPLAN else None,
         )
         #: Asterisk's own trace of every call, into the records of calls this run has none of.
         self.trace = CallTraceIngester(
@@ -262,7 +262,7 @@ class App:
         await self.dialplan_retry.apply(snapshot)
         await self.dialplan_status.report(snapshot.version, self.dialplan_retry.failure, label)
 
-    def _dialplan_label(self) -> str | None:
+    def dialplan_entry(self) -> str | None:
         """``dialing = dialplan``: the label that sends a caller to the fallback, when
         Asterisk holds the fallback of the state the app routes with; else None."""
         router = self.router

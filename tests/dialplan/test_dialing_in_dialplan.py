@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from continuity.admin import Admin, SettingsChange
@@ -65,6 +66,12 @@ async def app(
         own_stack, state, tmp_path / "state", dialing=Dialing.DIALPLAN, fallback_store=request.param
     )
     async with running_app(config) as running:
+        # Past the start-up resync (requests then go over the WebSocket): a caller that
+        # entered during it would be taken over as another run's. And the fallback of
+        # the state the app routes with is loaded.
+        async with asyncio.timeout(10):
+            while not (running.rest.over_websocket and running.dialplan_entry()):
+                await asyncio.sleep(0.02)
         yield running
 
 
@@ -154,3 +161,38 @@ async def test_a_file_of_another_state_refuses_the_caller_and_the_app_dials_its_
             assert (record.path, record.answered_target) == (RoutedBy.APP, ANSWERING_SERVICE)
         finally:
             await admin.change_number(NORMAL, SettingsChange(on=None, destination=None))
+
+
+async def test_a_call_up_when_asterisk_restarts_still_has_its_one_record(
+    own_stack: LocalStack, app: App, state: str
+) -> None:
+    """The app, reconnected, finds the caller gone and writes the call's record itself;
+    a trace line Asterisk wrote as it went (its hangup handlers may run) completes that
+    record, or is the record if it came first. Either way: one record."""
+    stack = own_stack
+    call = await stack.place_call(NORMAL, "+13125550172", hold_seconds=60)
+    await call.wait_answered()
+    async with asyncio.timeout(5):
+        while NORMAL not in {c.dialed for c in app.calls.calls.values()}:
+            await asyncio.sleep(0.05)
+    connections = app.ari.events.connections
+
+    await stack.pbx.restart()
+    async with asyncio.timeout(20):
+        while not (app.ari.events.connected and app.ari.events.connections > connections):
+            await asyncio.sleep(0.05)
+
+    async with asyncio.timeout(15):
+        while not await _paths(state, NORMAL):
+            await asyncio.sleep(0.1)
+    await app.trace.ingest()  # a trace line still on its way: the same record, completed
+    assert await _paths(state, NORMAL) == [RoutedBy.DIALPLAN.value]
+    assert app.calls.calls == {}  # nothing left waiting for a trace
+
+
+async def _paths(url: str, number: str) -> list[str]:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        cursor = await conn.execute(
+            "SELECT path FROM call_records WHERE tracking_number = %s", (number,)
+        )
+        return [str(path) for (path,) in await cursor.fetchall()]
