@@ -128,6 +128,12 @@ class Floor:
             frame["message_body"] = orjson.dumps(body).decode()
         self._send(orjson.dumps(frame).decode())
 
+    def subscribe(self) -> None:
+        """Ask for StasisStart and StasisEnd only, and tell the harness it is ready."""
+        allowed = [{"type": t} for t in ("StasisStart", "StasisEnd")]
+        self._request("PUT", f"applications/{APP}/eventFilter", {}, {"allowed": allowed})
+        print("ready", flush=True)
+
     def on_frame(self, raw: str | bytes) -> None:
         event = orjson.loads(raw)
         kind = event.get("type")
@@ -203,21 +209,24 @@ class Floor:
             self._free.append(bridge)
 
 
+def _events(url: str, user: str, password: str) -> tuple[str, dict[str, str]]:
+    """The floor app's event WebSocket URL, and its Basic authorization header."""
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return f"{url}?app={APP}&subscribeAll=false", {"Authorization": f"Basic {token}"}
+
+
 async def serve(url: str, user: str, password: str) -> None:
     from websockets.asyncio.client import connect  # the app process only
 
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    full = f"{url}?app={APP}&subscribeAll=false"
-    async with connect(full, additional_headers={"Authorization": f"Basic {token}"}) as ws:
+    full, headers = _events(url, user, password)
+    async with connect(full, additional_headers=headers) as ws:
         pending: list[str] = []
 
         def send(text: str) -> None:
             pending.append(text)
 
         floor = Floor(send)
-        allowed = [{"type": t} for t in ("StasisStart", "StasisEnd")]
-        floor._request("PUT", f"applications/{APP}/eventFilter", {}, {"allowed": allowed})
-        print("ready", flush=True)
+        floor.subscribe()
         async for raw in ws:
             floor.on_frame(raw)
             if pending:
@@ -230,14 +239,10 @@ async def serve_on_product_wire(url: str, user: str, password: str) -> None:
     """As :func:`serve`, over the product's own transport (picows, on uvloop)."""
     from continuity.ari_app.client.wire import connect  # the app process only
 
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    full = f"{url}?app={APP}&subscribeAll=false"
-    headers = {"Authorization": f"Basic {token}"}
+    full, headers = _events(url, user, password)
     connection = await connect(full, headers, open_timeout=10.0, ping_interval=60.0)
     floor = Floor(connection.send)
-    allowed = [{"type": t} for t in ("StasisStart", "StasisEnd")]
-    floor._request("PUT", f"applications/{APP}/eventFilter", {}, {"allowed": allowed})
-    print("ready", flush=True)
+    floor.subscribe()
     connection.deliver_to(floor.on_frame)
     await connection.closed()
 

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from continuity.config import Dialing
+
 FIGURES = ("pdd", "rate", "outage", "cli", "onset")
 #: What a run measures unless told: the open-loop ramp (onset) is asked for by name.
 DEFAULT_FIGURES = ("pdd", "rate", "outage", "cli")
@@ -159,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--dialing",
-        choices=("ari", "dialplan"),
-        default="ari",
+        choices=[d.value for d in Dialing],
+        default=Dialing.ARI.value,
         help="the app's `dialing` setting: the app dials each planned call (ari) or sends "
         "it to the generated dialplan of its routing state (dialplan); run the bench once "
         "with each to compare them (default: ari)",

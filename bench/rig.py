@@ -144,10 +144,7 @@ async def rig(
                     # Asterisk looks up its host name for every outbound leg, and with no
                     # DNS to answer that stalls every call for seconds (see README).
                     overrides["trunk_transport"] = PBX_TRANSPORT
-                if "dialing" in fields:  # who dials a planned call (an older app: the app)
-                    overrides["dialing"] = Dialing(dialing)
-                elif dialing != "ari":
-                    raise RuntimeError(f"this app has no `dialing` setting: cannot use {dialing}")
+                overrides["dialing"] = Dialing(dialing)  # who dials a planned call
                 if "metrics_listen" in fields:  # the bench reads ARI message counts there
                     overrides["metrics_listen"] = f"{LOOPBACK}:{PortAllocator().tcp()}"
                 config = product_config(stack, url, workdir / "state", **overrides)

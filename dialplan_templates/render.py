@@ -278,13 +278,15 @@ def render_extensions(
     every routing state then, even with ``astdb``)."""
     template = environment().get_template("extensions_continuity.conf.j2")
     routes = [] if astdb else fallback_routes(snapshot, dial_timeout, health)
-    label = dialplan_label(int(snapshot.version), health or TrunkHealth())
+    label = (
+        dialplan_label(int(snapshot.version), health or TrunkHealth()) if dialplan_dials else None
+    )
     return template.render(
         **constants(),
         # With astdb the file does not change with every routing state, only the routes do.
         state="routes in AstDB" if astdb else f"v{int(snapshot.version)}",
         astdb=astdb,
-        dialplan_label=label if dialplan_dials else None,
+        dialplan_label=label,
         path_dialplan=RoutedBy.DIALPLAN.value,
         schedules=schedule_hours(snapshot) if astdb else [],
         routes=routes,
