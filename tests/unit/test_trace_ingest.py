@@ -12,6 +12,7 @@ and a call it still routes after that is recorded from the trace.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -258,3 +259,23 @@ async def test_a_call_the_dialplan_dialed_is_recorded_and_counted_once_from_its_
     ]
     assert counted == sink.records  # metrics and the log line, from the trace
     assert CALLER not in service.calls and written == []  # no record of the app's
+
+
+async def test_a_call_the_dialplan_dialed_whose_trace_never_comes_gets_the_apps_record() -> None:
+    """The minute's check: the caller is gone from Asterisk and no trace line came."""
+    asterisk, written = Asterisk(), list[CallRecord]()
+    service = _service(asterisk, written, dialplan_label=lambda: "v1-primary-up")
+    await service.caller_entered(CALLER, NUMBER, "+15550000055", "")
+    await service.on_event(CALLER, CallerGone())
+    asterisk.channels = []  # Asterisk restarted: the caller is gone, its trace never written
+
+    sweep = asyncio.create_task(service.sweep_in_dialplan(every=0.05))
+    try:
+        async with asyncio.timeout(2):
+            while not written:
+                await asyncio.sleep(0.01)
+    finally:
+        sweep.cancel()
+
+    assert [(r.call_id, r.path) for r in written] == [(CALLER, RoutedBy.DIALPLAN)]
+    assert CALLER not in service.calls
