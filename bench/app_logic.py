@@ -31,7 +31,8 @@ from continuity.ari_app.client.events import decode_frame, parse_event
 from continuity.ari_app.client.models import Bridge, Channel
 from continuity.ari_app.services import CallService
 from continuity.ari_app.stasis import StasisTranslator, event_key
-from continuity.config import UnknownNumberPolicy
+from continuity.config import Dialing, UnknownNumberPolicy
+from continuity.core.call_trace import parse_trace
 from continuity.core.model import Snapshot, TrackingNumber, TrunkHealth
 from continuity.core.records import CallRecord
 from continuity.logsetup import configure_logging, log_call_end
@@ -112,6 +113,20 @@ def call_frames(caller: str, with_dial: bool) -> list[str]:
     return frames
 
 
+def dialplan_frames(caller: str) -> list[str]:
+    """A call the generated dialplan dials (``dialing = dialplan``): the caller enters,
+    is sent on with one ``continue``, and leaves the app."""
+    return [_frame("StasisStart", caller, args=[]), _frame("StasisEnd", caller)]
+
+
+def trace_line(caller: str) -> str:
+    """The call's line in Asterisk's call trace, as the generated dialplan writes it."""
+    return (
+        f"call|{caller}|%2B12125550100|%2B13125550199|Caller|1796130954.3|1796130956.4"
+        f"|dialplan|primary|primary|primary/PJSIP%2F{NUMBER[1:]}%40primary|ANSWER|16"
+    )
+
+
 def _probes() -> Probes:
     zero: Any = lambda: 0  # noqa: E731
     return Probes(
@@ -130,13 +145,18 @@ def _probes() -> Probes:
     )
 
 
-async def run(calls: int, with_dial: bool) -> dict[str, float]:
+async def run(
+    calls: int, with_dial: bool, dialing: Dialing = Dialing.ARI, pace: float = 0.0
+) -> dict[str, float]:
     rest = InstantRest()
     metrics = Metrics(_probes())
 
-    async def record(r: CallRecord) -> None:
+    def ended(r: CallRecord) -> None:
         metrics.calls.observe(r)
         log_call_end(r)
+
+    async def record(r: CallRecord) -> None:
+        ended(r)
 
     snapshot = Snapshot(numbers={NUMBER: TrackingNumber(NUMBER)}, version=1)
     service = CallService(
@@ -145,23 +165,47 @@ async def run(calls: int, with_dial: bool) -> dict[str, float]:
         record,
         UnknownNumberPolicy("reject", "unallocated"),
         30,
+        dialplan_label=(lambda: "v1-primary-up") if dialing is Dialing.DIALPLAN else None,
     )
     translator = StasisTranslator(service)
     dispatcher = KeyedDispatcher(translator.handle, key=event_key)
-    scripts = [call_frames(f"pbx-{i}.{i}", with_dial) for i in range(calls)]
+    callers = [f"pbx-{i}.{i}" for i in range(calls)]
+    if dialing is Dialing.DIALPLAN:
+        scripts = [dialplan_frames(caller) for caller in callers]
+    else:
+        scripts = [call_frames(caller, with_dial) for caller in callers]
+    trace = "\n".join(trace_line(caller) for caller in callers) + "\n"
     started = time.process_time()
     for frames in scripts:
         for frame in frames:
             dispatcher.submit(parse_event(decode_frame(frame)))
             await asyncio.sleep(0)  # each frame is a read of its own
         await dispatcher.drain()
-    cpu = time.process_time() - started
+        if pace:
+            await asyncio.sleep(pace)
+    events = time.process_time() - started - await idle_cpu(pace, calls)
+    started = time.process_time()
+    if dialing is Dialing.DIALPLAN:  # the trace ingester's part, without the database
+        records = {r.call_id: r for r in parse_trace(trace).calls}
+        for call_id in sorted(await service.traced(list(records))):
+            ended(records[call_id])
+    traced = time.process_time() - started
     return {
-        "cpu_ms_per_call": cpu * 1000 / calls,
+        "cpu_ms_per_call": (events + traced) * 1000 / calls,
+        "events_ms_per_call": events * 1000 / calls,
+        "trace_ms_per_call": traced * 1000 / calls,
         "requests_per_call": rest.requests / calls,
         "frames_per_call": len(scripts[0]),
         "calls_left": len(service.calls),
     }
+
+
+async def idle_cpu(pace: float, calls: int) -> float:
+    """The CPU of the loop's ``calls`` sleeps of ``pace`` seconds alone, measured."""
+    started = time.process_time()
+    for _ in range(calls if pace else 0):
+        await asyncio.sleep(pace)
+    return time.process_time() - started
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,6 +213,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=5000, help="calls (5000)")
     parser.add_argument("--dial-events", action="store_true", help="send the 3 Dial events too")
     parser.add_argument("--profile", action="store_true", help="print the top functions")
+    parser.add_argument(
+        "--dialing",
+        type=Dialing,
+        choices=list(Dialing),
+        default=Dialing.ARI,
+        help="the call flow: ari (the app dials) or dialplan (the generated dialplan dials,"
+        " its trace parsed and the calls ended with it)",
+    )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="seconds between calls (0: back to back, warm caches); their sleeps' own CPU"
+        " is measured apart and taken off",
+    )
     parser.add_argument("--uvloop", action="store_true", help="run on uvloop")
     args = parser.parse_args(argv)
     if args.calls < 1:
@@ -183,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner = uvloop.run
     if profiler is not None:
         profiler.enable()
-    result = runner(run(args.calls, args.dial_events))
+    result = runner(run(args.calls, args.dial_events, args.dialing, args.pace))
     if profiler is not None:
         profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stderr)

@@ -17,6 +17,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -28,6 +29,8 @@ from continuity.core.records import CallRecord
 #: Post-dial delay buckets, seconds: the app's own routing time (milliseconds) up to a
 #: primary that rang out its whole ``primary_timeout`` before the call failed over.
 PDD_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
+
+_Labelled = TypeVar("_Labelled", Counter, Histogram)
 
 HANDED_TO_FALLBACK = Outcome.HANDED_TO_FALLBACK.value
 NO_ROUTE = "none"
@@ -108,18 +111,28 @@ class CallMetrics:
             buckets=PDD_BUCKETS,
             registry=registry,
         )
+        self._children: dict[tuple[Counter | Histogram, tuple[str, ...]], Any] = {}
 
     def observe(self, record: CallRecord) -> None:
         route = route_of(record)
-        self.calls.labels(route, record.outcome).inc()
-        self.plans.labels(record.reason).inc()
+        self._child(self.calls, route, record.outcome).inc()
+        self._child(self.plans, record.reason).inc()
         for reason in failover_reasons(record):
-            self.failover_steps.labels(reason).inc()
+            self._child(self.failover_steps, reason).inc()
         if record.outcome == HANDED_TO_FALLBACK:
             self.handoffs.inc()
         delay = post_dial_delay(record)
         if delay is not None:
-            self.post_dial_delay.labels(route).observe(delay)
+            self._child(self.post_dial_delay, route).observe(delay)
+
+    def _child(self, metric: _Labelled, *values: str) -> _Labelled:
+        """``metric.labels(*values)``, looked up once: the labels' few values repeat
+        call after call, and ``labels()`` takes a lock and checks them each time."""
+        key = (metric, values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from types import NoneType
 from typing import Any
@@ -27,9 +27,10 @@ from continuity.ari_app.client.models import (
     opt_text,
     text,
 )
+from continuity.core.value import value
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class AriEvent:
     """Fields common to every ARI event."""
 
@@ -46,7 +47,7 @@ class AriEvent:
         return None
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class ChannelEvent(AriEvent):
     """An event about one channel."""
 
@@ -57,35 +58,35 @@ class ChannelEvent(AriEvent):
         return self.channel.id
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class StasisStart(ChannelEvent):
     args: tuple[str, ...]
     replace_channel: Channel | None
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class StasisEnd(ChannelEvent):
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class ChannelStateChange(ChannelEvent):
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class ChannelDestroyed(ChannelEvent):
     cause: int
     cause_txt: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class ChannelHangupRequest(ChannelEvent):
     cause: int | None
     soft: bool
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class Dial(AriEvent):
     """Dial progress; ``channel_id`` is the peer (the channel being dialed)."""
 
@@ -99,17 +100,17 @@ class Dial(AriEvent):
         return self.peer.id
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class ChannelEnteredBridge(ChannelEvent):
     bridge: Bridge
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class ChannelLeftBridge(ChannelEvent):
     bridge: Bridge
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class PlaybackFinished(AriEvent):
     """``channel_id`` is the channel the playback targeted, if any."""
 
@@ -120,7 +121,7 @@ class PlaybackFinished(AriEvent):
         return self.playback.channel_id
 
 
-@dataclass(frozen=True, kw_only=True)
+@value(kw_only=True)
 class UnknownEvent(AriEvent):
     """Any other event; ``channel_id`` comes from a ``channel`` object if present."""
 

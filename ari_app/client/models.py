@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from continuity.ari_app.client.errors import AriProtocolError
+from continuity.core.value import value
 
 Json = Mapping[str, Any]
 _EMPTY: dict[str, Any] = {}
@@ -56,7 +57,7 @@ def opt_int(data: Json, key: str, where: str) -> int | None:
     return value
 
 
-@dataclass(frozen=True)
+@value
 class Channel:
     """A channel snapshot (ARI ``Channel``)."""
 
@@ -127,7 +128,7 @@ class Channel:
         )
 
 
-@dataclass(frozen=True)
+@value
 class Bridge:
     """A bridge snapshot (ARI ``Bridge``)."""
 
@@ -152,7 +153,7 @@ class Bridge:
         )
 
 
-@dataclass(frozen=True)
+@value
 class Playback:
     """A playback (ARI ``Playback``); ``target_uri`` is e.g. ``channel:<id>``."""
 

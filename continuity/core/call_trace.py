@@ -19,13 +19,13 @@ was the app's (then the app's own record says more, and wins).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 from continuity import names
 from continuity.core.model import Destination, DestinationKind
 from continuity.core.outcome import Outcome
 from continuity.core.records import Attempt, CallRecord, RoutedBy
+from continuity.core.value import value
 
 CALL_FIELDS = 13
 LEG_FIELDS = 3
@@ -48,7 +48,7 @@ def parse_destination_token(token: str) -> Destination | None:
     return Destination(DestinationKind(kind), unquote(target))
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LegLanding:
     """An answered leg of the app's: the call it belongs to, and where it landed."""
 
@@ -56,7 +56,7 @@ class LegLanding:
     destination: Destination
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Trace:
     calls: tuple[CallRecord, ...]
     legs: tuple[LegLanding, ...]
@@ -113,6 +113,11 @@ def _call(fields: list[str]) -> CallRecord | None:
     )
 
 
+def _unquote(field: str) -> str:
+    """``unquote(field)``, in half its time (a trace line has 13 fields)."""
+    return unquote_to_bytes(field).decode("utf-8", "replace")
+
+
 def parse_trace(text: str) -> Trace:
     """The call records and answered legs in ``text`` (whole lines only)."""
     calls: list[CallRecord] = []
@@ -121,7 +126,7 @@ def parse_trace(text: str) -> Trace:
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
-        fields = [unquote(field) for field in line.split("|")]
+        fields = [_unquote(f) if "%" in f else f for f in line.split("|")]
         if fields[0] == "call" and len(fields) == CALL_FIELDS:
             record = _call(fields[1:])
             if record is not None:

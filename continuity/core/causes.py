@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from continuity.core.outcome import Outcome
 
 #: How Asterisk's PJSIP channel maps a final SIP response to a Q.850 cause.
@@ -58,6 +60,7 @@ def cause_result(cause: int | None) -> Outcome:
     return CAUSE_RESULT.get(cause or 0, Outcome.FAILED)
 
 
+@functools.lru_cache(maxsize=16)  # every call asks, with the account's one set of codes
 def failover_causes(sip_codes: frozenset[int]) -> frozenset[int]:
     """The Q.850 causes that move a call on, given the SIP codes an admin chose."""
     mapped = {SIP_TO_Q850[code] for code in sip_codes if code in SIP_TO_Q850}

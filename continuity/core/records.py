@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any
 
 from continuity.core.outcome import Outcome
+from continuity.core.value import value
 
 
 class RoutedBy(enum.StrEnum):
@@ -32,7 +33,7 @@ class RoutedBy(enum.StrEnum):
     INTERRUPTED = "interrupted"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Attempt:
     """One destination tried for a call, and how it ended."""
 
@@ -47,7 +48,7 @@ class Attempt:
     sip_code: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CallRecord:
     call_id: str
     tracking_number: str

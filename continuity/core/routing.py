@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
 
 from continuity.core.causes import failover_causes
 from continuity.core.model import (
@@ -34,6 +33,7 @@ from continuity.core.model import (
 )
 from continuity.core.redirecting import Redirect, redirect
 from continuity.core.testmode import test_applies
+from continuity.core.value import value
 
 
 class PlanReason(enum.StrEnum):
@@ -46,7 +46,7 @@ class PlanReason(enum.StrEnum):
     UNKNOWN_NUMBER = "unknown_number"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RouteStep:
     destination: Destination
     #: Seconds to ring before moving on; ``None`` uses the service default.
@@ -61,7 +61,7 @@ class RouteStep:
         return self.moves_on is None or (cause is not None and cause in self.moves_on)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RoutePlan:
     """The ordered steps to try for one call. Empty for unknown numbers."""
 

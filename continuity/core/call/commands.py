@@ -9,13 +9,14 @@ most often means the channel is gone already: nothing is left to do.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from continuity.core.records import CallRecord
 from continuity.core.routing import RouteStep
+from continuity.core.value import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Originate:
     """Create and dial the leg ``leg_id``; it enters our app once answered."""
 
@@ -27,19 +28,19 @@ class Originate:
     variables: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Ring:
     """Tell the caller its call rings."""
 
     channel_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Answer:
     channel_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Bridge:
     """Put the channels in a mixing bridge of the call's own, both kept in our app.
     No channel is yanked out of Stasis, as the caller's ``Bridge()`` in dialplan did:
@@ -51,7 +52,7 @@ class Bridge:
     channel_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Watch:
     """Subscribe the app to the channel's events: the leg of a call bridged in dialplan
     (by an older version of the app) that this run took over, or after a
@@ -60,14 +61,14 @@ class Watch:
     channel_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HangUp:
     channel_id: str
     #: The ARI hangup reason (what Asterisk sends back as cause); ``None``: normal.
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ContinueInDialplan:
     """Send the channel on to dialplan: the fallback's, or a voicemail box. With a
     ``label``, to that label of the extension in place of ``priority``: Asterisk refuses
@@ -80,14 +81,14 @@ class ContinueInDialplan:
     label: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Play:
     channel_id: str
     media: str
     playback_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ReleaseBridge:
     """The call ended: its bridge is done with. The adapter may keep it for another
     call once the channels it held are gone."""
@@ -95,7 +96,7 @@ class ReleaseBridge:
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Record:
     """Write the call's record: the call ended."""
 

@@ -7,14 +7,14 @@ these; a takeover or a reconnection produces the last few.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
 
 from continuity.core.call.commands import Command
 from continuity.core.model import Destination
+from continuity.core.value import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CallerEntered:
     """The caller entered our app. ``waited``: seconds its arrival waited for us;
     ``lag``: how long Asterisk recently took to start a leg (see ``core.overload``);
@@ -27,17 +27,17 @@ class CallerEntered:
     dialplan_label: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LegRinging:
     leg_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LegAnswered:
     leg_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LegGone:
     """The leg hung up or failed, with its Q.850 cause (and SIP code when known): its
     hangup handler's report of a leg that never answered, or an answered leg leaving
@@ -48,18 +48,18 @@ class LegGone:
     sip_code: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CallerGone:
     """The caller's channel left our app: it hung up, or dialplan took it on
     (``StasisEnd``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class AnnouncementFinished:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Resume:
     """Taken over from another run: route on from plan step ``step``; the attempt
     that run had under way at step ``interrupted`` counts as unanswered."""
@@ -68,7 +68,7 @@ class Resume:
     interrupted: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Adopt:
     """Taken over from another run with leg ``leg_id`` answered: already bridged,
     or to bridge now. ``destination``: what the leg said it dialed, if it said.
@@ -81,7 +81,7 @@ class Adopt:
     in_dialplan: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CaughtUp:
     """Back in touch with Asterisk after a disconnection: every live channel id,
     True for one answered and in our app. Whatever the call missed is caught up."""
@@ -89,7 +89,7 @@ class CaughtUp:
     live: Mapping[str, bool]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Traced:
     """Asterisk's call trace of the call is recorded: the call the generated dialplan
     dialed (``dialing = dialplan``) has its record, written from the trace."""
@@ -102,7 +102,7 @@ class Failure(Enum):
     REFUSED = "refused"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CommandFailed:
     """A command the adapter was given failed; the commands after it were not run."""
 

@@ -13,6 +13,7 @@ from continuity.core.model import Destination
 from continuity.core.outcome import Outcome
 from continuity.core.records import Attempt, RoutedBy
 from continuity.core.routing import RoutePlan, RouteStep
+from continuity.core.value import value
 
 #: Separates the caller's channel id from a leg or bridge suffix in our ids.
 ID_SEP = names.ID_SEP
@@ -82,7 +83,7 @@ class Policy:
     handoff_after: float = 0.5
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Leg:
     """One outbound attempt."""
 
@@ -99,7 +100,7 @@ class Leg:
         return self.step.destination
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Call:
     caller_id: str
     dialed: str
@@ -142,15 +143,14 @@ _TALKING = frozenset({Phase.BRIDGED, Phase.ARI_BRIDGED})
 
 def _copier(cls: type[_T]) -> Callable[..., _T]:
     """``copy(obj, *, field=...)`` for ``cls``, written out field by field the way
-    :mod:`dataclasses` writes ``__init__``: no loop, no dict of changes, and each slot
-    set through its own descriptor (a frozen class refuses ``setattr``)."""
+    :mod:`dataclasses` writes ``__init__``: no loop, no dict of changes (the copy is
+    new, so setting its slots keeps the ``@value`` promise)."""
     names = [f.name for f in fields(cls)]
     env: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_KEEP": _KEEP}
     lines = [f"def copy(obj, /, *, {', '.join(f'{n}=_KEEP' for n in names)}):"]
     lines.append("    new = _new(_cls)")
-    for i, name in enumerate(names):
-        env[f"_set{i}"] = cls.__dict__[name].__set__
-        lines.append(f"    _set{i}(new, obj.{name} if {name} is _KEEP else {name})")
+    for name in names:
+        lines.append(f"    new.{name} = obj.{name} if {name} is _KEEP else {name}")
     lines.append("    return new")
     exec("\n".join(lines), env)  # noqa: S102  (our own field names only)
     copy: Callable[..., _T] = env["copy"]
