@@ -20,15 +20,18 @@ import pstats
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from bench.wire_floor import _CHANNEL
 from continuity import names
+from continuity.ari_app.client.config import AriConfig, AriCredentials
 from continuity.ari_app.client.dispatch import KeyedDispatcher
 from continuity.ari_app.client.events import decode_frame, parse_event
 from continuity.ari_app.client.models import Bridge, Channel
+from continuity.ari_app.client.rest import AriRest
+from continuity.ari_app.client.wsrest import REPLY_TYPE, RestOverWebSocket
 from continuity.ari_app.services import CallService
 from continuity.ari_app.stasis import StasisTranslator, event_key
 from continuity.config import Dialing, UnknownNumberPolicy
@@ -71,6 +74,54 @@ class InstantRest:
 
     async def list_channels(self) -> list[Channel]:
         return []
+
+
+class AsteriskStandIn:
+    """The product's REST over the event WebSocket (``AriRest`` on a
+    ``RestOverWebSocket``), each request answered on the loop's next turn with the
+    ``RESTResponse`` frame Asterisk would send, decoded the way the stream decodes it."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.socket = RestOverWebSocket(names.ARI_APP)
+        self.socket.attach(self._send)
+        self.socket.on_reply({"type": REPLY_TYPE, "request_id": "probe-1", "status_code": 200})
+        config = AriConfig("http://127.0.0.1:8088", AriCredentials("bench", "bench"), "c")
+        self.rest = AriRest(config, cast(Any, None))
+        self.rest.send_over(self.socket)
+
+    def _send(self, frame: str) -> None:
+        request = orjson.loads(frame)
+        if request["request_id"].startswith("probe"):
+            return
+        self.requests += 1
+        body = ""
+        if request["method"] == "POST" and request["uri"] == "bridges":
+            query = {q["name"]: q["value"] for q in request.get("query_strings", [])}
+            body = orjson.dumps({**_BRIDGE, "id": query.get("bridgeId", "")}).decode()
+        elif request["method"] == "POST" and request["uri"] == "channels":
+            query = {q["name"]: q["value"] for q in request.get("query_strings", [])}
+            body = orjson.dumps({**_CHANNEL, "id": query.get("channelId", "")}).decode()
+        reply = {
+            "type": REPLY_TYPE,
+            "request_id": request["request_id"],
+            "status_code": 200 if body else 204,
+            "reason_phrase": "OK" if body else "No Content",
+            "message_body": body,
+        }
+        frame_back = orjson.dumps(reply)
+        asyncio.get_running_loop().call_soon(lambda: self.socket.on_reply(decode_frame(frame_back)))
+
+
+_BRIDGE = {
+    "id": "",
+    "technology": "simple_bridge",
+    "bridge_type": "mixing",
+    "bridge_class": "stasis",
+    "creator": "Stasis",
+    "name": "",
+    "channels": [],
+}
 
 
 def _frame(kind: str, channel_id: str, **extra: Any) -> str:
@@ -146,9 +197,14 @@ def _probes() -> Probes:
 
 
 async def run(
-    calls: int, with_dial: bool, dialing: Dialing = Dialing.ARI, pace: float = 0.0
+    calls: int,
+    with_dial: bool,
+    dialing: Dialing = Dialing.ARI,
+    pace: float = 0.0,
+    product_rest: bool = False,
 ) -> dict[str, float]:
-    rest = InstantRest()
+    counted: InstantRest | AsteriskStandIn = AsteriskStandIn() if product_rest else InstantRest()
+    rest: Any = counted.rest if isinstance(counted, AsteriskStandIn) else counted
     metrics = Metrics(_probes())
 
     def ended(r: CallRecord) -> None:
@@ -194,7 +250,7 @@ async def run(
         "cpu_ms_per_call": (events + traced) * 1000 / calls,
         "events_ms_per_call": events * 1000 / calls,
         "trace_ms_per_call": traced * 1000 / calls,
-        "requests_per_call": rest.requests / calls,
+        "requests_per_call": counted.requests / calls,
         "frames_per_call": len(scripts[0]),
         "calls_left": len(service.calls),
     }
@@ -228,6 +284,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="seconds between calls (0: back to back, warm caches); their sleeps' own CPU"
         " is measured apart and taken off",
     )
+    parser.add_argument(
+        "--rest",
+        choices=("instant", "product"),
+        default="instant",
+        help="instant: requests succeed at once; product: the product's REST client over"
+        " the WebSocket, each request answered with Asterisk's reply frame",
+    )
     parser.add_argument("--uvloop", action="store_true", help="run on uvloop")
     args = parser.parse_args(argv)
     if args.calls < 1:
@@ -242,7 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner = uvloop.run
     if profiler is not None:
         profiler.enable()
-    result = runner(run(args.calls, args.dial_events, args.dialing, args.pace))
+    result = runner(
+        run(args.calls, args.dial_events, args.dialing, args.pace, args.rest == "product")
+    )
     if profiler is not None:
         profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stderr)

@@ -15,6 +15,7 @@ from continuity.core.value import value
 
 Json = Mapping[str, Any]
 _EMPTY: dict[str, Any] = {}
+_STRINGS = frozenset({str})
 
 
 def obj(data: Json, key: str, where: str) -> Json:
@@ -98,9 +99,8 @@ class Channel:
             app = (dialplan.get("app_name", ""), dialplan.get("app_data", ""))
             priority = dialplan.get("priority")
             if (
-                all(type(v) is str for v in fields)
-                and type(app[0]) is str
-                and type(app[1]) is str
+                _STRINGS.issuperset(map(type, fields))  # every one a str, in C
+                and _STRINGS.issuperset(map(type, app))
                 and (priority is None or type(priority) is int)
             ):
                 return cls(*fields, priority, *app)  # type: ignore[arg-type]
