@@ -147,7 +147,7 @@ class InviteCapture:
                 continue
             except OSError:
                 return
-            when = _timestamp(ancillary)
+            when = kernel_time(ancillary)
             if when is None or len(data) < 42:
                 self.dropped += 1
                 continue
@@ -168,7 +168,8 @@ class InviteCapture:
             return list(self._seen)
 
 
-def _timestamp(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+    """The kernel's ``SO_TIMESTAMPNS`` time of a packet read with ``recvmsg``, if given."""
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
             seconds, nanoseconds = struct.unpack_from("qq", data)

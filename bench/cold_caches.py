@@ -9,8 +9,10 @@ run back to back (hot), then the same work after each pause of a given length, a
 with a tight loop of its own).
 
 Two pieces of work:
-* **python**: the app's decoding and parsing of four ``StasisStart`` frames (about
-  25 us hot), Python bytecode like most of the app's work per call;
+* **python**: what the app must parse of every call at the least with
+  ``dialing = dialplan``: its ``StasisStart`` and ``StasisEnd`` frames and its line of
+  Asterisk's call trace, with the product's own parsers (about 30 us hot). Python
+  bytecode, like most of the app's work per call;
 * **c**: two CRC-32s of 16 KiB (about 9 us hot), machine code that touches little.
 
 The ratio of a paced run to the hot one is the factor by which CPU per call grows
@@ -28,17 +30,21 @@ import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench.app_logic import _frame
+from bench.app_logic import dialplan_frames, trace_line
 from bench.options import RESULTS, write_results
 from continuity.ari_app.client.events import decode_frame, parse_event
+from continuity.core.call_trace import parse_trace
 
-_FRAME = _frame("StasisStart", "1796130954.3", args=[])
+_CALLER = "1796130954.3"
+_FRAMES = dialplan_frames(_CALLER)
+_TRACE = trace_line(_CALLER)
 _BUFFER = bytes(range(256)) * 64
 
 
 def _python() -> None:
-    for _ in range(4):
-        parse_event(decode_frame(_FRAME))
+    for frame in _FRAMES:
+        parse_event(decode_frame(frame))
+    parse_trace(_TRACE)
 
 
 def _c() -> None:
