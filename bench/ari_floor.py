@@ -63,7 +63,7 @@ _DIALPLAN = """\
 [{context}]
 {entries}
 [floor-dial]
-exten => _+X.,1,Dial(PJSIP/${{EXTEN}}@{primary},30)
+{dial}
  same => n,Hangup()
 exten => s,1,Dial(${{{var}}},30)
  same => n,Hangup()
@@ -91,14 +91,20 @@ exten => {pattern},1,NoOp(floor {flow}: call to ${{EXTEN}})
 """
 
 
-def render() -> str:
+def render(steps: int = 0) -> str:
+    """The floor's dialplan; ``steps`` more priorities before the ``continue`` flow's
+    ``Dial()``, as the product's generated dialplan runs (``--steps``)."""
     entries = "".join(
         _ENTRY.format(pattern=pattern, flow=flow, tracking=names.VAR_TRACKING_NUMBER, app=APP)
         for flow, (pattern, _) in RANGES.items()
     )
-    return _DIALPLAN.format(
-        context=BASELINE_CONTEXT, entries=entries, primary=names.ENDPOINT_PRIMARY, var=VAR_DIAL
+    priorities = [f"Set(FLOOR_STEP_{i}=${{EXTEN}})" for i in range(steps)]
+    priorities.append(f"Dial(PJSIP/${{EXTEN}}@{names.ENDPOINT_PRIMARY},30)")
+    dial = "\n".join(
+        f"exten => _+X.,1,{app}" if not i else f" same => n,{app}"
+        for i, app in enumerate(priorities)
     )
+    return _DIALPLAN.format(context=BASELINE_CONTEXT, entries=entries, var=VAR_DIAL, dial=dial)
 
 
 # -- the app: its own process, so that its CPU is nobody else's -----------------
@@ -259,6 +265,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "calls": args.calls,
         "rate": args.rate,
         "wire": args.wire,
+        "steps": args.steps,
         "flows": {},
     }
     progress = lambda m: print(f"[{dt.datetime.now():%H:%M:%S}] {m}", file=sys.stderr)  # noqa: E731
@@ -273,7 +280,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ) as r:
             pbx = r.stack.pbx
             results["asterisk"] = (await pbx.cli("core show version")).split(" built")[0]
-            await include_dialplan(pbx, INCLUDE, render())
+            await include_dialplan(pbx, INCLUDE, render(args.steps))
             for flow, (_, first) in RANGES.items():
                 r.numbers[flow] = [f"+{first + i}" for i in range(args.numbers)]
                 dialplan.ENTRANCE[flow] = dialplan.ENTRANCE["dialplan"]
@@ -454,8 +461,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the floor app's transport: websockets on asyncio's loop, or the product's "
         "own (picows on uvloop) (default: websockets)",
     )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=0,
+        help="dialplan priorities (Set) the continue flow runs before its Dial(), as the "
+        "product's generated dialplan runs six or seven (default 0)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     args = parser.parse_args(argv)
+    if args.steps < 0:
+        parser.error("--steps: 0 or more")
     if os.geteuid() != 0:
         print("bench.ari_floor: run as root (Asterisk runs with chroot)", file=sys.stderr)
         return 2
