@@ -466,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=0,
         help="dialplan priorities (Set) the continue flow runs before its Dial(), as the "
-        "product's generated dialplan runs six or seven (default 0)",
+        "product's generated dialplan runs 15 with AstDB routes (default 0)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     args = parser.parse_args(argv)
