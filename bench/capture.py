@@ -23,10 +23,12 @@ SO_TIMESTAMPNS = 35
 SO_ATTACH_FILTER = 26
 #: Ancillary load of ``skb->pkt_type`` (SKF_AD_OFF + SKF_AD_PKTTYPE).
 _AD_PKTTYPE = 0xFFFFF000 + 4
-_PACKET_OUTGOING = 4
+#: ``sll_pkttype`` of the copy loopback hands over as sent (each packet comes twice).
+PACKET_OUTGOING = 4
 _INVI = int.from_bytes(b"INVI", "big")
 
-_REQUEST = re.compile(rb"^INVITE sip:([^@;> ]+)@", re.MULTILINE)
+#: An INVITE's request line; its group is the Request-URI's user part.
+INVITE_REQUEST = re.compile(rb"^INVITE sip:([^@;> ]+)@", re.MULTILINE)
 _FROM = re.compile(rb"^(?:From|f)\s*:[^\r\n]*?sip:([^@;> ]+)@", re.MULTILINE | re.IGNORECASE)
 _CALL_ID = re.compile(rb"^(?:Call-ID|i)\s*:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
 
@@ -62,7 +64,7 @@ def invite_filter(ports: list[int]) -> list[tuple[int, int, int, int]]:
     jeq, jset, ret = 0x15, 0x45, 0x06
     head: list[tuple[int, int | str, int | str, int]] = [
         (ld_w_abs, 0, 0, _AD_PKTTYPE),
-        (jeq, 0, "drop", _PACKET_OUTGOING),
+        (jeq, 0, "drop", PACKET_OUTGOING),
         (ld_h_abs, 0, 0, 12),
         (jeq, 0, "drop", 0x0800),
         (ld_b_abs, 0, 0, 23),
@@ -92,7 +94,7 @@ def invite_filter(ports: list[int]) -> list[tuple[int, int, int, int]]:
 
 
 def parse_invite(payload: bytes, when: float, dst_port: int) -> Invite | None:
-    request, sender, call_id = (rx.search(payload) for rx in (_REQUEST, _FROM, _CALL_ID))
+    request, sender, call_id = (rx.search(payload) for rx in (INVITE_REQUEST, _FROM, _CALL_ID))
     if request is None or sender is None or call_id is None:
         return None
     return Invite(when, dst_port, request[1].decode(), sender[1].decode(), call_id[1].decode())

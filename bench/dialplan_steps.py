@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.app_process import cpu_seconds
 from bench.options import RESULTS, write_results
 from localstack.instance import AsteriskInstance
 from localstack.rootfs import ensure_rootfs
@@ -39,19 +39,14 @@ exten => s,1,Wait(3600)
 """
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _turns(pbx: AsteriskInstance, context: str) -> float:
     """Asterisk's CPU seconds for one run of ``context``'s loop."""
     assert pbx.pid is not None
-    before = _cpu_seconds(pbx.pid)
+    before = cpu_seconds(pbx.pid)
     await pbx.cli(f"channel originate Local/s@{context} extension s@idle")
     while context in await pbx.cli("core show channels concise"):
         await asyncio.sleep(0.02)
-    spent = _cpu_seconds(pbx.pid) - before
+    spent = cpu_seconds(pbx.pid) - before
     await pbx.cli("channel request hangup all")
     await asyncio.sleep(0.3)
     return spent

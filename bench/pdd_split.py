@@ -27,12 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.capture import ETH_P_ALL, SO_TIMESTAMPNS, kernel_time
+from bench.capture import ETH_P_ALL, INVITE_REQUEST, PACKET_OUTGOING, SO_TIMESTAMPNS, kernel_time
 from bench.options import RESULTS, write_results
 from bench.stats import percentile
 
-_PACKET_OUTGOING = 4  # loopback hands each packet over twice: keep the sent copy
-_INVITE = re.compile(rb"^INVITE sip:([^@;> ]+)@")
 _EXTEN = re.compile(rb'"exten":"(\+?\d+)"')
 
 
@@ -61,7 +59,7 @@ def read(seconds: float) -> list[Packet]:
             except TimeoutError:
                 continue
             when = kernel_time(ancillary)
-            if address[2] != _PACKET_OUTGOING or when is None or data[14] >> 4 != 4:
+            if address[2] != PACKET_OUTGOING or when is None or data[14] >> 4 != 4:
                 continue
             packet = _packet(data[14:], when)
             if packet is not None:
@@ -73,7 +71,7 @@ def _packet(ip: bytes, when: float) -> Packet | None:
     header, protocol = (ip[0] & 0x0F) * 4, ip[9]
     src, dst = struct.unpack_from("!HH", ip, header)
     if protocol == socket.IPPROTO_UDP:
-        found = _INVITE.match(ip[header + 8 :])
+        found = INVITE_REQUEST.match(ip[header + 8 :])
         return Packet(when, "invite", found.group(1), src, dst) if found else None
     if protocol != socket.IPPROTO_TCP:
         return None
