@@ -37,7 +37,7 @@ from continuity.logsetup import configure_logging
 configure_logging("INFO", "text", stream=open("/dev/null", "w"))
 gc.collect(); gc.freeze(); gc.set_threshold(20_000)  # as the app settles its heap
 calls, dialing = int(sys.argv[1]), Dialing(sys.argv[2])
-uvloop.run(app_logic.run(calls, False, dialing, 0.0, True))
+uvloop.run(app_logic.run(calls, with_dial=False, dialing=dialing, product_rest=True))
 """
 
 
